@@ -1,0 +1,124 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ConnectionManager } from '../cassandra/connections';
+import { SandboxService } from '../clusters/sandbox';
+import { ClusterService } from '../clusters/service';
+import { SessionService } from '../identity/sessions';
+import { createRouter, type Handlers, type HostKind, type Router } from '../ipc/router';
+import { createSecretStore } from '../secrets';
+import type { SecretStore } from '../secrets/types';
+import { openStore, type Store } from '../store';
+import { EventBus } from './events';
+import { JobRunner } from './jobs';
+import { createLogger, type Logger } from './log';
+import { CONSOLE_VERSION } from './version';
+
+export interface ServicesConfig {
+  host: HostKind;
+  dataDir: string;
+  /** Default: CSM_SECRET_BACKEND, else the OS keychain. The vault is opt-in only. */
+  secretBackend?: 'keychain' | 'vault';
+  /** Tests give each run its own keychain service name so they never touch a real one. */
+  keychainService?: string;
+  logFile?: string;
+}
+
+export interface Services {
+  router: Router;
+  bus: EventBus;
+  logger: Logger;
+  store: Store;
+  secrets: SecretStore;
+  clusters: ClusterService;
+  sessions: SessionService;
+  connections: ConnectionManager;
+  close(): Promise<void>;
+}
+
+/** Per-user data directory (XDG on Linux, the usual places elsewhere). */
+export function defaultDataDir(): string {
+  if (process.platform === 'win32') return join(process.env['APPDATA'] ?? join(homedir(), 'AppData', 'Roaming'), 'cassandra-security-manager');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'cassandra-security-manager');
+  return join(process.env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'cassandra-security-manager');
+}
+
+function resolveBackend(config: ServicesConfig): 'keychain' | 'vault' {
+  const env = process.env['CSM_SECRET_BACKEND'];
+  return config.secretBackend ?? (env === 'vault' ? 'vault' : 'keychain');
+}
+
+/**
+ * The composition root shared by the three hosts (Electron main, CLI, web host): every
+ * adapter is built here and handed to services through their constructors.
+ */
+export async function createServices(config: ServicesConfig): Promise<Services> {
+  const logger = createLogger({ file: config.logFile ?? join(config.dataDir, 'csm.log'), level: 'info' });
+  const store = openStore({ dir: config.dataDir, logger });
+  const bus = new EventBus();
+  const backend = resolveBackend(config);
+  const secrets = createSecretStore({
+    backend,
+    vaultPath: join(config.dataDir, 'secrets.vault'),
+    ...(process.env['CSM_VAULT_PASSPHRASE'] ? { vaultPassphrase: process.env['CSM_VAULT_PASSPHRASE'] } : {}),
+    keytarService: config.keychainService ?? process.env['CSM_KEYCHAIN_SERVICE'] ?? 'cassandra-security-manager',
+  });
+  const connections = new ConnectionManager({ logger });
+  const jobs = new JobRunner({ store: store.jobs, bus });
+  const clusters = new ClusterService({ profiles: store.clusterProfiles, secrets, connections });
+  const sessions = new SessionService({ clusters, connections });
+  const sandbox = new SandboxService({ clusters, connections, jobs });
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      version: CONSOLE_VERSION,
+      host: config.host,
+      dataDir: config.dataDir,
+      secretBackend: secrets.describe().backend,
+      schemaVersion: store.schemaVersion,
+      notices: store.notices.map((n) => ({ level: n.level, message: n.message })),
+    }),
+    'jobs.list': async () => jobs.list(),
+    'jobs.cancel': async ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+    'cluster.list': async () => clusters.list(),
+    'cluster.add': async (input) => clusters.add(input),
+    'cluster.update': async (input) => clusters.update(input),
+    'cluster.remove': async ({ name }) => clusters.remove(name),
+    'cluster.test': async ({ name }) => clusters.test(name),
+    'cluster.sandboxStatus': async () => sandbox.status(),
+    'cluster.sandboxStart': async () => sandbox.start(),
+    'session.signIn': async (input) => sessions.signIn(input),
+    'session.whoami': async ({ cluster }) => sessions.whoami(cluster),
+    'session.signOut': async ({ cluster }) => sessions.signOut(cluster),
+  };
+
+  const router = createRouter({
+    handlers,
+    scope: sessions,
+    audit: {
+      record: (e) => {
+        try {
+          store.localAudit.record(e);
+        } catch (err) {
+          logger.error('audit write failed', { channel: e.channel, error: err instanceof Error ? err : String(err) });
+        }
+      },
+    },
+    logger,
+    emit: (name, payload) => bus.emit(name, payload),
+  });
+
+  return {
+    router,
+    bus,
+    logger,
+    store,
+    secrets,
+    clusters,
+    sessions,
+    connections,
+    close: async () => {
+      await connections.closeAll();
+      store.close();
+    },
+  };
+}

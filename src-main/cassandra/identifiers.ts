@@ -1,0 +1,91 @@
+import { AppError } from '../app/errors';
+import { CQL_NAME_MAX, CQL_NAME_PATTERN, TENANT_ID_PATTERN } from '../../src-shared/rules/names';
+
+/**
+ * The one module through which identifiers reach CQL (DESIGN §4). Values are always bound
+ * parameters; names cannot be bound, so they are validated against a strict pattern here and
+ * then double-quoted with inner quotes doubled — belt and braces.
+ *
+ * A branded string type makes "validated" visible to the compiler: statement builders take
+ * `CqlIdent`, so an unvalidated string cannot be spliced in by accident.
+ */
+declare const brand: unique symbol;
+export type CqlIdent = string & { readonly [brand]: 'CqlIdent' };
+
+/** Role names we *read* from Cassandra may be anything; roles we *create* follow this. */
+const CREATED_ROLE_PATTERN = /^[a-z][a-z0-9_]{0,127}$/;
+/** Roles an operator signs in with or names: wider, but never quotes, whitespace or control characters. */
+const EXISTING_ROLE_PATTERN = /^[A-Za-z0-9_.@-]{1,128}$/;
+
+function quote(name: string): CqlIdent {
+  return `"${name.replace(/"/g, '""')}"` as CqlIdent;
+}
+
+function reject(kind: string, name: string, why: string): never {
+  // The offending text is shown JSON-escaped and cut short, so control characters or a
+  // megabyte of input cannot spoof or flood the message.
+  throw new AppError('BAD_INPUT', `invalid ${kind} name ${JSON.stringify(name.slice(0, 64))}: ${why}`);
+}
+
+export function keyspace(name: string): CqlIdent {
+  if (typeof name !== 'string' || !CQL_NAME_PATTERN.test(name)) {
+    reject('keyspace', String(name), `use a lower-case letter then lower-case letters, digits or _ (at most ${CQL_NAME_MAX})`);
+  }
+  return quote(name);
+}
+
+export function table(name: string): CqlIdent {
+  if (typeof name !== 'string' || !CQL_NAME_PATTERN.test(name)) {
+    reject('table', String(name), `use a lower-case letter then lower-case letters, digits or _ (at most ${CQL_NAME_MAX})`);
+  }
+  return quote(name);
+}
+
+/** `"ks"."table"` */
+export function qualified(ks: string, tbl: string): CqlIdent {
+  return `${keyspace(ks)}.${table(tbl)}` as CqlIdent;
+}
+
+/** A role the console creates (tenant roles, csm roles). */
+export function newRole(name: string): CqlIdent {
+  if (typeof name !== 'string' || !CREATED_ROLE_PATTERN.test(name)) {
+    reject('role', String(name), 'use a lower-case letter then lower-case letters, digits or _ (at most 128)');
+  }
+  return quote(name);
+}
+
+/** A role that already exists (sign-in role, a role found by a scan). */
+export function existingRole(name: string): CqlIdent {
+  if (typeof name !== 'string' || !EXISTING_ROLE_PATTERN.test(name)) {
+    reject('role', String(name), 'only letters, digits and _ . @ - are accepted (at most 128)');
+  }
+  return quote(name);
+}
+
+export function tenantId(id: string): string {
+  if (typeof id !== 'string' || !TENANT_ID_PATTERN.test(id)) {
+    reject('tenant', String(id), 'a lower-case letter, then 1–29 lower-case letters, digits or _');
+  }
+  return id;
+}
+
+/** Data-centre names appear as map keys in replication (bound values are not allowed there). */
+export function dcLiteral(name: string): string {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {
+    reject('data centre', String(name), 'letters, digits, _ . - only');
+  }
+  return `'${name}'`;
+}
+
+/**
+ * Cassandra's grammar takes role passwords only as string literals (no bind marker), so this is
+ * the one place a value is inlined: quotes doubled, control characters refused. Cassandra's
+ * audit log masks the literal; our logs never see the statement text.
+ */
+export function passwordLiteral(password: string): string {
+  if (typeof password !== 'string' || password.length === 0 || password.length > 512) {
+    throw new AppError('BAD_INPUT', 'password must be 1–512 characters');
+  }
+  if (/[\u0000-\u001f\u007f]/.test(password)) throw new AppError('BAD_INPUT', 'password must not contain control characters');
+  return `'${password.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,108 @@
+import { AppError } from '../app/errors';
+import type { CqlClient } from './connections';
+import { fromDriverError } from './driver-errors';
+import { dcLiteral, keyspace } from './identifiers';
+
+export const SYSTEM_KEYSPACE = 'csm_system';
+
+export interface SchemaMigration {
+  version: number;
+  name: string;
+  /** CQL statements; each must be idempotent (IF NOT EXISTS), since two consoles may race. */
+  statements: string[];
+}
+
+const KS = keyspace(SYSTEM_KEYSPACE);
+
+/** Numbered, append-only. A shipped migration is never edited: add the next one. */
+export const SYSTEM_MIGRATIONS: SchemaMigration[] = [
+  {
+    version: 1,
+    name: 'tenant registry',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS ${KS}.tenants (
+         id text PRIMARY KEY, name text, tier text, state text, cluster text,
+         isolation text, template text, created_at timestamp, updated_at timestamp)`,
+    ],
+  },
+];
+
+export const LATEST_SYSTEM_SCHEMA = SYSTEM_MIGRATIONS[SYSTEM_MIGRATIONS.length - 1]!.version;
+
+export interface SchemaStatus {
+  version: number;
+  latestKnown: number;
+  applied: number[];
+}
+
+/** Present in the driver since 4.0 but missing from its typings. */
+function schemaAgrees(client: CqlClient): Promise<boolean> {
+  return (client.metadata as unknown as { checkSchemaAgreement(): Promise<boolean> }).checkSchemaAgreement();
+}
+
+export async function waitForAgreement(client: CqlClient, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (await schemaAgrees(client)) return;
+    if (Date.now() > deadline) throw new AppError('TIMEOUT', `${what}: nodes did not agree on the schema within 30 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Replication for the console keyspace: NetworkTopologyStrategy, up to 3 replicas per DC. */
+export async function replicationFor(client: CqlClient): Promise<string> {
+  const perDc = new Map<string, number>();
+  for (const host of client.hosts.values()) perDc.set(host.datacenter, (perDc.get(host.datacenter) ?? 0) + 1);
+  const parts = [...perDc].sort(([a], [b]) => a.localeCompare(b)).map(([dc, n]) => `${dcLiteral(dc)}: ${Math.min(3, n)}`);
+  return `{'class': 'NetworkTopologyStrategy', ${parts.join(', ')}}`;
+}
+
+export async function readSchemaVersion(client: CqlClient): Promise<number> {
+  try {
+    const ks = await client.execute('SELECT keyspace_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?', [SYSTEM_KEYSPACE, 'schema_migrations'], { prepare: true });
+    if (ks.rowLength === 0) return 0;
+    const rs = await client.execute(`SELECT version FROM ${KS}.schema_migrations`);
+    return rs.rows.reduce((max, r) => Math.max(max, Number(r['version'])), 0);
+  } catch (err) {
+    throw fromDriverError(err, 'reading the csm_system schema version');
+  }
+}
+
+/**
+ * Bring csm_system up to this console's version. A console older than the schema refuses
+ * (SCHEMA_TOO_NEW) rather than write rows a newer console would misread.
+ */
+export async function ensureSystemSchema(client: CqlClient, appliedBy: string): Promise<SchemaStatus> {
+  const current = await readSchemaVersion(client);
+  if (current > LATEST_SYSTEM_SCHEMA) {
+    throw new AppError(
+      'SCHEMA_TOO_NEW',
+      `csm_system is at schema version ${current}, this console knows up to ${LATEST_SYSTEM_SCHEMA}: upgrade the console before using it on this cluster`,
+    );
+  }
+  const applied: number[] = [];
+  try {
+    if (current === 0) {
+      await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${KS} WITH replication = ${await replicationFor(client)}`);
+      await client.execute(
+        `CREATE TABLE IF NOT EXISTS ${KS}.schema_migrations (version int PRIMARY KEY, name text, applied_at timestamp, applied_by text)`,
+      );
+      await waitForAgreement(client, 'creating csm_system');
+    }
+    for (const m of SYSTEM_MIGRATIONS) {
+      if (m.version <= current) continue;
+      for (const stmt of m.statements) await client.execute(stmt);
+      await waitForAgreement(client, `csm_system migration ${m.version}`);
+      // LWT: when two consoles race, both ran the idempotent DDL; one row records it.
+      await client.execute(
+        `INSERT INTO ${KS}.schema_migrations (version, name, applied_at, applied_by) VALUES (?, ?, toTimestamp(now()), ?) IF NOT EXISTS`,
+        [m.version, m.name, appliedBy],
+        { prepare: true },
+      );
+      applied.push(m.version);
+    }
+  } catch (err) {
+    throw fromDriverError(err, 'upgrading the csm_system schema');
+  }
+  return { version: Math.max(current, ...applied), latestKnown: LATEST_SYSTEM_SCHEMA, applied };
+}

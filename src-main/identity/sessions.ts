@@ -1,0 +1,80 @@
+import type { ChannelDef, ChannelName, OperatorScope } from '../../src-shared/contract';
+import { AppError } from '../app/errors';
+import type { ConnectionManager } from '../cassandra/connections';
+import { fromDriverError } from '../cassandra/driver-errors';
+import { existingRole } from '../cassandra/identifiers';
+import { ensureSystemSchema, readSchemaVersion, LATEST_SYSTEM_SCHEMA, SYSTEM_KEYSPACE } from '../cassandra/system-schema';
+import type { ClusterService } from '../clusters/service';
+import type { Caller, ScopeGuard } from '../ipc/router';
+import { allows, deriveScope, type RoleGrantRow } from './scope';
+
+/**
+ * Signed-in operators, one per cluster. The scope is derived from Cassandra role membership at
+ * sign-in (DESIGN §2) and kept with the session; there is no second user database.
+ */
+export class SessionService implements ScopeGuard {
+  private readonly scopes = new Map<string, OperatorScope>();
+
+  constructor(private readonly deps: { clusters: ClusterService; connections: ConnectionManager }) {}
+
+  async signIn(input: { cluster: string; username?: string | undefined; password?: string | undefined }): Promise<OperatorScope> {
+    const spec = await this.deps.clusters.spec(input.cluster, input);
+    const client = await this.deps.connections.openOperator(spec);
+    try {
+      const rs = await client.execute(`LIST ROLES OF ${existingRole(spec.username)}`);
+      const roles: RoleGrantRow[] = rs.rows.map((r) => ({ role: String(r['role']), super: Boolean(r['super']) }));
+      const probe = deriveScope({ cluster: spec.cluster, role: spec.username, roles, registeredTenants: [] });
+      let registered: string[] = [];
+      if (probe.platform) {
+        await ensureSystemSchema(client, spec.username);
+        const ts = await client.execute(`SELECT id FROM ${SYSTEM_KEYSPACE}.tenants`, [], { fetchSize: 5000 });
+        registered = ts.rows.map((r) => String(r['id']));
+      } else {
+        // A tenant-scoped role cannot read csm_system; refuse only when we can see it is newer.
+        const version = await readSchemaVersion(client).catch(() => 0);
+        if (version > LATEST_SYSTEM_SCHEMA) {
+          throw new AppError('SCHEMA_TOO_NEW', `csm_system is at version ${version}, this console knows up to ${LATEST_SYSTEM_SCHEMA}: upgrade the console`);
+        }
+      }
+      const scope = deriveScope({ cluster: spec.cluster, role: spec.username, roles, registeredTenants: registered });
+      this.scopes.set(spec.cluster, scope);
+      return scope;
+    } catch (err) {
+      this.scopes.delete(spec.cluster);
+      await this.deps.connections.closeCluster(spec.cluster);
+      throw fromDriverError(err, `signing in to ${spec.cluster}`);
+    }
+  }
+
+  /** The session's scope; a console without one signs in with the stored credentials (the CLI's one-shot case). */
+  async whoami(cluster: string): Promise<OperatorScope> {
+    return this.scopes.get(cluster) ?? this.signIn({ cluster });
+  }
+
+  async signOut(cluster: string): Promise<{ signedOut: boolean }> {
+    const had = this.scopes.delete(cluster);
+    await this.deps.connections.closeCluster(cluster);
+    return { signedOut: had };
+  }
+
+  scopeOf(cluster: string): OperatorScope | undefined {
+    return this.scopes.get(cluster);
+  }
+
+  /** Router hook: every non-local channel names its cluster (and tenant where it has one). */
+  async check(channel: ChannelName, def: ChannelDef, input: unknown, _caller: Caller): Promise<{ operator: string | null; tenant: string | null }> {
+    const fields = (input ?? {}) as { cluster?: unknown; tenant?: unknown };
+    const tenant = typeof fields.tenant === 'string' ? fields.tenant : null;
+    if (def.scope === 'local') {
+      const cluster = typeof fields.cluster === 'string' ? fields.cluster : null;
+      return { operator: cluster ? (this.scopes.get(cluster)?.role ?? null) : null, tenant };
+    }
+    if (typeof fields.cluster !== 'string') throw new AppError('BAD_INPUT', `${channel} must name its cluster`);
+    const scope = this.scopes.get(fields.cluster);
+    if (!scope) throw new AppError('NOT_SIGNED_IN', `sign in to cluster ${fields.cluster} first`);
+    if (!allows(scope, def.scope, tenant)) {
+      throw new AppError('FORBIDDEN', `role ${scope.role} has no ${def.scope} scope${tenant ? ` for tenant ${tenant}` : ''} on ${fields.cluster}`);
+    }
+    return { operator: scope.role, tenant };
+  }
+}

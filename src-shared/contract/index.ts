@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+import { appChannels, appEvents } from './app';
+import { clusterChannels } from './clusters';
+import type { ChannelDef, EventDef } from './core';
+
+export * from './core';
+export * from './app';
+export * from './clusters';
+
+/** Every channel the console serves, declared once. Hosts and clients derive from this object. */
+export const contract = {
+  ...appChannels,
+  ...clusterChannels,
+} satisfies Record<string, ChannelDef>;
+
+export const events = {
+  ...appEvents,
+} satisfies Record<string, EventDef>;
+
+export type Contract = typeof contract;
+export type ChannelName = keyof Contract;
+export type ChannelInput<C extends ChannelName> = z.input<Contract[C]['input']>;
+export type ParsedInput<C extends ChannelName> = z.output<Contract[C]['input']>;
+export type ChannelOutput<C extends ChannelName> = z.output<Contract[C]['output']>;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]['payload']>;
+
+export const channelNames = Object.keys(contract) as ChannelName[];
+export function isChannelName(name: unknown): name is ChannelName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
