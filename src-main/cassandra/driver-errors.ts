@@ -29,8 +29,9 @@ export function fromDriverError(err: unknown, what: string): AppError {
     if (inner.length > 0 && inner.every((e) => e instanceof errors.AuthenticationError || (e instanceof errors.ResponseError && e.code === codes.badCredentials))) {
       return new AppError('AUTH_FAILED', `${what}: Cassandra refused the credentials (wrong role name or password)`, { cause: err });
     }
-    if (inner.some((e) => TLS_HINT.test(messageOf(e)))) {
-      return new AppError('TLS_ERROR', `${what}: TLS handshake failed (${redactString(firstLine(inner.map(messageOf).find((m) => TLS_HINT.test(m)) ?? ''))})`, { cause: err });
+    const tls = inner.map(messageOf).find((m) => TLS_HINT.test(m));
+    if (tls !== undefined) {
+      return new AppError('TLS_ERROR', `${what}: TLS handshake failed: ${describeTls(tls)}`, { cause: err });
     }
     return new AppError('UNAVAILABLE', `${what}: no Cassandra node answered (${inner.length || 'no'} contact point${inner.length === 1 ? '' : 's'} tried)`, { cause: err });
   }
@@ -68,6 +69,15 @@ export function fromDriverError(err: unknown, what: string): AppError {
     return new AppError('UNAVAILABLE', `${what}: node unreachable`, { cause: err });
   }
   return new AppError('INTERNAL', `${what}: unexpected driver error`, { cause: err });
+}
+
+/** OpenSSL's reasons mean little to an operator; name the usual ones in plain words. */
+function describeTls(message: string): string {
+  if (/wrong version number|packet length too long/i.test(message)) return 'the node does not speak TLS on this port (client encryption off?)';
+  if (/self[- ]signed|unable to (get|verify)|certificate verify failed|unknown ca/i.test(message)) return 'the node\'s certificate is not signed by the configured CA';
+  if (/certificate required|bad certificate|handshake failure/i.test(message)) return 'the node refused the client certificate (missing, expired or from another CA)';
+  if (/hostname|altnames|IP: .* is not in the cert/i.test(message)) return 'the node\'s certificate does not name this host';
+  return redactString(firstLine(message));
 }
 
 function firstLine(s: string): string {

@@ -108,7 +108,7 @@ describe('loopback web host (security)', () => {
 
   it('refuses a foreign Origin and a missing Origin on invoke', async () => {
     const cookie = await signIn();
-    for (const headers of [{ origin: 'http://evil.example' }, { origin: 'null' }, {}]) {
+    for (const headers of [{ origin: 'http://evil.example' }, { origin: 'null' }, {}] as Record<string, string>[]) {
       const r = await http(host.port, '/api/invoke/cluster.list', { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers }, body: '{}' });
       expect(r.status).toBe(403);
     }
