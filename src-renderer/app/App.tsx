@@ -1,0 +1,72 @@
+import { useEffect, useRef, type ComponentType, type MouseEvent } from 'react';
+import { ClustersPage } from '../features/clusters/ClustersPage';
+import { loadClusters } from '../features/clusters/actions';
+import { JobsPage } from '../features/jobs/JobsPage';
+import { loadJobs, subscribeJobs } from '../features/jobs/actions';
+import { AboutPage } from '../features/settings/AboutPage';
+import { SHELL_ID } from '../ui/Dialog';
+import { loadAppInfo } from './actions';
+import { useClient } from './client';
+import { Header } from './Header';
+import { Nav } from './Nav';
+import { Notices } from './Notices';
+import { useRoute, type RouteId } from './routes';
+import { applyTheme, useTheme } from './stores/theme';
+import { Toasts } from './Toasts';
+
+const PAGES: Record<RouteId, ComponentType> = {
+  clusters: ClustersPage,
+  jobs: JobsPage,
+  about: AboutPage,
+};
+
+export function App() {
+  const client = useClient();
+  const route = useRoute();
+  const preference = useTheme((s) => s.preference);
+  const mainRef = useRef<HTMLElement>(null);
+
+  useEffect(() => applyTheme(preference), [preference]);
+
+  useEffect(() => {
+    // Subscribe before listing so no progress event falls between the two.
+    const off = subscribeJobs(client);
+    void loadAppInfo(client);
+    void loadJobs(client);
+    void loadClusters(client);
+    return off;
+  }, [client]);
+
+  // Move focus to the new page so keyboard and screen-reader users land on its heading.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    mainRef.current?.focus();
+  }, [route]);
+
+  const skip = (e: MouseEvent<HTMLAnchorElement>): void => {
+    e.preventDefault(); // a #fragment would be read as a route
+    mainRef.current?.focus();
+  };
+
+  const Page = PAGES[route];
+  return (
+    <>
+      <div id={SHELL_ID} className="app">
+        <a className="skip-link" href="#main-content" onClick={skip}>
+          Skip to content
+        </a>
+        <Header />
+        <Nav current={route} />
+        <main id="main-content" ref={mainRef} tabIndex={-1} className="app-main">
+          <Notices />
+          <Page />
+        </main>
+      </div>
+      <Toasts />
+    </>
+  );
+}

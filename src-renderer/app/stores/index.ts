@@ -1,0 +1,18 @@
+import { useClusters } from '../../features/clusters/store';
+import { useJobs } from '../../features/jobs/store';
+import { useAppInfo } from './appInfo';
+import { useSession } from './session';
+import { useTheme } from './theme';
+import { useToasts } from './toasts';
+
+export { useAppInfo, useClusters, useJobs, useSession, useTheme, useToasts };
+
+/** Between tests, and when the operator reloads the console state. */
+export function resetAllStores(): void {
+  useAppInfo.getState().reset();
+  useClusters.getState().reset();
+  useJobs.getState().reset();
+  useSession.getState().reset();
+  useTheme.getState().reset();
+  useToasts.getState().reset();
+}
