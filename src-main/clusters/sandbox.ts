@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClusterProfile } from '../../src-shared/contract';
 import { AppError } from '../app/errors';
 import type { JobRunner } from '../app/jobs';
-import type { ConnectionManager } from '../cassandra/connections';
+import type { ConnectionManager, CqlClient } from '../cassandra/connections';
 import { fromDriverError } from '../cassandra/driver-errors';
 import { newRole, passwordLiteral } from '../cassandra/identifiers';
 import type { ClusterService } from './service';
@@ -43,6 +43,18 @@ function runScript(args: string[], signal?: AbortSignal): Promise<{ code: number
     child.on('error', (e) => bad(new AppError(signal?.aborted ? 'CANCELLED' : 'UNAVAILABLE', `cannot run the sandbox script: ${e.message}`)));
     child.on('close', (code) => ok({ code: code ?? 1, stdout, stderr }));
   });
+}
+
+/** Cassandra 5.0 refuses a second password change for a role within 5 s: wait it out once. */
+async function alterPassword(client: CqlClient, role: string, password: string, signal: AbortSignal): Promise<void> {
+  const stmt = `ALTER ROLE ${role} WITH PASSWORD = ${passwordLiteral(password)}`;
+  try {
+    await client.execute(stmt);
+  } catch (err) {
+    if (!/can only be changed every/i.test(err instanceof Error ? err.message : '') || signal.aborted) throw err;
+    await new Promise((r) => setTimeout(r, 5200));
+    await client.execute(stmt);
+  }
 }
 
 function lastJson<T>(out: string): T | null {
@@ -96,8 +108,12 @@ export class SandboxService {
       });
       try {
         const role = newRole(SANDBOX_ROLE);
-        await client.execute(`CREATE ROLE IF NOT EXISTS ${role} WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = ${passwordLiteral(password)}`);
-        await client.execute(`ALTER ROLE ${role} WITH PASSWORD = ${passwordLiteral(password)}`);
+        const exists = (await client.execute('SELECT role FROM system_auth.roles WHERE role = ?', [SANDBOX_ROLE], { prepare: true })).rowLength > 0;
+        if (!exists) {
+          await client.execute(`CREATE ROLE ${role} WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = ${passwordLiteral(password)}`);
+        } else {
+          await alterPassword(client, role, password, job.signal);
+        }
       } catch (err) {
         throw fromDriverError(err, 'creating the sandbox administrator');
       } finally {

@@ -83,3 +83,20 @@ describe('csm CLI against the real node', () => {
     expect(JSON.parse((await csm(['cluster', 'list', '--json'])).stdout)).toEqual([]);
   });
 });
+
+describe('csm cluster sandbox (first run) against the running node', () => {
+  it('registers the local node as a labelled sandbox with its own superuser and a stored random password', async () => {
+    const r = await csm(['cluster', 'sandbox', '--json']);
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toMatchObject({ code: 0 });
+    const p = JSON.parse(r.stdout);
+    expect(p).toMatchObject({ name: 'sandbox', sandbox: true, username: 'csm_sandbox_admin', passwordStored: true, contactPoints: [node().contactPoint] });
+    const who = await csm(['whoami', '--cluster', 'sandbox', '--json']);
+    expect(JSON.parse(who.stdout)).toMatchObject({ role: 'csm_sandbox_admin', superuser: true });
+    const human = await csm(['cluster', 'list']);
+    expect(human.stdout).toMatch(/sandbox \(sandbox\)/);
+    // Again: idempotent, re-registers with a fresh password rather than failing.
+    expect((await csm(['cluster', 'sandbox', '--json'])).code).toBe(0);
+    expect((await csm(['cluster', 'test', 'sandbox', '--json'])).code).toBe(0);
+    expect((await csm(['cluster', 'remove', 'sandbox', '--json'])).code).toBe(0);
+  });
+});
