@@ -1,0 +1,98 @@
+// The benchmark suite (run through scripts/bench.mjs inside a private keyring).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import cassandra from 'cassandra-driver';
+import * as node from '../cassandra/lib.mjs';
+import { createServices } from '../../src-main/app/services';
+import { startWebHost } from '../../src-main/web/server';
+
+type Figure = Record<string, number | string | null>;
+const figures: Record<string, Figure> = {};
+
+function stats(samples: number[]): { p50: number; p95: number; mean: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return { p50: round(at(0.5)), p95: round(at(0.95)), mean: round(s.reduce((a, b) => a + b, 0) / s.length) };
+}
+const round = (x: number): number => Math.round(x * 1000) / 1000;
+const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+
+async function time(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    out.push(ms(t0));
+  }
+  return out;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'csm-bench-'));
+const services = await createServices({ host: 'cli', dataDir, keychainService: `csm-bench-${process.pid}` });
+
+// 1. Router overhead: the full dispatch path (parse, scope, handler, output parse) versus the
+//    same work called directly.
+{
+  const n = 20_000;
+  for (let i = 0; i < 2000; i++) await services.router.dispatch('jobs.list', {}, { host: 'cli' });
+  const routed = await time(n, () => services.router.dispatch('jobs.list', {}, { host: 'cli' }));
+  const direct = await time(n, async () => services.store.jobs.list(100));
+  const r = stats(routed);
+  const d = stats(direct);
+  figures['ipc.router.jobsList'] = { unit: 'ms', routed_p50: r.p50, routed_p95: r.p95, direct_p50: d.p50, direct_p95: d.p95, overhead_ms_p50: round(r.p50 - d.p50), ratio_p50: round(r.p50 / d.p50) };
+}
+
+// 2. Web host round trip (loopback HTTP, cookie, Origin checks) versus the router alone.
+{
+  const host = await startWebHost({ router: services.router, bus: services.bus, logger: services.logger, staticDir: join(process.cwd(), 'dist', 'renderer') });
+  const res = await fetch(host.url, { redirect: 'manual' });
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const call = () => fetch(`${host.origin}/api/invoke/jobs.list`, { method: 'POST', headers: { cookie, origin: host.origin, 'content-type': 'application/json' }, body: '{}' }).then((x) => x.json());
+  for (let i = 0; i < 200; i++) await call();
+  const web = stats(await time(2000, call));
+  const routed = stats(await time(2000, () => services.router.dispatch('jobs.list', {}, { host: 'web' })));
+  figures['web.invoke.jobsList'] = { unit: 'ms', web_p50: web.p50, web_p95: web.p95, router_p50: routed.p50, ratio_p50: round(web.p50 / routed.p50) };
+  await host.close();
+}
+
+// 3. Against the real node (if one is running): cluster.test and sign-in versus the driver floor.
+const st = await node.status();
+if (st.running) {
+  const spec = { name: 'bench', contactPoints: [st.contactPoint], localDc: st.localDataCenter, username: 'cassandra', password: 'cassandra' };
+  await services.router.dispatch('cluster.add', spec, { host: 'cli' });
+  const test = stats(await time(10, () => services.router.dispatch('cluster.test', { name: 'bench' }, { host: 'cli' })));
+  const floor = stats(
+    await time(10, async () => {
+      const c = new cassandra.Client({ contactPoints: [st.contactPoint], localDataCenter: st.localDataCenter, credentials: { username: 'cassandra', password: 'cassandra' } });
+      await c.connect();
+      await c.execute('SELECT release_version FROM system.local');
+      await c.shutdown();
+    }),
+  );
+  figures['cluster.test'] = { unit: 'ms', console_p50: test.p50, console_p95: test.p95, bare_driver_connect_query_p50: floor.p50, ratio_p50: round(test.p50 / floor.p50) };
+  const signIn = stats(await time(10, () => services.router.dispatch('session.signIn', { cluster: 'bench' }, { host: 'cli' })));
+  figures['session.signIn'] = { unit: 'ms', console_p50: signIn.p50, console_p95: signIn.p95, bare_driver_connect_query_p50: floor.p50, ratio_p50: round(signIn.p50 / floor.p50) };
+  const nodeInfo = st.nodes[0]!;
+  figures['cassandra.node'] = { unit: 'MB', rss: nodeInfo.rssMB };
+} else {
+  figures['cluster.test'] = { skipped: 'no Cassandra node running (npm run cassandra:start)' };
+}
+
+// 4. CLI cold start: `csm info --json` as a process, versus `node -e ''`.
+{
+  const cli = join(process.cwd(), 'src-main', 'cli', 'csm.mjs');
+  const runs = (args: string[]): number[] =>
+    Array.from({ length: 5 }, () => {
+      const t0 = process.hrtime.bigint();
+      spawnSync(process.execPath, args, { env: { ...process.env, CSM_KEYCHAIN_SERVICE: `csm-bench-${process.pid}` }, stdio: 'ignore' });
+      return ms(t0);
+    });
+  const csm = stats(runs([cli, 'info', '--json', '--data-dir', dataDir]));
+  const bare = stats(runs(['-e', '']));
+  figures['cli.coldStart'] = { unit: 'ms', csm_info_p50: csm.p50, node_empty_p50: bare.p50, ratio_p50: round(csm.p50 / bare.p50) };
+}
+
+await services.close();
+process.stdout.write(JSON.stringify({ at: new Date().toISOString(), machine: { cores: (await import('node:os')).cpus().length, node: process.version }, figures }, null, 2) + '\n');
