@@ -21,6 +21,8 @@ export interface NodeStatus {
   nodes: NodeInfo[];
 }
 export interface StartOptions {
+  /** Root of jars and node dirs (default CSM_CASSANDRA_HOME or <repo>/.cassandra). */
+  home?: string;
   port?: number;
   dataDir?: string;
   secondDc?: boolean;
@@ -31,5 +33,5 @@ export interface StartOptions {
   log?: (line: string) => void;
 }
 export function start(opts?: StartOptions): Promise<NodeStatus & { startSeconds: number; alreadyRunning: boolean; rssMB: number | null }>;
-export function stop(opts?: { dataDir?: string; log?: (line: string) => void }): Promise<{ stopped: string[] }>;
-export function status(opts?: { dataDir?: string }): Promise<NodeStatus>;
+export function stop(opts?: { home?: string; dataDir?: string; log?: (line: string) => void }): Promise<{ stopped: string[] }>;
+export function status(opts?: { home?: string; dataDir?: string }): Promise<NodeStatus>;

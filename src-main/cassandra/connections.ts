@@ -81,7 +81,9 @@ export class ConnectionManager {
       },
       policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(1000, 10_000, false) },
       pooling: pooling === 'tenant' ? { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1, [cassandra.types.distance.remote]: 0 } } : undefined,
-      protocolOptions: { maxSchemaAgreementWaitSeconds: 20 },
+      // The driver speaks v4 at most; letting it negotiate down from v5 over TLS against
+      // Cassandra 5.0 crashes it (wrong streamId), so ask for v4 outright.
+      protocolOptions: { maxSchemaAgreementWaitSeconds: 20, maxVersion: 4 },
       // Air-gapped sites: the driver's Insights reporting only talks to DSE, but say no anyway.
       monitorReporting: { enabled: false },
     });
