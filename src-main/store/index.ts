@@ -1,0 +1,10 @@
+export { openStore, type Store, type OpenStoreOptions } from './store';
+export type { StoreNotice } from './notices';
+export { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations';
+export { migrate } from './migrate';
+export { withTransaction } from './transaction';
+export { CSM_APPLICATION_ID, type Db } from './db';
+export { ClusterProfileRepo, type ClusterProfileRecord, type NewClusterProfile, type ProfileWrite } from './cluster-profile-repo';
+export { JobRepo, type JobRecord } from './job-repo';
+export { LocalAuditRepo, type LocalAuditEntry, type LocalAuditRecord, type AuditOutcome } from './local-audit-repo';
+export type { JsonValue } from './json';

@@ -1,0 +1,80 @@
+import type { Db } from './db';
+
+/**
+ * Numbered schema steps, tracked by `PRAGMA user_version`. A migration is never edited once
+ * released: a file at version N must mean the same schema on every install. Add a new step
+ * (and its own test in test/unit/store/) instead.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(db: Db): void;
+}
+
+const foundation: Migration = {
+  version: 1,
+  name: 'foundation',
+  up(db) {
+    // STRICT tables: a wrong type is an error at write time, not a surprise at read time.
+    // cluster_profiles has no password column on purpose: secrets live in the SecretStore only.
+    db.exec(`
+      CREATE TABLE cluster_profiles (
+        name           TEXT PRIMARY KEY NOT NULL,
+        contact_points TEXT NOT NULL CHECK (json_valid(contact_points) AND json_type(contact_points) = 'array'),
+        local_dc       TEXT NOT NULL,
+        username       TEXT NOT NULL,
+        tls            TEXT CHECK (tls IS NULL OR json_valid(tls)),
+        sandbox        INTEGER NOT NULL DEFAULT 0 CHECK (sandbox IN (0, 1)),
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE jobs (
+        id          TEXT PRIMARY KEY NOT NULL,
+        kind        TEXT NOT NULL,
+        label       TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'cancelled')),
+        step        TEXT NOT NULL,
+        fraction    REAL CHECK (fraction IS NULL OR (fraction >= 0 AND fraction <= 1)),
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        message     TEXT,
+        payload     TEXT CHECK (payload IS NULL OR json_valid(payload))
+      ) STRICT;
+      CREATE INDEX jobs_by_started_at ON jobs (started_at);
+
+      -- The console's own call log until the platform audit trail (Cassandra) takes over.
+      -- operator is null for calls made before anyone signed in (e.g. cluster.add).
+      CREATE TABLE audit_local (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        at             TEXT NOT NULL,
+        host           TEXT NOT NULL,
+        channel        TEXT NOT NULL,
+        operator       TEXT,
+        tenant         TEXT,
+        input_redacted TEXT NOT NULL CHECK (json_valid(input_redacted)),
+        outcome        TEXT NOT NULL CHECK (outcome IN ('ok', 'error', 'refused')),
+        error_code     TEXT
+      ) STRICT;
+
+      -- Offline audit snapshots: the one thing in this cache that Cassandra cannot give back,
+      -- which is why a damaged cache is moved aside, never deleted (see integrity.ts).
+      CREATE TABLE imported_evidence (
+        id          TEXT PRIMARY KEY NOT NULL,
+        imported_at TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        sha256      TEXT NOT NULL CHECK (length(sha256) = 64),
+        payload     BLOB NOT NULL
+      ) STRICT;
+
+      CREATE TABLE kv_settings (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL CHECK (json_valid(value))
+      ) STRICT, WITHOUT ROWID;
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [foundation];
+
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.length;
