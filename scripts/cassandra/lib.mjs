@@ -509,7 +509,8 @@ function jvmArgs(node, o) {
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
     '-Dcassandra.ring_delay_ms=1000',
     '-Dcassandra.auth_bcrypt_gensalt_log2_rounds=4',
-    '-Dcassandra.unsafesystem=true',
+    // No -Dcassandra.unsafesystem: with it, a node killed with SIGKILL restarts with schema
+    // rows for a keyspace it then says "does not exist" (seen here); tests kill nodes on purpose.
     '-Dchronicle.analytics.disable=true',
     '-Dchronicle.announcer.disable=true',
     // A joining node must wait for the schema from the seed before it bootstraps; with the

@@ -65,6 +65,10 @@ export function fromDriverError(err: unknown, what: string): AppError {
         return new AppError('INTERNAL', `${what}: Cassandra error ${err.code.toString(16)}`, { cause: err });
     }
   }
+  // A node that dies mid-request: the driver fails in-flight requests with a bare DriverError.
+  if (err instanceof errors.DriverError && /socket was closed|connection (was )?closed|ECONNRESET|EPIPE/i.test(err.message)) {
+    return new AppError('UNAVAILABLE', `${what}: the node closed the connection (it may have stopped)`, { cause: err });
+  }
   if (err instanceof Error && /ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT/.test(err.message)) {
     return new AppError('UNAVAILABLE', `${what}: node unreachable`, { cause: err });
   }
