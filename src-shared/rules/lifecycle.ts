@@ -1,0 +1,35 @@
+/**
+ * Tenant lifecycle (DESIGN §4): draft → provisioning → active ⇄ suspended → decommissioning →
+ * deleted, plus failed (resumable). Pure, so the UI can grey out what main would refuse.
+ */
+export const TENANT_STATES = ['draft', 'provisioning', 'active', 'suspended', 'decommissioning', 'deleted', 'failed'] as const;
+export type TenantState = (typeof TENANT_STATES)[number];
+
+const NEXT: Record<TenantState, readonly TenantState[]> = {
+  draft: ['provisioning', 'deleted'],
+  provisioning: ['active', 'failed'],
+  // A failed saga is resumed (back to provisioning) or rolled back (decommissioning).
+  failed: ['provisioning', 'decommissioning'],
+  active: ['suspended', 'decommissioning'],
+  suspended: ['active', 'decommissioning'],
+  decommissioning: ['deleted', 'failed'],
+  deleted: [],
+};
+
+export function canTransition(from: TenantState, to: TenantState): boolean {
+  return NEXT[from].includes(to);
+}
+
+export function nextStates(from: TenantState): readonly TenantState[] {
+  return NEXT[from];
+}
+
+/** Keyspace names of a tenant: `tenant_<id>_<name>`, and the reserved console keyspace `tenant_<id>_csm`. */
+export const TENANT_CONSOLE_SUFFIX = 'csm';
+export const tenantKeyspace = (id: string, name: string): string => `tenant_${id}_${name}`;
+export const tenantConsoleKeyspace = (id: string): string => tenantKeyspace(id, TENANT_CONSOLE_SUFFIX);
+
+/** Cassandra's 48-character keyspace limit leaves 48 − len("tenant_" + id + "_") for the suffix. */
+export function maxKeyspaceSuffix(id: string): number {
+  return 48 - `tenant_${id}_`.length;
+}
