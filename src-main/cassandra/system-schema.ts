@@ -57,14 +57,23 @@ export async function replicationFor(client: CqlClient): Promise<string> {
   return `{'class': 'NetworkTopologyStrategy', ${parts.join(', ')}}`;
 }
 
-export async function readSchemaVersion(client: CqlClient): Promise<number> {
+export interface VersionedSchema {
+  keyspace: string;
+  migrations: SchemaMigration[];
+}
+
+/** The console's own platform schema. Other versioned keyspaces (tests, later features) pass their own. */
+export const SYSTEM_SCHEMA: VersionedSchema = { keyspace: SYSTEM_KEYSPACE, migrations: SYSTEM_MIGRATIONS };
+
+export async function readSchemaVersion(client: CqlClient, schema: VersionedSchema = SYSTEM_SCHEMA): Promise<number> {
+  const KS = keyspace(schema.keyspace);
   try {
-    const ks = await client.execute('SELECT keyspace_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?', [SYSTEM_KEYSPACE, 'schema_migrations'], { prepare: true });
+    const ks = await client.execute('SELECT keyspace_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?', [schema.keyspace, 'schema_migrations'], { prepare: true });
     if (ks.rowLength === 0) return 0;
     const rs = await client.execute(`SELECT version FROM ${KS}.schema_migrations`);
     return rs.rows.reduce((max, r) => Math.max(max, Number(r['version'])), 0);
   } catch (err) {
-    throw fromDriverError(err, 'reading the csm_system schema version');
+    throw fromDriverError(err, `reading the ${schema.keyspace} schema version`);
   }
 }
 
@@ -72,12 +81,14 @@ export async function readSchemaVersion(client: CqlClient): Promise<number> {
  * Bring csm_system up to this console's version. A console older than the schema refuses
  * (SCHEMA_TOO_NEW) rather than write rows a newer console would misread.
  */
-export async function ensureSystemSchema(client: CqlClient, appliedBy: string): Promise<SchemaStatus> {
-  const current = await readSchemaVersion(client);
-  if (current > LATEST_SYSTEM_SCHEMA) {
+export async function ensureSystemSchema(client: CqlClient, appliedBy: string, schema: VersionedSchema = SYSTEM_SCHEMA): Promise<SchemaStatus> {
+  const KS = keyspace(schema.keyspace);
+  const latest = schema.migrations[schema.migrations.length - 1]?.version ?? 0;
+  const current = await readSchemaVersion(client, schema);
+  if (current > latest) {
     throw new AppError(
       'SCHEMA_TOO_NEW',
-      `csm_system is at schema version ${current}, this console knows up to ${LATEST_SYSTEM_SCHEMA}: upgrade the console before using it on this cluster`,
+      `${schema.keyspace} is at schema version ${current}, this console knows up to ${latest}: upgrade the console before using it on this cluster`,
     );
   }
   const applied: number[] = [];
@@ -87,12 +98,12 @@ export async function ensureSystemSchema(client: CqlClient, appliedBy: string): 
       await client.execute(
         `CREATE TABLE IF NOT EXISTS ${KS}.schema_migrations (version int PRIMARY KEY, name text, applied_at timestamp, applied_by text)`,
       );
-      await waitForAgreement(client, 'creating csm_system');
+      await waitForAgreement(client, `creating ${schema.keyspace}`);
     }
-    for (const m of SYSTEM_MIGRATIONS) {
+    for (const m of schema.migrations) {
       if (m.version <= current) continue;
       for (const stmt of m.statements) await client.execute(stmt);
-      await waitForAgreement(client, `csm_system migration ${m.version}`);
+      await waitForAgreement(client, `${schema.keyspace} migration ${m.version}`);
       // LWT: when two consoles race, both ran the idempotent DDL; one row records it.
       await client.execute(
         `INSERT INTO ${KS}.schema_migrations (version, name, applied_at, applied_by) VALUES (?, ?, toTimestamp(now()), ?) IF NOT EXISTS`,
@@ -102,7 +113,7 @@ export async function ensureSystemSchema(client: CqlClient, appliedBy: string): 
       applied.push(m.version);
     }
   } catch (err) {
-    throw fromDriverError(err, 'upgrading the csm_system schema');
+    throw fromDriverError(err, `upgrading the ${schema.keyspace} schema`);
   }
-  return { version: Math.max(current, ...applied), latestKnown: LATEST_SYSTEM_SCHEMA, applied };
+  return { version: Math.max(current, ...applied), latestKnown: latest, applied };
 }
