@@ -57,14 +57,19 @@ async function alterPassword(client: CqlClient, role: string, password: string, 
   }
 }
 
-function lastJson<T>(out: string): T | null {
-  const line = out.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'));
-  if (!line) return null;
-  try {
-    return JSON.parse(line) as T;
-  } catch {
-    return null;
-  }
+/** The script prints either one (possibly pretty-printed) JSON document, or log lines then a JSON line. */
+export function parseScriptJson<T>(out: string): T | null {
+  const tryParse = (text: string): T | null => {
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      return null;
+    }
+  };
+  const whole = tryParse(out.trim());
+  if (whole !== null) return whole;
+  const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  return line ? tryParse(line) : null;
 }
 
 /**
@@ -80,7 +85,7 @@ export class SandboxService {
     if (!nodeScript()) return { available: false, running: false, registered, contactPoint: null, reason: 'the sandbox scripts are not part of this installation' };
     try {
       const r = await runScript(['status']);
-      const s = lastJson<NodeStatus>(r.stdout);
+      const s = parseScriptJson<NodeStatus>(r.stdout);
       if (!s) return { available: false, running: false, registered, contactPoint: null, reason: 'the sandbox status script gave no answer' };
       return { available: true, running: s.running, registered, contactPoint: s.contactPoint, reason: null };
     } catch (err) {
@@ -92,7 +97,7 @@ export class SandboxService {
     return this.deps.jobs.run('sandbox.start', 'Start the local sandbox node', async (job) => {
       job.progress('starting the Cassandra node (first start fetches jars and takes a minute or two)', null);
       const r = await runScript(['start'], job.signal);
-      const started = lastJson<{ contactPoint: string }>(r.stdout);
+      const started = parseScriptJson<{ contactPoint: string }>(r.stdout);
       if (r.code !== 0 || !started) {
         throw new AppError('UNAVAILABLE', `the sandbox node did not start: ${r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 500)}`);
       }

@@ -44,7 +44,8 @@ test('Clusters screen end to end: first run, add, test, sign in, errors, remove'
 
   // First run: nothing registered yet, the sandbox is offered next to "add an existing cluster".
   await expect(page.getByTestId('first-run')).toBeVisible();
-  await expect(page.getByTestId('start-sandbox').or(page.getByTestId('sandbox-unavailable'))).toBeVisible();
+  await expect(page.getByTestId('sandbox-status')).toContainText(/Running|Not running/);
+  await expect(page.getByTestId('start-sandbox')).toBeEnabled();
   await page.screenshot({ path: join(shots, 'clusters-first-run.png'), fullPage: true });
 
   // Client-side validation refuses a bad name before anything is sent.
@@ -112,6 +113,30 @@ test('the one-time sign-in link works once; without it a browser gets nothing', 
     expect((await page.goto(own.origin + '/'))?.status()).toBe(401);
     await stranger.close();
     await operator.close();
+  } finally {
+    await own.stop();
+  }
+});
+
+test('first run: the sandbox node is started from the UI and registered, labelled as a sandbox', async ({ page }) => {
+  const own = await startConsole();
+  try {
+    watch(page);
+    await page.goto(own.url);
+    const start = page.getByTestId('start-sandbox');
+    await expect(start).toBeEnabled();
+    await start.click();
+    const row = page.getByTestId('cluster-row-sandbox');
+    await expect(row).toBeVisible({ timeout: 150_000 });
+    await expect(row.getByTestId('sandbox-badge')).toBeVisible();
+    await expect(row.getByTestId('cell-password-stored')).toContainText(/yes/i);
+    await page.getByTestId('test-sandbox').click();
+    await expect(page.getByTestId('test-report').getByTestId('report-version')).toContainText(/5\.0\./);
+    await page.screenshot({ path: join(shots, 'clusters-sandbox.png'), fullPage: true });
+    await page.getByTestId('remove-sandbox').click();
+    await page.getByTestId('remove-confirm-input').fill('sandbox');
+    await page.getByTestId('remove-confirm').click();
+    await expect(row).toHaveCount(0);
   } finally {
     await own.stop();
   }
