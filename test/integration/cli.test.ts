@@ -100,3 +100,30 @@ describe('csm cluster sandbox (first run) against the running node', () => {
     expect((await csm(['cluster', 'remove', 'sandbox', '--json'])).code).toBe(0);
   });
 });
+
+describe('csm with the opt-in encrypted vault instead of the keychain', () => {
+  it('stores the password in the vault file (not in clear) and uses it to connect', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'csm-cli-vault-'));
+    const run = (args: string[], stdin = ''): Promise<Run> =>
+      new Promise((ok) => {
+        const child = spawn(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', dir], {
+          env: { ...process.env, CSM_SECRET_BACKEND: 'vault', CSM_VAULT_PASSPHRASE: 'vault pass phrase 1', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
+        child.stdin.end(stdin);
+      });
+    const add = await run(['cluster', 'add', 'v', '--contact-point', node().contactPoint, '--dc', node().localDc, '--username', 'cassandra', '--password-stdin', '--json'], 'cassandra\n');
+    expect({ code: add.code, err: add.stderr }).toEqual({ code: 0, err: '' });
+    expect(JSON.parse((await run(['info', '--json'])).stdout).secretBackend).toBe('vault');
+    expect((await run(['cluster', 'test', 'v', '--json'])).code).toBe(0);
+    const { readFileSync } = await import('node:fs');
+    const vault = readFileSync(join(dir, 'secrets.vault'), 'utf8');
+    expect(vault).toContain('cluster/v/password');
+    expect(vault).not.toContain('cassandra');
+  });
+});
