@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(libsecret-1-dev gnome-keyring dbus dbus-x11 chromium xvfb openjdk-17-jre-headless maven build-essential python3)
+PKGS=(libsecret-1-dev gnome-keyring libglib2.0-bin dbus dbus-x11 chromium xvfb openjdk-17-jre-headless maven build-essential python3)
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 missing=()

@@ -31,6 +31,11 @@ function readHeader(path: string): Buffer {
 
 export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
+function looksLikeSqlite(path: string): boolean {
+  const header = readHeader(path);
+  return header.length >= SQLITE_MAGIC.length && header.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC);
+}
+
 const foreignReason = (applicationId: number): string =>
   `its application id is ${hex32(applicationId)}, not ${hex32(CSM_APPLICATION_ID)} (Cassandra Security Manager)`;
 
@@ -114,6 +119,9 @@ export interface EvidenceProbe {
 }
 
 export function probeEvidence(path: string): EvidenceProbe {
+  // Not SQLite at all: nothing to count, and opening it would only let SQLite rewrite the
+  // preserved -shm next to it.
+  if (!looksLikeSqlite(path)) return { rows: null, tableSeen: false };
   let db: Db | undefined;
   try {
     db = openDatabase(path, { readonly: true, fileMustExist: true });
@@ -125,8 +133,9 @@ export function probeEvidence(path: string): EvidenceProbe {
       .map((r) => r.name);
     let rows = 0;
     for (const t of tables) {
-      // t comes from the fixed list above, so interpolating it is safe.
-      const n = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM "${t}"`).get()?.n;
+      // t comes from the fixed list above, so interpolating it is safe. NOT INDEXED: count the
+      // table itself, not a primary-key index that may have survived when the rows did not.
+      const n = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM "${t}" NOT INDEXED`).get()?.n;
       if (n === undefined) return { rows: null, tableSeen: true };
       rows += n;
     }
