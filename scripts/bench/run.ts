@@ -7,6 +7,7 @@ import cassandra from 'cassandra-driver';
 import * as node from '../cassandra/lib.mjs';
 import { createServices } from '../../src-main/app/services';
 import { startWebHost } from '../../src-main/web/server';
+import { keyBenchmarks } from '../../src-main/keys/bench';
 
 type Figure = Record<string, number | string | null>;
 const figures: Record<string, Figure> = {};
@@ -93,6 +94,9 @@ if (st.running) {
   const bare = stats(runs(['-e', '']));
   figures['cli.coldStart'] = { unit: 'ms', csm_info_p50: csm.p50, node_empty_p50: bare.p50, ratio_p50: round(csm.p50 / bare.p50) };
 }
+
+// 5. Per-tenant keys (in process): wrap/unwrap, encrypt/decrypt, rotation, encrypted-cache overhead.
+Object.assign(figures, await keyBenchmarks());
 
 await services.close();
 process.stdout.write(JSON.stringify({ at: new Date().toISOString(), machine: { cores: (await import('node:os')).cpus().length, node: process.version }, figures }, null, 2) + '\n');

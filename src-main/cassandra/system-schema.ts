@@ -25,6 +25,18 @@ export const SYSTEM_MIGRATIONS: SchemaMigration[] = [
          isolation text, template text, created_at timestamp, updated_at timestamp)`,
     ],
   },
+  {
+    version: 2,
+    name: 'wrapped tenant KEKs',
+    // Same text as keys/cassandra-stores.ts systemKeyTables(): copied, since a shipped migration is frozen.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS ${KS}.tenant_keks (
+         tenant_id text, version int, wrapped blob, master_fingerprint text, state text,
+         created_at timestamp, retired_at timestamp,
+         PRIMARY KEY ((tenant_id), version)
+       ) WITH CLUSTERING ORDER BY (version DESC)`,
+    ],
+  },
 ];
 
 export const LATEST_SYSTEM_SCHEMA = SYSTEM_MIGRATIONS[SYSTEM_MIGRATIONS.length - 1]!.version;

@@ -117,7 +117,9 @@ describe('cluster profiles, test and sign-in against the real node', () => {
     const s = value(await api.call('session.signIn', { cluster: 'local' }));
     expect(s).toMatchObject({ cluster: 'local', role: 'cassandra', superuser: true, platform: true, auditor: 'all' });
     const rs = await admin.execute('SELECT version FROM csm_system.schema_migrations');
-    expect(rs.rows.map((r) => r['version'])).toContain(1);
+    expect(rs.rows.map((r) => Number(r['version'])).sort()).toEqual([1, 2]);
+    const keks = await admin.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = 'csm_system' AND table_name = 'tenant_keks'");
+    expect(keks.rowLength).toBe(1);
     expect(value(await api.call('session.whoami', { cluster: 'local' })).role).toBe('cassandra');
   });
 
