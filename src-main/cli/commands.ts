@@ -48,6 +48,17 @@ const table = (rows: string[][]): string => {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 };
 
+/** The connection options `cluster add` and `cluster update` share. */
+const PROFILE_OPTIONS: OptionSpec = {
+  'contact-point': { type: 'string', multiple: true },
+  dc: { type: 'string' },
+  username: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  'ca-file': { type: 'string' },
+  'cert-file': { type: 'string' },
+  'key-file': { type: 'string' },
+};
+
 export const COMMANDS: Command[] = [
   command({
     words: ['info'],
@@ -77,15 +88,7 @@ export const COMMANDS: Command[] = [
   command({
     words: ['cluster', 'add'],
     usage: 'csm cluster add NAME --contact-point HOST:PORT [--contact-point …] --dc DC --username U --password-stdin [--ca-file F [--cert-file F --key-file F]] [--json]',
-    options: {
-      'contact-point': { type: 'string', multiple: true },
-      dc: { type: 'string' },
-      username: { type: 'string' },
-      'password-stdin': { type: 'boolean' },
-      'ca-file': { type: 'string' },
-      'cert-file': { type: 'string' },
-      'key-file': { type: 'string' },
-    },
+    options: PROFILE_OPTIONS,
     positionals: ['name'],
     channel: 'cluster.add',
     input: async (v, p, io) => {
@@ -102,16 +105,7 @@ export const COMMANDS: Command[] = [
   command({
     words: ['cluster', 'update'],
     usage: 'csm cluster update NAME [--contact-point HOST:PORT …] [--dc DC] [--username U] [--password-stdin] [--ca-file F …] [--json]',
-    options: {
-      'contact-point': { type: 'string', multiple: true },
-      dc: { type: 'string' },
-      username: { type: 'string' },
-      'password-stdin': { type: 'boolean' },
-      'ca-file': { type: 'string' },
-      'cert-file': { type: 'string' },
-      'key-file': { type: 'string' },
-      'no-tls': { type: 'boolean' },
-    },
+    options: { ...PROFILE_OPTIONS, 'no-tls': { type: 'boolean' } },
     positionals: ['name'],
     channel: 'cluster.update',
     input: async (v, p, io) => {

@@ -16,10 +16,10 @@ const dataDir = mkdtempSync(join(tmpdir(), 'csm-cli-'));
 const keychainService = unique('csm-cli-test');
 
 /** The real `csm` binary as an operator runs it, with its own data dir and keychain service. */
-function csm(args: string[], stdin?: string): Promise<Run> {
+function csm(args: string[], stdin?: string, opts: { dir?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((ok) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', dataDir], {
-      env: { ...process.env, CSM_KEYCHAIN_SERVICE: keychainService },
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', opts.dir ?? dataDir], {
+      env: { ...process.env, CSM_KEYCHAIN_SERVICE: keychainService, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -104,19 +104,8 @@ describe('csm cluster sandbox (first run) against the running node', () => {
 describe('csm with the opt-in encrypted vault instead of the keychain', () => {
   it('stores the password in the vault file (not in clear) and uses it to connect', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'csm-cli-vault-'));
-    const run = (args: string[], stdin = ''): Promise<Run> =>
-      new Promise((ok) => {
-        const child = spawn(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', dir], {
-          env: { ...process.env, CSM_SECRET_BACKEND: 'vault', CSM_VAULT_PASSPHRASE: 'vault pass phrase 1', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' },
-          stdio: ['pipe', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
-        child.stdin.end(stdin);
-      });
+    const vaultEnv = { CSM_SECRET_BACKEND: 'vault', CSM_VAULT_PASSPHRASE: 'vault pass phrase 1', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
+    const run = (args: string[], stdin = ''): Promise<Run> => csm(args, stdin, { dir, env: vaultEnv });
     const add = await run(['cluster', 'add', 'v', '--contact-point', node().contactPoint, '--dc', node().localDc, '--username', 'cassandra', '--password-stdin', '--json'], 'cassandra\n');
     expect({ code: add.code, err: add.stderr }).toEqual({ code: 0, err: '' });
     expect(JSON.parse((await run(['info', '--json'])).stdout).secretBackend).toBe('vault');
