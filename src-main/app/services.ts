@@ -87,7 +87,7 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     'cluster.sandboxStatus': async () => sandbox.status(),
     'cluster.sandboxStart': async () => sandbox.start(),
     'session.signIn': async (input) => sessions.signIn(input),
-    'session.whoami': async ({ cluster }) => sessions.whoami(cluster),
+    'session.whoami': async ({ cluster }, ctx) => sessions.whoami(cluster, { signInIfNeeded: ctx.caller.host === 'cli' }),
     'session.signOut': async ({ cluster }) => sessions.signOut(cluster),
   };
 

@@ -46,9 +46,16 @@ export class SessionService implements ScopeGuard {
     }
   }
 
-  /** The session's scope; a console without one signs in with the stored credentials (the CLI's one-shot case). */
-  async whoami(cluster: string): Promise<OperatorScope> {
-    return this.scopes.get(cluster) ?? this.signIn({ cluster });
+  /**
+   * The session's scope. Only a one-shot host (the CLI, where every command is a fresh process)
+   * signs in with the stored credentials on the way; a window never signs in behind the
+   * operator's back, so there it is NOT_SIGNED_IN.
+   */
+  async whoami(cluster: string, opts: { signInIfNeeded: boolean }): Promise<OperatorScope> {
+    const scope = this.scopes.get(cluster);
+    if (scope) return scope;
+    if (!opts.signInIfNeeded) throw new AppError('NOT_SIGNED_IN', `not signed in to ${cluster}`);
+    return this.signIn({ cluster });
   }
 
   async signOut(cluster: string): Promise<{ signedOut: boolean }> {

@@ -113,6 +113,13 @@ describe('cluster profiles, test and sign-in against the real node', () => {
     value(await api.call('cluster.remove', { name: 'tlsmismatch' }));
   });
 
+  it('a window asking whoami before signing in gets NOT_SIGNED_IN and is not signed in behind its back', async () => {
+    const web = localClient(svc.router, { host: 'web' });
+    expect(code(await web.call('session.whoami', { cluster: 'local' }))).toBe('NOT_SIGNED_IN');
+    expect(svc.sessions.scopeOf('local')).toBeUndefined();
+    expect(svc.connections.operator('local')).toBeUndefined();
+  });
+
   it('signs in as superuser: platform scope, csm_system created at the current version', async () => {
     const s = value(await api.call('session.signIn', { cluster: 'local' }));
     expect(s).toMatchObject({ cluster: 'local', role: 'cassandra', superuser: true, platform: true, auditor: 'all' });
