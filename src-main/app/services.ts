@@ -56,10 +56,13 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
   const store = openStore({ dir: config.dataDir, logger });
   const bus = new EventBus();
   const backend = resolveBackend(config);
+  const vaultPassphrase = process.env['CSM_VAULT_PASSPHRASE'];
+  // Read once, then gone: child processes (the sandbox node, a detached JVM) inherit the environment.
+  delete process.env['CSM_VAULT_PASSPHRASE'];
   const secrets = createSecretStore({
     backend,
     vaultPath: join(config.dataDir, 'secrets.vault'),
-    ...(process.env['CSM_VAULT_PASSPHRASE'] ? { vaultPassphrase: process.env['CSM_VAULT_PASSPHRASE'] } : {}),
+    ...(vaultPassphrase ? { vaultPassphrase } : {}),
     keytarService: config.keychainService ?? process.env['CSM_KEYCHAIN_SERVICE'] ?? 'cassandra-security-manager',
   });
   const connections = new ConnectionManager({ logger });
@@ -81,8 +84,14 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     'jobs.cancel': async ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
     'cluster.list': async () => clusters.list(),
     'cluster.add': async (input) => clusters.add(input),
-    'cluster.update': async (input) => clusters.update(input),
-    'cluster.remove': async ({ name }) => clusters.remove(name),
+    'cluster.update': async (input) => {
+      sessions.forget(input.name);
+      return clusters.update(input);
+    },
+    'cluster.remove': async ({ name }) => {
+      sessions.forget(name);
+      return clusters.remove(name);
+    },
     'cluster.test': async ({ name }) => clusters.test(name),
     'cluster.sandboxStatus': async () => sandbox.status(),
     'cluster.sandboxStart': async () => sandbox.start(),

@@ -25,7 +25,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage() + '\n');
     return argv.length === 0 ? EXIT.badInput : EXIT.ok;
   }
-  if (argv[0] === 'serve') return runServe(argv.slice(1));
+  if (argv[0] === 'serve') {
+    return runServe(argv.slice(1)).catch((err: unknown) =>
+      fail(json, err instanceof AppError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: `csm serve failed: ${err instanceof Error ? err.message : String(err)}` }),
+    );
+  }
   const found = findCommand(argv);
   if (!found) return fail(json, { code: 'BAD_INPUT', message: `unknown command "${argv.slice(0, 2).join(' ')}"; run csm --help` });
   const { cmd, rest } = found;

@@ -8,6 +8,8 @@ export interface RoleGrantRow {
 
 const TENANT_ADMIN = /^tenant_([a-z][a-z0-9_]{1,29})_admin$/;
 const TENANT_AUDITOR = /^tenant_([a-z][a-z0-9_]{1,29})_auditor$/;
+/** `tenant_<id>_u_<user>`: a user role, whatever its user name ends with (`tenant_acme_u_x_admin`). */
+const TENANT_USER = /^tenant_[a-z][a-z0-9_]*?_u_/;
 
 /**
  * DESIGN §2: Cassandra is the authority. Scope is derived from the roles the operator holds
@@ -23,7 +25,7 @@ export function deriveScope(input: {
   const names = [...new Set(input.roles.map((r) => r.role))].sort();
   const superuser = input.roles.some((r) => r.super);
   const platform = superuser || names.includes(PLATFORM_ADMIN_ROLE);
-  const pick = (re: RegExp): string[] => names.flatMap((n) => (re.exec(n)?.[1] ? [re.exec(n)![1]!] : []));
+  const pick = (re: RegExp): string[] => names.filter((n) => !TENANT_USER.test(n)).flatMap((n) => (re.exec(n)?.[1] ? [re.exec(n)![1]!] : []));
   const tenantAdmin = pick(TENANT_ADMIN);
   const tenantAuditor = pick(TENANT_AUDITOR);
   const auditor: OperatorScope['auditor'] = platform || names.includes(PLATFORM_AUDITOR_ROLE) ? 'all' : tenantAuditor;

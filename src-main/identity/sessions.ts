@@ -27,8 +27,10 @@ export class SessionService implements ScopeGuard {
       let registered: string[] = [];
       if (probe.platform) {
         await ensureSystemSchema(client, spec.username);
-        const ts = await client.execute(`SELECT id FROM ${SYSTEM_KEYSPACE}.tenants`, [], { fetchSize: 5000 });
-        registered = ts.rows.map((r) => String(r['id']));
+        // Every page, not the first 5,000: the registry is meant to hold 10,000+ tenants.
+        for await (const r of await client.execute(`SELECT id FROM ${SYSTEM_KEYSPACE}.tenants`, [], { fetchSize: 5000 })) {
+          registered.push(String(r['id']));
+        }
       } else {
         // A tenant-scoped role cannot read csm_system; refuse only when we can see it is newer.
         const version = await readSchemaVersion(client).catch(() => 0);
@@ -62,6 +64,11 @@ export class SessionService implements ScopeGuard {
     const had = this.scopes.delete(cluster);
     await this.deps.connections.closeCluster(cluster);
     return { signedOut: had };
+  }
+
+  /** A profile edited or removed: its derived scope no longer describes anyone. */
+  forget(cluster: string): void {
+    this.scopes.delete(cluster);
   }
 
   scopeOf(cluster: string): OperatorScope | undefined {

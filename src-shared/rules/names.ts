@@ -22,7 +22,9 @@ export const DC_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export const tenantIdSchema = z
   .string()
-  .regex(TENANT_ID_PATTERN, 'tenant id: a lower-case letter, then 1–29 lower-case letters, digits or _');
+  .regex(TENANT_ID_PATTERN, 'tenant id: a lower-case letter, then 1–29 lower-case letters, digits or _')
+  // `_u_` marks user roles (tenant_<id>_u_<user>); an id containing it would make names ambiguous.
+  .refine((id) => !id.includes('_u_') && !id.endsWith('_u'), 'tenant id: must not contain "_u_" (reserved for user roles)');
 export const clusterNameSchema = z
   .string()
   .regex(CLUSTER_NAME_PATTERN, 'cluster name: a lower-case letter, then up to 39 lower-case letters, digits or -');

@@ -96,6 +96,7 @@ describe('cluster profiles, test and sign-in against the real node', () => {
     value(await add('nowhere', { contactPoints: ['127.0.0.1:1'] }));
     const r = await api.call('cluster.test', { name: 'nowhere' });
     expect(code(r)).toBe('UNAVAILABLE');
+    expect(JSON.stringify(r)).not.toContain('127.0.0.1');
     value(await api.call('cluster.remove', { name: 'nowhere' }));
   });
 
@@ -177,6 +178,12 @@ describe('cluster profiles, test and sign-in against the real node', () => {
     expect(recent.some((e) => e.channel === 'session.signIn' && e.outcome === 'refused')).toBe(true);
     expect(JSON.stringify(recent)).not.toContain('alice-pw-1');
     expect(JSON.stringify(recent)).not.toContain('not-the-password');
+  });
+
+  it('editing a profile drops the scope derived from the old sign-in', async () => {
+    expect(svc.sessions.scopeOf('local')?.platform).toBe(true);
+    value(await api.call('cluster.update', { name: 'local', localDc: node().localDc }));
+    expect(svc.sessions.scopeOf('local')).toBeUndefined();
   });
 
   it('removes a profile and its keychain entry', async () => {

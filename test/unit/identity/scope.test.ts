@@ -32,6 +32,10 @@ describe('operator scope from role membership', () => {
     expect(allows(s, 'auditor', 'globex')).toBe(true);
     expect(allows(s, 'tenant', 'globex')).toBe(false);
   });
+  it('a user whose name ends in _admin is not read as an admin of a look-alike tenant', () => {
+    const s = deriveScope({ ...base, roles: [{ role: 'tenant_acme_u_x_admin', super: false }, { role: 'tenant_acme_u_y_auditor', super: false }] });
+    expect(s).toMatchObject({ platform: false, tenantAdmin: [], auditor: [], tenants: [] });
+  });
   it('look-alike role names grant nothing', () => {
     const s = deriveScope({ ...base, roles: [{ role: 'x', super: false }, { role: 'tenant_acme_admin_x', super: false }, { role: 'Tenant_acme_admin', super: false }, { role: 'tenant__admin', super: false }, { role: 'csm_platform_admin2', super: false }] });
     expect(s).toMatchObject({ platform: false, tenantAdmin: [], auditor: [], tenants: [] });
