@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { WireError } from '../../src-shared/contract';
 import { AppError } from '../app/errors';
 import { createServices, defaultDataDir, type Services } from '../app/services';
-import { COMMANDS, findCommand, type Values } from './commands';
+import { COMMANDS, findCommand, type Values } from './commands/index';
 import { promptSecret, readSecretFromStdin } from './io';
 import { runServe } from './serve';
 

@@ -76,19 +76,45 @@ export class SessionService implements ScopeGuard {
   }
 
   /** Router hook: every non-local channel names its cluster (and tenant where it has one). */
-  async check(channel: ChannelName, def: ChannelDef, input: unknown, _caller: Caller): Promise<{ operator: string | null; tenant: string | null }> {
+  async check(channel: ChannelName, def: ChannelDef, input: unknown, _caller: Caller): Promise<{ operator: string | null; tenant: string | null; cluster: string | null }> {
     const fields = (input ?? {}) as { cluster?: unknown; tenant?: unknown };
     const tenant = typeof fields.tenant === 'string' ? fields.tenant : null;
+    const cluster = typeof fields.cluster === 'string' ? fields.cluster : null;
     if (def.scope === 'local') {
-      const cluster = typeof fields.cluster === 'string' ? fields.cluster : null;
-      return { operator: cluster ? (this.scopes.get(cluster)?.role ?? null) : null, tenant };
+      return { operator: cluster ? (this.scopes.get(cluster)?.role ?? null) : null, tenant, cluster };
     }
-    if (typeof fields.cluster !== 'string') throw new AppError('BAD_INPUT', `${channel} must name its cluster`);
-    const scope = this.scopes.get(fields.cluster);
-    if (!scope) throw new AppError('NOT_SIGNED_IN', `sign in to cluster ${fields.cluster} first`);
+    if (cluster === null) {
+      if (!def.clusterOptional) throw new AppError('BAD_INPUT', `${channel} must name its cluster`);
+      // The handler picks among platformClusters() only; here it is enough that one exists.
+      const platform = this.platformClusters();
+      if (platform.length === 0) throw new AppError(this.scopes.size === 0 ? 'NOT_SIGNED_IN' : 'FORBIDDEN', `${channel}: no signed-in cluster gives ${def.scope} scope`);
+      return { operator: this.scopes.get(platform[0]!)!.role, tenant, cluster: null };
+    }
+    const scope = this.scopes.get(cluster);
+    if (!scope) throw new AppError('NOT_SIGNED_IN', `sign in to cluster ${cluster} first`);
     if (!allows(scope, def.scope, tenant)) {
-      throw new AppError('FORBIDDEN', `role ${scope.role} has no ${def.scope} scope${tenant ? ` for tenant ${tenant}` : ''} on ${fields.cluster}`);
+      throw new AppError('FORBIDDEN', `role ${scope.role} has no ${def.scope} scope${tenant ? ` for tenant ${tenant}` : ''} on ${cluster}`);
     }
-    return { operator: scope.role, tenant };
+    return { operator: scope.role, tenant, cluster };
+  }
+
+  /** Signed-in clusters where the operator has platform scope, by name. */
+  platformClusters(): string[] {
+    return [...this.scopes.values()].filter((s) => s.platform).map((s) => s.cluster).sort();
+  }
+
+  signedIn(): OperatorScope[] {
+    return [...this.scopes.values()];
+  }
+
+  /** A tenant newly provisioned by a platform operator joins that operator's scope at once. */
+  addTenant(cluster: string, tenant: string): void {
+    const s = this.scopes.get(cluster);
+    if (s && (s.platform || s.auditor === 'all') && !s.tenants.includes(tenant)) this.scopes.set(cluster, { ...s, tenants: [...s.tenants, tenant].sort() });
+  }
+
+  removeTenant(cluster: string, tenant: string): void {
+    const s = this.scopes.get(cluster);
+    if (s && s.tenants.includes(tenant)) this.scopes.set(cluster, { ...s, tenants: s.tenants.filter((t) => t !== tenant) });
   }
 }

@@ -21,10 +21,24 @@ export interface Caller {
   host: HostKind;
 }
 
+/**
+ * The tenant a call works in, built per call by the router after the scope check (issue 5 §5):
+ * there is no "current tenant" anywhere in main. `session()` is a Cassandra session authenticated
+ * as the tenant's own service role, so Cassandra itself refuses anything outside the tenant.
+ */
+export interface TenantContext {
+  readonly cluster: string;
+  readonly tenant: string;
+  readonly operator: string | null;
+  session(): Promise<import('../cassandra/connections').CqlClient>;
+}
+
 export interface CallContext {
   caller: Caller;
   signal: AbortSignal;
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
+  /** Set for every call that names a tenant (and passed the scope check for it). */
+  tenant: TenantContext | null;
 }
 
 /** One handler per channel: leaving one out is a compile error where the table is built. */
@@ -34,7 +48,7 @@ export type Handlers = {
 
 /** Decides whether the signed-in operator may make this call; throws FORBIDDEN/NOT_SIGNED_IN. */
 export interface ScopeGuard {
-  check(channel: ChannelName, def: ChannelDef, input: unknown, caller: Caller): Promise<{ operator: string | null; tenant: string | null }>;
+  check(channel: ChannelName, def: ChannelDef, input: unknown, caller: Caller): Promise<{ operator: string | null; tenant: string | null; cluster: string | null }>;
 }
 
 export interface AuditEntry {
@@ -57,6 +71,8 @@ export interface RouterDeps {
   audit: AuditSink;
   logger: Logger;
   emit: CallContext['emit'];
+  /** Builds the tenant context of a call that names cluster and tenant. */
+  tenantContext?: (cluster: string, tenant: string, operator: string | null) => TenantContext;
 }
 
 export interface Router {
@@ -92,6 +108,13 @@ export function createRouter(deps: RouterDeps): Router {
       }
       let operator: string | null = null;
       let tenant: string | null = null;
+      let cluster: string | null = null;
+      {
+        // Known before the scope check, so a refusal is audited with the tenant it reached for.
+        const f = (parsed.data ?? {}) as { tenant?: unknown; cluster?: unknown };
+        tenant = typeof f.tenant === 'string' ? f.tenant : null;
+        cluster = typeof f.cluster === 'string' ? f.cluster : null;
+      }
       const audit = (outcome: AuditEntry['outcome'], errorCode: string | null): void => {
         if (!def.mutates && outcome === 'ok') return;
         deps.audit.record({
@@ -106,9 +129,14 @@ export function createRouter(deps: RouterDeps): Router {
         });
       };
       try {
-        ({ operator, tenant } = await deps.scope.check(channel, def, parsed.data, caller));
+        ({ operator, tenant, cluster } = await deps.scope.check(channel, def, parsed.data, caller));
         const handler = deps.handlers[channel] as (i: unknown, c: CallContext) => Promise<unknown>;
-        const ctx: CallContext = { caller, signal: signal ?? new AbortController().signal, emit: deps.emit };
+        const ctx: CallContext = {
+          caller,
+          signal: signal ?? new AbortController().signal,
+          emit: deps.emit,
+          tenant: tenant !== null && cluster !== null && deps.tenantContext ? deps.tenantContext(cluster, tenant, operator) : null,
+        };
         const value = await handler(parsed.data, ctx);
         // Output is parsed too: a handler that returns a secret-bearing or malformed object fails closed.
         const out = def.output.safeParse(value);
@@ -124,6 +152,10 @@ export function createRouter(deps: RouterDeps): Router {
           deps.logger.error('handler failed', { channel, message: wire.message, error: err instanceof Error ? err : String(err) });
         }
         audit(REFUSALS.has(wire.code) ? 'refused' : 'error', wire.code);
+        if (wire.code === 'FORBIDDEN') {
+          // An operator reaching outside their scope is a security event, not just an error toast.
+          deps.emit('security.alert', { at: new Date().toISOString(), channel, operator, cluster, tenant, message: wire.message });
+        }
         return { ok: false, error: wire };
       }
     },

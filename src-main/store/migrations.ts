@@ -75,6 +75,58 @@ const foundation: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [foundation];
+const tenantMirrorAndKeyCache: Migration = {
+  version: 2,
+  name: 'tenant mirror and encrypted key cache',
+  up(db) {
+    // tenant_mirror: csm_system.tenants of every cluster this console signed in to, for fast and
+    // offline listing. Nothing secret: the registry holds names and states only.
+    // sealed_values/key_rotation_journal: the encrypted cache (issue 4); values are envelopes only.
+    // IF NOT EXISTS: installs that ran the keys module before this migration already have them.
+    db.exec(`
+      CREATE TABLE tenant_mirror (
+        cluster      TEXT NOT NULL,
+        id           TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        tier         TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        isolation    TEXT NOT NULL CHECK (isolation IN ('keyspace', 'cluster')),
+        template     TEXT NOT NULL,
+        data_centers TEXT NOT NULL CHECK (json_valid(data_centers) AND json_type(data_centers) = 'array'),
+        color        TEXT,
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        synced_at    TEXT NOT NULL,
+        PRIMARY KEY (cluster, id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX tenant_mirror_by_id ON tenant_mirror (id);
+
+      CREATE TABLE IF NOT EXISTS sealed_values (
+        tenant_id   TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        purpose     TEXT NOT NULL CHECK (purpose IN ('cache', 'ca')),
+        key_version INTEGER NOT NULL CHECK (key_version >= 1),
+        ciphertext  BLOB NOT NULL,
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS sealed_values_by_key_version ON sealed_values (tenant_id, purpose, key_version);
+
+      CREATE TABLE IF NOT EXISTS key_rotation_journal (
+        tenant_id  TEXT NOT NULL,
+        purpose    TEXT NOT NULL CHECK (purpose IN ('cache', 'ca')),
+        to_version INTEGER NOT NULL CHECK (to_version >= 1),
+        cursor     TEXT,
+        done       INTEGER NOT NULL CHECK (done >= 0),
+        total      INTEGER NOT NULL CHECK (total >= 0),
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, purpose)
+      ) STRICT, WITHOUT ROWID;
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [foundation, tenantMirrorAndKeyCache];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.length;

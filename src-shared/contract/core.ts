@@ -48,6 +48,12 @@ export interface ChannelDef<I extends z.ZodType = z.ZodType, O extends z.ZodType
   /** Mutating calls are audited, successful or not. */
   readonly mutates: boolean;
   readonly summary: string;
+  /**
+   * The call may leave `cluster` out (tenant creation: the placement policy picks one); the
+   * router then requires platform scope on at least one signed-in cluster, and the handler
+   * picks only among those.
+   */
+  readonly clusterOptional?: boolean;
 }
 
 export function defineChannel<I extends z.ZodType, O extends z.ZodType>(def: ChannelDef<I, O>): ChannelDef<I, O> {

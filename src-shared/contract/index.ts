@@ -1,20 +1,28 @@
 import type { z } from 'zod';
 import { appChannels, appEvents } from './app';
 import { clusterChannels } from './clusters';
+import { keyChannels, keyEvents } from './keys';
+import { tenantChannels, tenantEvents } from './tenants';
 import type { ChannelDef, EventDef } from './core';
 
 export * from './core';
 export * from './app';
 export * from './clusters';
+export * from './keys';
+export * from './tenants';
 
 /** Every channel the console serves, declared once. Hosts and clients derive from this object. */
 export const contract = {
   ...appChannels,
   ...clusterChannels,
+  ...tenantChannels,
+  ...keyChannels,
 } satisfies Record<string, ChannelDef>;
 
 export const events = {
   ...appEvents,
+  ...tenantEvents,
+  ...keyEvents,
 } satisfies Record<string, EventDef>;
 
 export type Contract = typeof contract;

@@ -20,7 +20,7 @@ function setup(over: Partial<Handlers> = {}, scope?: ScopeGuard) {
   const logged: unknown[] = [];
   const router = createRouter({
     handlers,
-    scope: scope ?? { check: async () => ({ operator: 'op', tenant: null }) },
+    scope: scope ?? { check: async () => ({ operator: 'op', tenant: null, cluster: null }) },
     audit: { record: (e) => audit.push(e) },
     logger: { ...silentLogger, error: (_m, f) => logged.push(f) },
     emit: () => {},

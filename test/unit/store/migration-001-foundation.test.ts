@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src-main/store/db';
 import { migrate } from '../../../src-main/store/migrate';
-import { MIGRATIONS } from '../../../src-main/store/migrations';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src-main/store/migrations';
 import { openStore } from '../../../src-main/store/store';
 import { columnsOf, tableNames, useTempDir, withRawDb } from './helpers';
 
@@ -104,12 +104,12 @@ describe('migration 1: foundation', () => {
 
     const again = openStore({ dir });
     try {
-      expect(again.schemaVersion).toBe(1);
+      expect(again.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
       expect(again.clusterProfiles.get('prod')?.contactPoints).toEqual(['10.0.0.1:9042']);
       expect(again.db.prepare<[], { value: string }>(`SELECT value FROM kv_settings WHERE key = 'theme'`).get()?.value).toBe('"dark"');
     } finally {
       again.close();
     }
-    withRawDb(join(dir, 'csm.db'), (db) => expect(db.pragma('user_version', { simple: true })).toBe(1));
+    withRawDb(join(dir, 'csm.db'), (db) => expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION));
   });
 });

@@ -1,0 +1,17 @@
+import { CORE_COMMANDS } from './core';
+import { KEY_COMMANDS } from './keys';
+import { TENANT_COMMANDS } from './tenants';
+import type { Command } from './util';
+
+export type { Command, CommandIO, OptionSpec, Values } from './util';
+
+/** Every CLI command; each feature keeps its own table beside the others. */
+export const COMMANDS: Command[] = [...CORE_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS];
+
+export function findCommand(argv: string[]): { cmd: Command; rest: string[] } | null {
+  let best: Command | null = null;
+  for (const c of COMMANDS) {
+    if (c.words.every((w, i) => argv[i] === w) && (!best || c.words.length > best.words.length)) best = c;
+  }
+  return best ? { cmd: best, rest: argv.slice(best.words.length) } : null;
+}

@@ -1,0 +1,4 @@
+import type { Command } from './util';
+
+/** `csm keys …` (issue 4). */
+export const KEY_COMMANDS: Command[] = [];

@@ -1,0 +1,3 @@
+/** Per-tenant keys (issue 4): channels and events. */
+export const keyChannels = {};
+export const keyEvents = {};
