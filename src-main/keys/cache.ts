@@ -1,6 +1,6 @@
 import { envelopeKeyVersion } from './envelope';
 import type { KeyService } from './hierarchy';
-import type { CacheCiphertextStore, DataKeyPurpose } from './ports';
+import type { CacheCiphertextStore, DataKeyPurpose, SealedEntry } from './ports';
 
 /**
  * What other features use for tenant-sensitive cached values (config secrets, certificate private
@@ -28,6 +28,15 @@ export class SealedCache {
     return (await this.get(tenantId, key))?.toString('utf8') ?? null;
   }
 
+  /**
+   * What a list view reads: entry names, key versions and times, no value and nothing decrypted
+   * (the renderer only ever shows "stored: yes/no"). Open a value with get() when one entry is opened.
+   */
+  entries(tenantId: string, opts: { prefix?: string; after?: string | null; limit?: number } = {}): Promise<SealedEntry[]> {
+    return this.store.entries(tenantId, { ...opts, limit: opts.limit ?? 1000 });
+  }
+
+  /** Every value decrypted: for exports and migrations, not list views (it costs one AES-GCM open per row). */
   async list(tenantId: string, opts: { prefix?: string; after?: string | null; limit?: number } = {}): Promise<{ key: string; value: Buffer }[]> {
     const rows = await this.store.list(tenantId, { ...opts, limit: opts.limit ?? 1000 });
     const out: { key: string; value: Buffer }[] = new Array(rows.length);

@@ -10,7 +10,7 @@ export {
 } from './hierarchy';
 export { SealedCache } from './cache';
 export { CassandraKekStore, CassandraDataKeyStore, systemKeyTables, tenantKeyTables, tenantConsoleKeyspace, TENANT_KEKS_TABLE, DATA_KEYS_TABLE } from './cassandra-stores';
-export { SqliteCacheStore, createKeyCacheTables, KEY_CACHE_DDL } from './sqlite-cache';
+export { SqliteCacheStore } from './sqlite-cache';
 export { masterFingerprint, MasterKeyProvider } from './master';
 export { describeShare, openMasterShare, openTenantShare, sealMasterShare, sealTenantShare, MIN_SHARE_PASSPHRASE } from './shares';
 export { openEscrow, parseEscrowPublicKey, sealEscrow, type EscrowAlgorithm } from './escrow';

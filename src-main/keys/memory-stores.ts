@@ -11,6 +11,7 @@ import type {
   KeyState,
   RewrittenRow,
   RotationJournal,
+  SealedEntry,
   SealedRow,
   StoredKeyPurpose,
 } from './ports';
@@ -139,6 +140,9 @@ export class MemoryCacheStore implements CacheCiphertextStore {
       .filter((r) => (opts.prefix === undefined || r.key.startsWith(opts.prefix)) && (opts.after == null || r.key > opts.after))
       .slice(0, opts.limit)
       .map(this.out);
+  }
+  async entries(tenantId: string, opts: { prefix?: string; after?: string | null; limit: number }): Promise<SealedEntry[]> {
+    return (await this.list(tenantId, opts)).map((r) => ({ key: r.key, purpose: r.purpose, keyVersion: r.keyVersion, updatedAt: '1970-01-01T00:00:00.000Z' }));
   }
   async delete(tenantId: string, key: string): Promise<boolean> {
     return this.rows.delete(this.id(tenantId, key));

@@ -76,6 +76,14 @@ export interface SealedRow {
   ciphertext: Buffer;
 }
 
+/** What a list view shows of a cache entry: its name and key version, never the sealed bytes. */
+export interface SealedEntry {
+  key: string;
+  purpose: DataKeyPurpose;
+  keyVersion: number;
+  updatedAt: string;
+}
+
 /** Progress of a data-key rotation, persisted so a killed process resumes where it stopped. */
 export interface RotationJournal {
   tenantId: string;
@@ -102,6 +110,8 @@ export interface CacheCiphertextStore {
   get(tenantId: string, key: string): Promise<SealedRow | null>;
   /** In key order; `prefix` narrows, `after` pages. */
   list(tenantId: string, opts: { prefix?: string; after?: string | null; limit: number }): Promise<SealedRow[]>;
+  /** Like list, without the ciphertexts: what list views read (nothing to decrypt). */
+  entries(tenantId: string, opts: { prefix?: string; after?: string | null; limit: number }): Promise<SealedEntry[]>;
   delete(tenantId: string, key: string): Promise<boolean>;
   count(tenantId: string): Promise<number>;
   /** Rows of the purpose not sealed under `version`. */

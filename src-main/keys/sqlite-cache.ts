@@ -1,40 +1,12 @@
 import { AppError } from '../app/errors';
 import type { Db } from '../store';
-import type { CacheCiphertextStore, DataKeyPurpose, RewrittenRow, RotationJournal, SealedRow } from './ports';
+import type { CacheCiphertextStore, DataKeyPurpose, RewrittenRow, RotationJournal, SealedEntry, SealedRow } from './ports';
 
 /**
- * The tables of the encrypted cache. Created here with IF NOT EXISTS until they become a
- * numbered store migration; the statement is exported so that migration can use it verbatim.
- * sealed_values holds only envelopes: entry names (keys) are in clear, values never are.
+ * The encrypted cache on the local SQLite store. Its tables (sealed_values, key_rotation_journal)
+ * are made by store migration 2 (src-main/store/migrations.ts), so open the database through
+ * openStore. sealed_values holds only envelopes: entry names (keys) are in clear, values never are.
  */
-export const KEY_CACHE_DDL = `
-  CREATE TABLE IF NOT EXISTS sealed_values (
-    tenant_id   TEXT NOT NULL,
-    key         TEXT NOT NULL,
-    purpose     TEXT NOT NULL CHECK (purpose IN ('cache', 'ca')),
-    key_version INTEGER NOT NULL CHECK (key_version >= 1),
-    ciphertext  BLOB NOT NULL,
-    updated_at  TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, key)
-  ) STRICT, WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS sealed_values_by_key_version ON sealed_values (tenant_id, purpose, key_version);
-
-  CREATE TABLE IF NOT EXISTS key_rotation_journal (
-    tenant_id  TEXT NOT NULL,
-    purpose    TEXT NOT NULL CHECK (purpose IN ('cache', 'ca')),
-    to_version INTEGER NOT NULL CHECK (to_version >= 1),
-    cursor     TEXT,
-    done       INTEGER NOT NULL CHECK (done >= 0),
-    total      INTEGER NOT NULL CHECK (total >= 0),
-    started_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, purpose)
-  ) STRICT, WITHOUT ROWID;
-`;
-
-export function createKeyCacheTables(db: Db): void {
-  db.exec(KEY_CACHE_DDL);
-}
 
 interface Row {
   tenant_id: string;
@@ -42,6 +14,12 @@ interface Row {
   purpose: DataKeyPurpose;
   key_version: number;
   ciphertext: Buffer;
+}
+interface EntryRow {
+  key: string;
+  purpose: DataKeyPurpose;
+  key_version: number;
+  updated_at: string;
 }
 interface JournalRow {
   tenant_id: string;
@@ -74,6 +52,12 @@ const toJournal = (r: JournalRow): RotationJournal => ({
   startedAt: r.started_at,
   updatedAt: r.updated_at,
 });
+/** A database opened without migration 2 fails here with a reason, not later with "no such table". */
+function requireTables(db: Db): void {
+  const n = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN ('sealed_values', 'key_rotation_journal')").get()?.n ?? 0;
+  if (n !== 2) throw new AppError('INTERNAL', 'the encrypted cache tables are missing: the local store must be opened with openStore (store migration 2)');
+}
+
 // Above every UTF-8 encoded character, so `key < prefix || END` bounds a prefix range in BINARY collation.
 const PREFIX_END = '\u{10FFFF}';
 
@@ -85,7 +69,7 @@ export class SqliteCacheStore implements CacheCiphertextStore {
     private readonly db: Db,
     private readonly clock: () => string = () => new Date().toISOString(),
   ) {
-    createKeyCacheTables(db);
+    requireTables(db);
     const cols = 'tenant_id, key, purpose, key_version, ciphertext';
     this.s = {
       put: db.prepare<[string, string, string, number, Buffer, string]>(
@@ -96,6 +80,13 @@ export class SqliteCacheStore implements CacheCiphertextStore {
       get: db.prepare<[string, string], Row>(`SELECT ${cols} FROM sealed_values WHERE tenant_id = ? AND key = ?`),
       listFrom: db.prepare<[string, string, string, number], Row>(
         `SELECT ${cols} FROM sealed_values WHERE tenant_id = ? AND key > ? AND key < ? ORDER BY key LIMIT ?`,
+      ),
+      // Entry names and versions only: a list view never needs the sealed bytes (see entries()).
+      entriesFrom: db.prepare<[string, string, string, number], EntryRow>(
+        `SELECT key, purpose, key_version, updated_at FROM sealed_values WHERE tenant_id = ? AND key > ? AND key < ? ORDER BY key LIMIT ?`,
+      ),
+      entriesAll: db.prepare<[string, string, string, number], EntryRow>(
+        `SELECT key, purpose, key_version, updated_at FROM sealed_values WHERE tenant_id = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`,
       ),
       listAll: db.prepare<[string, string, string, number], Row>(
         `SELECT ${cols} FROM sealed_values WHERE tenant_id = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`,
@@ -140,6 +131,19 @@ export class SqliteCacheStore implements CacheCiphertextStore {
     const limit = Math.max(0, Math.min(100_000, Math.floor(opts.limit)));
     const rows = opts.after != null && opts.after >= prefix ? this.s.listFrom.all(tenantId, opts.after, end, limit) : this.s.listAll.all(tenantId, prefix, end, limit);
     return rows.map(toSealed);
+  }
+
+  async entries(tenantId: string, opts: { prefix?: string; after?: string | null; limit: number }): Promise<SealedEntry[]> {
+    const prefix = opts.prefix ?? '';
+    const end = prefix + PREFIX_END;
+    const limit = Math.max(0, Math.min(100_000, Math.floor(opts.limit)));
+    const rows = opts.after != null && opts.after >= prefix ? this.s.entriesFrom.all(tenantId, opts.after, end, limit) : this.s.entriesAll.all(tenantId, prefix, end, limit);
+    const out: SealedEntry[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      out[i] = { key: r.key, purpose: r.purpose, keyVersion: r.key_version, updatedAt: r.updated_at };
+    }
+    return out;
   }
 
   async delete(tenantId: string, key: string): Promise<boolean> {

@@ -5,10 +5,12 @@ import { SealedCache } from '../../../src-main/keys/cache';
 import { KeyService } from '../../../src-main/keys/hierarchy';
 import { MemoryDataKeyStore, MemoryKekStore, MemorySecretStore } from '../../../src-main/keys/memory-stores';
 import type { RotationJournal } from '../../../src-main/keys/ports';
-import { createKeyCacheTables, SqliteCacheStore } from '../../../src-main/keys/sqlite-cache';
+import { SqliteCacheStore } from '../../../src-main/keys/sqlite-cache';
+import { openDatabase } from '../../../src-main/store/db';
+import { migrate } from '../../../src-main/store/migrate';
 import { openStore, type Store } from '../../../src-main/store';
 import { useTempDir } from '../store/helpers';
-import { codeOf } from './helpers';
+import { codeOf, codeOfSync } from './helpers';
 
 const tmp = useTempDir('csm-keys-');
 const open: Store[] = [];
@@ -34,12 +36,29 @@ const journal = (over: Partial<RotationJournal> = {}): RotationJournal => ({
 });
 
 describe('SQLite cache store', () => {
-  it('creates its tables idempotently, strict', () => {
+  it('works on the tables of store migration 2 and refuses a database without them', () => {
     const { store } = setup();
-    createKeyCacheTables(store.db);
     new SqliteCacheStore(store.db);
+    const v1 = openDatabase(join(tmp(), 'v1.db'));
+    try {
+      migrate(v1, { target: 1 });
+      expect(codeOfSync(() => new SqliteCacheStore(v1)).code).toBe('INTERNAL');
+      expect(() => new SqliteCacheStore(v1)).toThrow(/store migration 2/);
+    } finally {
+      v1.close();
+    }
     expect(() => store.db.prepare("INSERT INTO sealed_values VALUES ('acme', 'k', 'cache', 'one', x'00', 'now')").run()).toThrow();
     expect(() => store.db.prepare("INSERT INTO sealed_values VALUES ('acme', 'k', 'secrets', 1, x'00', 'now')").run()).toThrow(/CHECK/);
+  });
+
+  it('lists entries (names, versions, times) without reading a single sealed byte', async () => {
+    const { cache } = setup();
+    for (const k of ['b/2', 'a/1', 'b/1']) await cache.put(row(k, 3));
+    const entries = await cache.entries('acme', { prefix: 'b/', limit: 10 });
+    expect(entries.map((e) => [e.key, e.keyVersion, e.purpose])).toEqual([['b/1', 3, 'cache'], ['b/2', 3, 'cache']]);
+    expect(entries.every((e) => !('ciphertext' in e) && /^\d{4}-/.test(e.updatedAt))).toBe(true);
+    expect((await cache.entries('acme', { after: 'a/1', limit: 1 })).map((e) => e.key)).toEqual(['b/1']);
+    expect(await cache.entries('other', { limit: 10 })).toEqual([]);
   });
 
   it('puts, gets, lists by prefix in key order and pages with after', async () => {
