@@ -7,6 +7,7 @@ import { App } from './app/App';
 import { applyTheme, useTheme } from './app/stores/theme';
 import './styles/base.css';
 import './styles/components.css';
+import './styles/tenants.css';
 
 // Before the first paint, so a dark-theme user never sees a white flash.
 applyTheme(useTheme.getState().preference);

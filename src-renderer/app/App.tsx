@@ -4,25 +4,31 @@ import { loadClusters } from '../features/clusters/actions';
 import { JobsPage } from '../features/jobs/JobsPage';
 import { loadJobs, subscribeJobs } from '../features/jobs/actions';
 import { AboutPage } from '../features/settings/AboutPage';
+import { subscribeTenants } from '../features/tenants/actions';
+import { SecurityAlertBanner, SecurityAlertsPage } from '../features/tenants/SecurityAlerts';
+import { TenantsScreen } from '../features/tenants/TenantsPage';
 import { SHELL_ID } from '../ui/Dialog';
 import { loadAppInfo } from './actions';
 import { useClient } from './client';
 import { Header } from './Header';
 import { Nav } from './Nav';
 import { Notices } from './Notices';
-import { useRoute, type RouteId } from './routes';
+import { routeFromHash, useHash, type RouteId } from './routes';
 import { applyTheme, useTheme } from './stores/theme';
 import { Toasts } from './Toasts';
 
 const PAGES: Record<RouteId, ComponentType> = {
   clusters: ClustersPage,
+  tenants: TenantsScreen,
   jobs: JobsPage,
+  security: SecurityAlertsPage,
   about: AboutPage,
 };
 
 export function App() {
   const client = useClient();
-  const route = useRoute();
+  const hash = useHash();
+  const route = routeFromHash(hash);
   const preference = useTheme((s) => s.preference);
   const mainRef = useRef<HTMLElement>(null);
 
@@ -31,10 +37,14 @@ export function App() {
   useEffect(() => {
     // Subscribe before listing so no progress event falls between the two.
     const off = subscribeJobs(client);
+    const offTenants = subscribeTenants(client);
     void loadAppInfo(client);
     void loadJobs(client);
     void loadClusters(client);
-    return off;
+    return () => {
+      off();
+      offTenants();
+    };
   }, [client]);
 
   // Move focus to the new page so keyboard and screen-reader users land on its heading.
@@ -45,7 +55,7 @@ export function App() {
       return;
     }
     mainRef.current?.focus();
-  }, [route]);
+  }, [hash]);
 
   const skip = (e: MouseEvent<HTMLAnchorElement>): void => {
     e.preventDefault(); // a #fragment would be read as a route
@@ -63,6 +73,7 @@ export function App() {
         <Nav current={route} />
         <main id="main-content" ref={mainRef} tabIndex={-1} className="app-main">
           <Notices />
+          <SecurityAlertBanner />
           <Page />
         </main>
       </div>

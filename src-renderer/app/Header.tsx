@@ -1,3 +1,6 @@
+import { Swatch } from '../features/tenants/bits';
+import { tenantKey, useTenants } from '../features/tenants/store';
+import { useTenantRoute } from './routes';
 import { describeScope, useSession } from './stores/session';
 import { ThemeToggle } from './ThemeToggle';
 
@@ -30,6 +33,27 @@ function SessionChips() {
   );
 }
 
+/**
+ * While the operator works inside a tenant (its route names it), the header carries that
+ * tenant's name and colour, so no action is taken on the wrong tenant by mistake.
+ */
+function TenantBrand() {
+  const route = useTenantRoute();
+  const cluster = route.kind === 'detail' ? route.cluster : '';
+  const id = route.kind === 'detail' ? route.tenant : '';
+  const t = useTenants((s) => (id ? (s.details[tenantKey(cluster, id)]?.tenant ?? s.tenants.find((x) => x.cluster === cluster && x.id === id)) : undefined));
+  if (route.kind !== 'detail') return null;
+  return (
+    <div className="tenant-brand" data-testid="tenant-brand" aria-label={`Working in tenant ${t?.name ?? id}`} data-color={t?.color ?? ''}>
+      <Swatch color={t?.color ?? null} size={14} />
+      <span className="strong">{t?.name ?? id}</span>
+      <code className="mono muted small">
+        {cluster}/{id}
+      </code>
+    </div>
+  );
+}
+
 export function Header() {
   return (
     <header className="app-header">
@@ -40,6 +64,7 @@ export function Header() {
         </svg>
         <span className="brand-name">Cassandra Security Manager</span>
       </div>
+      <TenantBrand />
       <div className="header-sessions">
         <SessionChips />
       </div>

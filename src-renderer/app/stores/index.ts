@@ -1,11 +1,12 @@
 import { useClusters } from '../../features/clusters/store';
 import { useJobs } from '../../features/jobs/store';
+import { useTenants } from '../../features/tenants/store';
 import { useAppInfo } from './appInfo';
 import { useSession } from './session';
 import { useTheme } from './theme';
 import { useToasts } from './toasts';
 
-export { useAppInfo, useClusters, useJobs, useSession, useTheme, useToasts };
+export { useAppInfo, useClusters, useJobs, useSession, useTenants, useTheme, useToasts };
 
 /** Between tests, and when the operator reloads the console state. */
 export function resetAllStores(): void {
@@ -13,6 +14,7 @@ export function resetAllStores(): void {
   useClusters.getState().reset();
   useJobs.getState().reset();
   useSession.getState().reset();
+  useTenants.getState().reset();
   useTheme.getState().reset();
   useToasts.getState().reset();
 }

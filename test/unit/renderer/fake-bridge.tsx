@@ -52,6 +52,8 @@ export function createFakeBridge(handlers: Handlers = {}) {
     'cluster.list': () => ok([]),
     'cluster.sandboxStatus': () => ok({ available: true, running: false, registered: false, contactPoint: null, reason: null }),
     'session.whoami': () => fail('NOT_SIGNED_IN', 'not signed in'),
+    'tenant.list': () => ok([]),
+    'security.alerts': () => ok([]),
   };
   const all: Handlers = { ...defaults, ...handlers };
   const calls: { channel: string; input: unknown }[] = [];
