@@ -8,6 +8,7 @@ import { STORED_KEY_PURPOSES, type DataKeyRecord, type DataKeyStore, type KekRec
 
 export const TENANT_KEKS_TABLE = 'tenant_keks';
 export const DATA_KEYS_TABLE = 'data_keys';
+export const KEY_POLICY_TABLE = 'key_policy';
 
 /** DESIGN §4: the tenant's console keyspace (naming shared with the UI), id validated here. */
 export function tenantConsoleKeyspace(id: string): string {
@@ -33,7 +34,15 @@ export function tenantKeyTables(id: string): string[] {
        created_at timestamp, retired_at timestamp,
        PRIMARY KEY ((purpose), version)
      ) WITH CLUSTERING ORDER BY (version DESC)`,
+    keyPolicyTable(id),
   ];
+}
+
+/** The tenant's key policy (one row): tenant-private, so it lives beside the data keys. */
+export function keyPolicyTable(id: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualified(tenantConsoleKeyspace(id), KEY_POLICY_TABLE)} (
+       name text PRIMARY KEY, body text, updated_by text, updated_at timestamp
+     )`;
 }
 
 // types.consistencies.localQuorum / localSerial: the driver's enum may only be imported in src-main/cassandra/.

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { EC_CURVES, KEY_ALGORITHMS, keyPolicySchema as sharedPolicySchema } from '../../src-shared/contract/keys';
 import { AppError, describeZodError } from '../app/errors';
 
 /**
@@ -6,9 +7,8 @@ import { AppError, describeZodError } from '../app/errors';
  * use (the certificate issue checks CSRs and issued keys against it), and how often the tenant's
  * keys must be rotated. No Node APIs, so the UI can show the same verdicts.
  */
-export const KEY_ALGORITHMS = ['rsa', 'ec', 'ed25519'] as const;
+export { KEY_ALGORITHMS, EC_CURVES };
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
-export const EC_CURVES = ['P-256', 'P-384', 'P-521'] as const;
 export type EcCurve = (typeof EC_CURVES)[number];
 
 export interface TenantKeyPolicy {
@@ -26,15 +26,8 @@ export const DEFAULT_KEY_POLICY: TenantKeyPolicy = {
   rotationIntervalDays: 90,
 };
 
-export const keyPolicySchema = z
-  .object({
-    algorithms: z.array(z.enum(KEY_ALGORITHMS)).min(1).max(KEY_ALGORITHMS.length),
-    minRsaBits: z.number().int().min(2048, 'RSA below 2048 bits is never allowed').max(16384).multipleOf(1024),
-    curves: z.array(z.enum(EC_CURVES)).max(EC_CURVES.length),
-    rotationIntervalDays: z.number().int().min(1).max(3650),
-  })
-  .strict()
-  .refine((p) => !p.algorithms.includes('ec') || p.curves.length > 0, { message: 'allowing EC needs at least one curve', path: ['curves'] });
+/** The contract's shape (the UI validates the same), plus what needs more than one field. */
+export const keyPolicySchema = sharedPolicySchema.refine((p) => !p.algorithms.includes('ec') || p.curves.length > 0, { message: 'allowing EC needs at least one curve', path: ['curves'] });
 
 export function parseKeyPolicy(input: unknown): TenantKeyPolicy {
   const r = keyPolicySchema.safeParse(input);

@@ -4,12 +4,17 @@ import type { SecretStore } from '../secrets/types';
 import { SealedCache } from './cache';
 import { CassandraDataKeyStore, CassandraKekStore } from './cassandra-stores';
 import { KeyService } from './hierarchy';
+import { MasterKeyProvider } from './master';
+import { KeyPolicyStore } from './policy-store';
+import { writeHeldKeks } from './local-keks';
+import { openMasterShare, openTenantShare, sealMasterShare } from './shares';
 import type { CacheCiphertextStore } from './ports';
 
 interface Entry {
   client: CqlClient;
   keys: KeyService;
   sealed: SealedCache;
+  policies: KeyPolicyStore;
 }
 
 /**
@@ -33,7 +38,7 @@ export class ClusterKeys {
       dataKeys: new CassandraDataKeyStore(() => client),
       cache: this.deps.cache,
     });
-    const e = { client, keys, sealed: new SealedCache(keys, this.deps.cache) };
+    const e = { client, keys, sealed: new SealedCache(keys, this.deps.cache), policies: new KeyPolicyStore(() => client) };
     this.entries.set(cluster, e);
     return e;
   }
@@ -44,6 +49,69 @@ export class ClusterKeys {
 
   sealed(cluster: string): SealedCache {
     return this.entry(cluster).sealed;
+  }
+
+  policies(cluster: string): KeyPolicyStore {
+    return this.entry(cluster).policies;
+  }
+
+  // The installation master key belongs to this console, not to a cluster: these work signed out.
+
+  async masterStatus(): Promise<{ present: boolean; fingerprint: string | null }> {
+    return this.withMaster(async (p) => {
+      const m = await p.current();
+      return { present: m !== null, fingerprint: m?.fingerprint ?? null };
+    });
+  }
+
+  async exportMasterShare(passphrase: string): Promise<{ text: string; fingerprint: string }> {
+    return this.withMaster(async (p) => {
+      const m = await p.require('exporting the master key share');
+      return { text: await sealMasterShare(m.key, passphrase), fingerprint: m.fingerprint };
+    });
+  }
+
+  /** Installs the key, then every cluster's key service drops what it unwrapped under the old one. */
+  async importMasterShare(text: string, passphrase: string, opts: { force?: boolean } = {}): Promise<{ fingerprint: string; replaced: string | null; unchanged: boolean }> {
+    const key = await openMasterShare(text, passphrase);
+    try {
+      const result = await this.withMaster((p) => p.install(key, opts));
+      for (const e of this.entries.values()) e.keys.forget();
+      return result;
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  /** A tenant key share lands in this console's keychain; every cluster's service re-reads that tenant. */
+  async importTenantShare(text: string, passphrase: string): Promise<{ tenantId: string; versions: number[] }> {
+    const share = await openTenantShare(text, passphrase);
+    try {
+      await writeHeldKeks(this.deps.secrets, share.tenantId, share.keks);
+      for (const e of this.entries.values()) e.keys.forget(share.tenantId);
+      return { tenantId: share.tenantId, versions: share.keks.map((k) => k.version).sort((a, b) => a - b) };
+    } finally {
+      for (const k of share.keks) k.key.fill(0);
+    }
+  }
+
+  /**
+   * A provider for one call, zeroed after it: between calls the keychain is the only place the
+   * key is kept. The cluster fingerprint only explains a missing key; any signed-in cluster will do.
+   */
+  private async withMaster<T>(fn: (p: MasterKeyProvider) => Promise<T>): Promise<T> {
+    const p = new MasterKeyProvider(this.deps.secrets, async () => {
+      for (const e of this.entries.values()) {
+        const fp = await new CassandraKekStore(e.client).anyFingerprint().catch(() => null);
+        if (fp) return fp;
+      }
+      return null;
+    });
+    try {
+      return await fn(p);
+    } finally {
+      p.forget();
+    }
   }
 
   forget(cluster: string): void {

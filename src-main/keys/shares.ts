@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 import { z } from 'zod';
 import { AppError } from '../app/errors';
 import { TENANT_ID_PATTERN } from '../../src-shared/rules/names';
+import { MIN_SHARE_PASSPHRASE } from '../../src-shared/contract/keys';
 import { deriveKey, kdfParamsProblem, newKdfParams, type KdfParams } from '../secrets/vault-crypto';
 import { KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './envelope';
 import { fromWire, heldKekWireSchema, toWire, type HeldKek } from './local-keks';
@@ -21,7 +22,7 @@ import { masterFingerprint } from './master';
  */
 export const SHARE_FORMAT = 'csm-key-share';
 export const SHARE_VERSION = 1;
-export const MIN_SHARE_PASSPHRASE = 12;
+export { MIN_SHARE_PASSPHRASE };
 /** A share file is a few KiB; anything far larger is not one. */
 const MAX_SHARE_BYTES = 256 * 1024;
 
