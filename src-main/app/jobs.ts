@@ -20,6 +20,7 @@ export interface JobHandle {
  */
 export class JobRunner {
   private readonly running = new Map<string, AbortController>();
+  private readonly finished = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: { store: JobStore; bus: EventBus }) {}
 
@@ -62,6 +63,32 @@ export class JobRunner {
     } finally {
       this.running.delete(id);
     }
+  }
+
+  /**
+   * Start a job and return its id at once (the caller answers the UI with it); `done` settles
+   * when the work does. Failures are reported through the job record and events, so an unawaited
+   * `done` never becomes an unhandled rejection.
+   */
+  start<T>(kind: string, label: string, work: (job: JobHandle) => Promise<T>): { jobId: string; done: Promise<T> } {
+    let jobId = '';
+    const done = this.run(kind, label, (job) => {
+      jobId = job.id;
+      return work(job);
+    });
+    done.catch(() => undefined);
+    this.finished.set(jobId, done);
+    void done.finally(() => setTimeout(() => this.finished.delete(jobId), 60_000).unref()).catch(() => undefined);
+    return { jobId, done };
+  }
+
+  /** Settles when a job started by this process ends (the CLI waits for its saga this way). */
+  wait(jobId: string): Promise<unknown> | null {
+    return this.finished.get(jobId) ?? null;
+  }
+
+  isRunning(jobId: string): boolean {
+    return this.running.has(jobId);
   }
 
   cancel(jobId: string): boolean {

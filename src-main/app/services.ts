@@ -4,6 +4,12 @@ import { ConnectionManager } from '../cassandra/connections';
 import { SandboxService } from '../clusters/sandbox';
 import { ClusterService } from '../clusters/service';
 import { SessionService } from '../identity/sessions';
+import { keyHandlers } from '../keys/handlers';
+import { ClusterKeys } from '../keys/registry';
+import { SqliteCacheStore } from '../keys/sqlite-cache';
+import { tenantHandlers } from '../tenancy/handlers';
+import { TenantService } from '../tenancy/service';
+import { randomUUID } from 'node:crypto';
 import { createRouter, type Handlers, type HostKind, type Router } from '../ipc/router';
 import { createSecretStore } from '../secrets';
 import type { SecretStore } from '../secrets/types';
@@ -32,6 +38,9 @@ export interface Services {
   clusters: ClusterService;
   sessions: SessionService;
   connections: ConnectionManager;
+  jobs: JobRunner;
+  keys: ClusterKeys;
+  tenants: TenantService;
   close(): Promise<void>;
 }
 
@@ -70,6 +79,8 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
   const clusters = new ClusterService({ profiles: store.clusterProfiles, secrets, connections });
   const sessions = new SessionService({ clusters, connections });
   const sandbox = new SandboxService({ clusters, connections, jobs });
+  const keys = new ClusterKeys({ secrets, connections, cache: new SqliteCacheStore(store.db) });
+  const tenants = new TenantService({ connections, clusters, sessions, keys, secrets, store, jobs, bus, logger, ownerId: randomUUID() });
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -86,18 +97,31 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     'cluster.add': async (input) => clusters.add(input),
     'cluster.update': async (input) => {
       sessions.forget(input.name);
+      keys.forget(input.name);
       return clusters.update(input);
     },
     'cluster.remove': async ({ name }) => {
       sessions.forget(name);
+      keys.forget(name);
       return clusters.remove(name);
     },
     'cluster.test': async ({ name }) => clusters.test(name),
     'cluster.sandboxStatus': async () => sandbox.status(),
     'cluster.sandboxStart': async () => sandbox.start(),
-    'session.signIn': async (input) => sessions.signIn(input),
+    'session.signIn': async (input) => {
+      const scope = await sessions.signIn(input);
+      keys.forget(input.cluster);
+      // The mirror follows every sign-in, so the Tenants screen is current without a refresh.
+      await tenants.sync(input.cluster).catch((e: unknown) => logger.warn('tenant mirror sync failed', { cluster: input.cluster, error: e instanceof Error ? e.message : String(e) }));
+      return scope;
+    },
     'session.whoami': async ({ cluster }, ctx) => sessions.whoami(cluster, { signInIfNeeded: ctx.caller.host === 'cli' }),
-    'session.signOut': async ({ cluster }) => sessions.signOut(cluster),
+    'session.signOut': async ({ cluster }) => {
+      keys.forget(cluster);
+      return sessions.signOut(cluster);
+    },
+    ...tenantHandlers({ tenants, store }),
+    ...keyHandlers({ keys, jobs }),
   };
 
   const router = createRouter({
@@ -114,6 +138,7 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     },
     logger,
     emit: (name, payload) => bus.emit(name, payload),
+    tenantContext: (cluster, tenant, operator) => tenants.context(cluster, tenant, operator),
   });
 
   return {
@@ -125,6 +150,9 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     clusters,
     sessions,
     connections,
+    jobs,
+    keys,
+    tenants,
     close: async () => {
       await connections.closeAll();
       store.close();

@@ -41,6 +41,14 @@ export function table(name: string): CqlIdent {
   return quote(name);
 }
 
+/** Column names follow the same rule as table names. */
+export function column(name: string): CqlIdent {
+  if (typeof name !== 'string' || !CQL_NAME_PATTERN.test(name)) {
+    reject('column', String(name), `use a lower-case letter then lower-case letters, digits or _ (at most ${CQL_NAME_MAX})`);
+  }
+  return quote(name);
+}
+
 /** `"ks"."table"` */
 export function qualified(ks: string, tbl: string): CqlIdent {
   return `${keyspace(ks)}.${table(tbl)}` as CqlIdent;

@@ -37,6 +37,22 @@ export const SYSTEM_MIGRATIONS: SchemaMigration[] = [
        ) WITH CLUSTERING ORDER BY (version DESC)`,
     ],
   },
+  {
+    version: 3,
+    name: 'tenant lifecycle: placement, sagas, templates, suspensions',
+    statements: [
+      // keyspaces/roles: what the tenant owns, recorded before it is created, so deletion never
+      // guesses by name prefix (tenant_acme_x_data could be acme's or acme_x's).
+      `ALTER TABLE ${KS}.tenants ADD IF NOT EXISTS (data_centers list<text>, color text, keyspaces set<text>,
+         roles set<text>, job_id text, suspended_at timestamp)`,
+      `CREATE TABLE IF NOT EXISTS ${KS}.tenant_jobs (
+         job_id text PRIMARY KEY, tenant_id text, kind text, state text, steps text, params text,
+         error text, started_by text, owner text, started_at timestamp, updated_at timestamp)`,
+      `CREATE TABLE IF NOT EXISTS ${KS}.templates (name text PRIMARY KEY, body text, updated_by text, updated_at timestamp)`,
+      `CREATE TABLE IF NOT EXISTS ${KS}.tenant_suspensions (
+         tenant_id text PRIMARY KEY, snapshot text, reason text, suspended_by text, suspended_at timestamp)`,
+    ],
+  },
 ];
 
 export const LATEST_SYSTEM_SCHEMA = SYSTEM_MIGRATIONS[SYSTEM_MIGRATIONS.length - 1]!.version;

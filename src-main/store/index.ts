@@ -8,3 +8,4 @@ export { ClusterProfileRepo, type ClusterProfileRecord, type NewClusterProfile, 
 export { JobRepo, type JobRecord } from './job-repo';
 export { LocalAuditRepo, type LocalAuditEntry, type LocalAuditRecord, type AuditOutcome } from './local-audit-repo';
 export type { JsonValue } from './json';
+export { TenantMirrorRepo, type MirroredTenant } from './tenant-mirror-repo';

@@ -56,6 +56,7 @@ function fromRow(r: Row): LocalAuditRecord {
 export class LocalAuditRepo {
   private readonly appendStmt;
   private readonly recentStmt;
+  private readonly forbiddenStmt;
 
   constructor(db: Db) {
     this.appendStmt = db.prepare<[Omit<Row, 'seq'>], unknown>(
@@ -63,6 +64,7 @@ export class LocalAuditRepo {
        VALUES (@at, @host, @channel, @operator, @tenant, @input_redacted, @outcome, @error_code)`,
     );
     this.recentStmt = db.prepare<[number, number], Row>('SELECT * FROM audit_local WHERE seq < ? ORDER BY seq DESC LIMIT ?');
+    this.forbiddenStmt = db.prepare<[number], Row>(`SELECT * FROM audit_local WHERE outcome = 'refused' AND error_code = 'FORBIDDEN' ORDER BY seq DESC LIMIT ?`);
   }
 
   /** Returns the sequence number. Redacting again here means a caller's slip never reaches the disk. */
@@ -88,5 +90,10 @@ export class LocalAuditRepo {
   /** Newest first; `beforeSeq` pages backwards. */
   listRecent(opts: { limit?: number; beforeSeq?: number } = {}): LocalAuditRecord[] {
     return this.recentStmt.all(opts.beforeSeq ?? Number.MAX_SAFE_INTEGER, opts.limit ?? 100).map(fromRow);
+  }
+
+  /** Out-of-scope calls (security events), newest first. */
+  forbidden(limit = 50): LocalAuditRecord[] {
+    return this.forbiddenStmt.all(limit).map(fromRow);
   }
 }

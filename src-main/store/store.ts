@@ -8,6 +8,7 @@ import { applyConnectionPragmas, CSM_APPLICATION_ID, openDatabase, readIntPragma
 import { inspectFile, moveAside, probeEvidence } from './integrity';
 import { JobRepo } from './job-repo';
 import { LocalAuditRepo } from './local-audit-repo';
+import { TenantMirrorRepo } from './tenant-mirror-repo';
 import { migrate, tooNewError } from './migrate';
 import { LATEST_SCHEMA_VERSION, type Migration } from './migrations';
 import { movedAsideNotice, type StoreNotice } from './notices';
@@ -31,6 +32,7 @@ export interface Store {
   readonly clusterProfiles: ClusterProfileRepo;
   readonly jobs: JobRepo;
   readonly localAudit: LocalAuditRepo;
+  readonly tenantMirror: TenantMirrorRepo;
   withTransaction<T>(fn: () => T): T;
   close(): void;
 }
@@ -84,6 +86,7 @@ class SqliteStore implements Store {
   readonly clusterProfiles: ClusterProfileRepo;
   readonly jobs: JobRepo;
   readonly localAudit: LocalAuditRepo;
+  readonly tenantMirror: TenantMirrorRepo;
 
   constructor(
     readonly db: Db,
@@ -95,6 +98,7 @@ class SqliteStore implements Store {
     this.clusterProfiles = new ClusterProfileRepo(db, clock);
     this.jobs = new JobRepo(db);
     this.localAudit = new LocalAuditRepo(db);
+    this.tenantMirror = new TenantMirrorRepo(db);
   }
 
   withTransaction<T>(fn: () => T): T {

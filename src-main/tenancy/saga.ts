@@ -1,0 +1,115 @@
+import { AppError } from '../app/errors';
+import type { Saga } from '../../src-shared/contract/tenants';
+import type { SagaRecord, TenantRegistry } from './registry';
+
+export interface StepDef<C> {
+  name: string;
+  label: string;
+  /** Must be idempotent: after a crash it runs again from the start. */
+  run(ctx: C, report: (message: string) => void): Promise<void>;
+  /** Undo what run may have done, idempotently; absent when there is nothing to undo. */
+  undo?(ctx: C): Promise<void>;
+}
+
+export interface SagaIo {
+  registry: TenantRegistry;
+  publish(rec: SagaRecord): void;
+  progress(step: string, fraction: number, message?: string): void;
+  signal: AbortSignal;
+}
+
+const now = (): string => new Date().toISOString();
+
+export function newSaga(init: Omit<SagaRecord, 'steps' | 'state' | 'error' | 'startedAt' | 'updatedAt'>, steps: StepDef<unknown>[]): SagaRecord {
+  return {
+    ...init,
+    state: 'running',
+    steps: steps.map((s) => ({ name: s.name, label: s.label, state: 'pending', message: null })),
+    error: null,
+    startedAt: now(),
+    updatedAt: now(),
+  };
+}
+
+export function toWire(rec: SagaRecord, needsAdminPassword: boolean): Saga {
+  const { params: _p, owner: _o, ...wire } = rec;
+  return { ...wire, needsAdminPassword };
+}
+
+async function persist(io: SagaIo, rec: SagaRecord): Promise<void> {
+  rec.updatedAt = now();
+  io.publish(rec);
+  await io.registry.putJob(rec);
+}
+
+/**
+ * Run every step not yet done, persisting the record before and after each, so a crash, a dead
+ * node or a cancel leaves a record that says exactly where it stopped. A step that fails marks
+ * the saga failed (when the failure can still be written) and rethrows.
+ */
+export async function runSaga<C>(rec: SagaRecord, steps: StepDef<C>[], ctx: C, io: SagaIo): Promise<SagaRecord> {
+  rec.state = 'running';
+  rec.error = null;
+  await persist(io, rec);
+  for (let i = 0; i < steps.length; i++) {
+    const def = steps[i]!;
+    const st = rec.steps.find((s) => s.name === def.name);
+    if (!st) throw new AppError('INTERNAL', `saga ${rec.jobId} has no step ${def.name}`);
+    if (st.state === 'done') continue;
+    try {
+      if (io.signal.aborted) throw new AppError('CANCELLED', `cancelled before "${def.label}"`);
+      st.state = 'running';
+      st.message = null;
+      await persist(io, rec);
+      io.progress(def.label, i / steps.length);
+      await def.run(ctx, (m) => {
+        st.message = m;
+        io.publish(rec);
+      });
+      st.state = 'done';
+      await persist(io, rec);
+    } catch (err) {
+      const e = err instanceof AppError ? err : new AppError('INTERNAL', `step "${def.label}" failed`);
+      st.state = 'failed';
+      st.message = `${e.code}: ${e.message}`;
+      rec.state = 'failed';
+      rec.error = `${def.label}: ${e.code}: ${e.message}`;
+      // Best effort: with the node dead this write fails too, and the record stays "running";
+      // resume and rollback treat a running saga that no console is running as interrupted.
+      await persist(io, rec).catch(() => io.publish(rec));
+      throw err;
+    }
+  }
+  rec.state = 'succeeded';
+  await persist(io, rec);
+  io.progress('done', 1);
+  return rec;
+}
+
+/** Undo, newest first, every step that started; then the saga is rolled_back. */
+export async function rollbackSaga<C>(rec: SagaRecord, steps: StepDef<C>[], ctx: C, io: SagaIo): Promise<SagaRecord> {
+  rec.state = 'rolling_back';
+  rec.error = null;
+  await persist(io, rec);
+  const started = steps.filter((d) => rec.steps.some((s) => s.name === d.name && s.state !== 'pending' && s.state !== 'undone'));
+  for (let i = started.length - 1; i >= 0; i--) {
+    const def = started[i]!;
+    const st = rec.steps.find((s) => s.name === def.name)!;
+    try {
+      io.progress(`undo: ${def.label}`, (started.length - i) / (started.length + 1));
+      if (def.undo) await def.undo(ctx);
+      st.state = 'undone';
+      st.message = null;
+      await persist(io, rec);
+    } catch (err) {
+      const e = err instanceof AppError ? err : new AppError('INTERNAL', `undoing "${def.label}" failed`);
+      rec.state = 'failed';
+      rec.error = `rollback of ${def.label}: ${e.code}: ${e.message}`;
+      await persist(io, rec).catch(() => io.publish(rec));
+      throw err;
+    }
+  }
+  rec.state = 'rolled_back';
+  await persist(io, rec);
+  return rec;
+}
