@@ -36,7 +36,19 @@ export function CreateTenantWizard() {
   const headingRef = useRef<HTMLHeadingElement>(null);
   const stepId = WIZARD_STEPS[step]?.id ?? 'identity';
 
-  const set = <K extends keyof WizardValues>(k: K, value: WizardValues[K]): void => setV((old) => ({ ...old, [k]: value }));
+  const placementTouched = useRef(false);
+  const set = <K extends keyof WizardValues>(k: K, value: WizardValues[K]): void => {
+    if (k === 'placement' || k === 'cluster') placementTouched.current = true;
+    setV((old) => ({ ...old, [k]: value }));
+  };
+
+  // Sessions are restored after a deep link opens the wizard: take the one platform cluster
+  // when it shows up, unless the operator has already chosen.
+  useEffect(() => {
+    if (placementTouched.current || platformClusters.length !== 1) return;
+    const only = platformClusters[0] ?? '';
+    setV((old) => (old.cluster ? old : { ...old, placement: 'cluster', cluster: only }));
+  }, [platformClusters]);
   const targetCluster = v.placement === 'cluster' ? v.cluster || null : (report?.chosen ?? null);
   const template = templates?.find((t) => t.name === v.template) ?? null;
 
