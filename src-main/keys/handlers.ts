@@ -42,14 +42,11 @@ export function keyHandlers(deps: KeyHandlerDeps): KeyHandlers {
   const now = deps.now ?? (() => new Date());
   return {
     'keys.status': async ({ cluster, tenant }) => {
-      const [status, { policy }] = await Promise.all([deps.keys.for(cluster).status(tenant), deps.keys.policies(cluster).get(tenant)]);
-      return withRotation(status, policy, now());
-    },
-    'keys.statusAll': async ({ cluster }) => {
+      const keys = deps.keys.for(cluster);
+      const policies = deps.keys.policies(cluster);
+      const statuses = tenant !== undefined ? [await keys.status(tenant)] : await keys.statusAll();
       const out: WireStatus[] = [];
-      for (const s of await deps.keys.for(cluster).statusAll()) {
-        out.push(withRotation(s, (await deps.keys.policies(cluster).get(s.tenantId)).policy, now()));
-      }
+      for (const s of statuses) out.push(withRotation(s, (await policies.get(s.tenantId)).policy, now()));
       return out;
     },
     'keys.rotate': async ({ cluster, tenant }) => {

@@ -98,18 +98,13 @@ export const keyFileSchema = z.object({ text: z.string(), fileName: z.string() }
 
 export const keyChannels = {
   'keys.status': defineChannel({
-    input: tenantRef,
-    output: tenantKeyStatusSchema,
+    // tenant scope: naming a tenant needs that tenant's admin scope (or platform); leaving it out
+    // means every tenant, which the scope guard allows to platform operators only.
+    input: z.object({ cluster: clusterNameSchema, tenant: tenantIdSchema.optional() }).strict(),
+    output: z.array(tenantKeyStatusSchema),
     scope: 'tenant',
     mutates: false,
-    summary: "A tenant's key versions, when they were made and retired, whether rotation is due or left unfinished",
-  }),
-  'keys.statusAll': defineChannel({
-    input: z.object({ cluster: clusterNameSchema }).strict(),
-    output: z.array(tenantKeyStatusSchema),
-    scope: 'platform',
-    mutates: false,
-    summary: 'Key status of every tenant with keys on a cluster',
+    summary: "Key versions of one tenant (or of every tenant with keys, platform scope): made, retired, rotation due or unfinished",
   }),
   'keys.rotate': defineChannel({
     input: tenantRef,
