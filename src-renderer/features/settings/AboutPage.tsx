@@ -2,6 +2,7 @@ import { useId } from 'react';
 import { useAppInfo } from '../../app/stores/appInfo';
 import { useTheme, type ThemePreference } from '../../app/stores/theme';
 import { Badge, ErrorCode, type Tone } from '../../ui/Badge';
+import { KeySharesPanel } from '../keys/KeySharesPanel';
 
 const NOTICE_TONE: Record<'info' | 'warning' | 'error', Tone> = { info: 'info', warning: 'warning', error: 'danger' };
 const HOST_LABEL = { electron: 'desktop (Electron)', web: 'loopback web host', cli: 'command line' } as const;
@@ -105,6 +106,8 @@ export function AboutPage() {
         </header>
         <ThemeChoice />
       </section>
+
+      <KeySharesPanel />
     </div>
   );
 }

@@ -52,6 +52,8 @@ export function createFakeBridge(handlers: Handlers = {}) {
     'cluster.list': () => ok([]),
     'cluster.sandboxStatus': () => ok({ available: true, running: false, registered: false, contactPoint: null, reason: null }),
     'session.whoami': () => fail('NOT_SIGNED_IN', 'not signed in'),
+    // Settings shows the key shares panel, which asks for the master key status.
+    'keys.masterStatus': () => ok({ present: false, fingerprint: null }),
     'tenant.list': () => ok([]),
     'security.alerts': () => ok([]),
   };

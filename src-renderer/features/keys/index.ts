@@ -1,0 +1,2 @@
+export { KeysTab } from './KeysTab';
+export { KeySharesPanel } from './KeySharesPanel';
