@@ -4,9 +4,9 @@ import { canTransition } from '../../../src-shared/rules/lifecycle';
 import { useClient } from '../../app/client';
 import { useSession } from '../../app/stores/session';
 import { Badge, ErrorCode, YesNo } from '../../ui/Badge';
+import { KeysTab } from '../keys/KeysTab';
 import { loadTenant, resumeTenant } from './actions';
 import { StateBadge, Swatch, tenantHref, when } from './bits';
-import { KeysSlot } from './KeysSlot';
 import { SagaCard, SagaStateBadge } from './SagaView';
 import { tenantKey, useTenants } from './store';
 import { Tabs, type TabDef } from './Tabs';
@@ -122,8 +122,8 @@ export function TenantDetailPage({ cluster, tenant }: { cluster: string; tenant:
       </header>
 
       {error && detail ? (
-        <p className="form-error" role="alert">
-          <ErrorCode code={error.code} /> {error.message}
+        <p className="form-error" role="alert" data-testid="tenant-detail-stale">
+          <ErrorCode code={error.code} /> Could not re-read the tenant: {error.message}. Below is what was last read, not the current state.
         </p>
       ) : null}
 
@@ -150,7 +150,7 @@ export function TenantDetailPage({ cluster, tenant }: { cluster: string; tenant:
         {tab === 'keyspaces' ? <Keyspaces detail={detail} /> : null}
         {tab === 'roles' ? <Roles detail={detail} /> : null}
         {tab === 'jobs' ? <Jobs jobs={jobs} /> : null}
-        {tab === 'keys' ? <KeysSlot cluster={cluster} tenant={tenant} /> : null}
+        {tab === 'keys' ? <KeysTab cluster={cluster} tenant={tenant} /> : null}
       </Tabs>
 
       {open === 'suspend' ? <SuspendDialog cluster={cluster} tenant={tenant} onClose={() => setOpen(null)} /> : null}

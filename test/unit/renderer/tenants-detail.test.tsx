@@ -53,8 +53,10 @@ describe('Tenant detail (unit: fake bridge)', () => {
     fireEvent.click(screen.getByTestId('tab-jobs'));
     expect(within(screen.getByTestId('tenant-jobs')).getByTestId(`saga-row-${JOB_ID}`).dataset.state).toBe('succeeded');
 
+    // The keys feature's own tab, mounted for this tenant.
     fireEvent.click(screen.getByTestId('tab-keys'));
-    expect(screen.getByTestId('keys-tab-slot')).toBeTruthy();
+    expect(await screen.findByTestId('keys-tab')).toBeTruthy();
+    await waitFor(() => expect(fake.callsTo('keys.status')[0]?.input).toEqual({ cluster: 'prod', tenant: 'acme' }));
 
     // Leaving the tenant takes its branding out of the header.
     act(() => {
