@@ -24,8 +24,9 @@ export class JobRunner {
 
   constructor(private readonly deps: { store: JobStore; bus: EventBus }) {}
 
-  async run<T>(kind: string, label: string, work: (job: JobHandle) => Promise<T>): Promise<T> {
-    const id = randomUUID();
+  /** `id`: resuming work that already has an id (a saga) keeps it, so every face names one job. */
+  async run<T>(kind: string, label: string, work: (job: JobHandle) => Promise<T>, id: string = randomUUID()): Promise<T> {
+    if (this.running.has(id)) throw new AppError('CONFLICT', `job ${id} is already running`);
     const ctl = new AbortController();
     this.running.set(id, ctl);
     const job: Job = { id, kind, label, state: 'running', step: 'starting', fraction: 0, startedAt: new Date().toISOString(), finishedAt: null, message: null };
@@ -70,12 +71,17 @@ export class JobRunner {
    * when the work does. Failures are reported through the job record and events, so an unawaited
    * `done` never becomes an unhandled rejection.
    */
-  start<T>(kind: string, label: string, work: (job: JobHandle) => Promise<T>): { jobId: string; done: Promise<T> } {
-    let jobId = '';
-    const done = this.run(kind, label, (job) => {
-      jobId = job.id;
-      return work(job);
-    });
+  start<T>(kind: string, label: string, work: (job: JobHandle) => Promise<T>, id?: string): { jobId: string; done: Promise<T> } {
+    let jobId = id ?? '';
+    const done = this.run(
+      kind,
+      label,
+      (job) => {
+        jobId = job.id;
+        return work(job);
+      },
+      id,
+    );
     done.catch(() => undefined);
     this.finished.set(jobId, done);
     void done.finally(() => setTimeout(() => this.finished.delete(jobId), 60_000).unref()).catch(() => undefined);

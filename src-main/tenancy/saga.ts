@@ -86,12 +86,17 @@ export async function runSaga<C>(rec: SagaRecord, steps: StepDef<C>[], ctx: C, i
   return rec;
 }
 
-/** Undo, newest first, every step that started; then the saga is rolled_back. */
+/**
+ * Undo, newest first, every step not yet undone — including those the record calls pending:
+ * a node killed mid-step may have applied the step and lost the write that said so (a single
+ * node acknowledges writes before its commit log syncs). Every undo is idempotent (IF EXISTS),
+ * so undoing a step that never ran costs nothing; skipping one that did would leave an orphan.
+ */
 export async function rollbackSaga<C>(rec: SagaRecord, steps: StepDef<C>[], ctx: C, io: SagaIo): Promise<SagaRecord> {
   rec.state = 'rolling_back';
   rec.error = null;
   await persist(io, rec);
-  const started = steps.filter((d) => rec.steps.some((s) => s.name === d.name && s.state !== 'pending' && s.state !== 'undone'));
+  const started = steps.filter((d) => rec.steps.some((s) => s.name === d.name && s.state !== 'undone'));
   for (let i = started.length - 1; i >= 0; i--) {
     const def = started[i]!;
     const st = rec.steps.find((s) => s.name === def.name)!;

@@ -350,6 +350,11 @@ export class TenantService {
         if (rec.kind !== 'delete') this.deps.sessions.addTenant(rec.cluster, rec.tenantId);
         else this.deps.sessions.removeTenant(rec.cluster, rec.tenantId);
       } else {
+        const row = await ctx.registry.get(rec.tenantId);
+        if (row && row.jobId !== rec.jobId) {
+          // Another saga owns this id (ours lost the reservation race): nothing here is ours to drop.
+          throw new AppError('CONFLICT', `tenant ${rec.tenantId} belongs to job ${row.jobId ?? 'unknown'}, not ${rec.jobId}: nothing to roll back`);
+        }
         await ctx.registry.transition(rec.tenantId, ['failed', 'provisioning', 'draft'], 'decommissioning').catch((e: unknown) => {
           if (!(e instanceof AppError) || e.code !== 'NOT_FOUND') throw e; // never reserved: nothing to mark
         });
@@ -391,7 +396,7 @@ export class TenantService {
     const rec = await this.claim(cluster, jobId, opts.force);
     if (opts.adminPassword) await this.deps.secrets.set(secretKey.tenant(rec.tenantId, SECRET_PENDING_ADMIN), opts.adminPassword);
     const steps = this.stepsFor(rec);
-    const { done } = this.deps.jobs.start(`tenant.${rec.kind}`, `Resume ${rec.kind} of tenant ${rec.tenantId}`, (job) => this.drive(rec, steps, job, 'run'));
+    const { done } = this.deps.jobs.start(`tenant.${rec.kind}`, `Resume ${rec.kind} of tenant ${rec.tenantId}`, (job) => this.drive(rec, steps, job, 'run'), rec.jobId);
     return { jobId, done };
   }
 
@@ -399,7 +404,7 @@ export class TenantService {
     const rec = await this.claim(cluster, jobId, opts.force);
     if (rec.kind === 'delete') throw new AppError('CONFLICT', 'a deletion is not rolled back (its keys may already be shredded); resume it to finish');
     const steps = this.stepsFor(rec);
-    const { done } = this.deps.jobs.start(`tenant.rollback`, `Roll back ${rec.kind} of tenant ${rec.tenantId}`, (job) => this.drive(rec, steps, job, 'rollback'));
+    const { done } = this.deps.jobs.start(`tenant.rollback`, `Roll back ${rec.kind} of tenant ${rec.tenantId}`, (job) => this.drive(rec, steps, job, 'rollback'), rec.jobId);
     return { jobId, done };
   }
 

@@ -127,6 +127,8 @@ const reserveStep: StepDef<SagaCtx> = {
   },
   async undo(ctx) {
     await ctx.registry.release(ctx.tenantId, ctx.jobId);
+    // Stored before the saga started: gone with the saga, whichever step it reached.
+    await ctx.secrets.delete(secretKey.tenant(ctx.tenantId, SECRET_PENDING_ADMIN));
   },
 };
 

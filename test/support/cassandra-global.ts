@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { forgetStaleTestKeys } from './stale-keys';
 import type { TestProject } from 'vitest/node';
 import * as node from '../../scripts/cassandra/lib.mjs';
 
@@ -11,13 +13,11 @@ export interface CassandraTestInfo {
 declare module 'vitest' {
   export interface ProvidedContext {
     cassandra: CassandraTestInfo;
+    /** One keychain service per run for the consoles that act as one installation (one master key). */
+    installationKeychain: string;
   }
 }
 
-/**
- * One real node for the whole integration run (`npm test` usually started it already). A node
- * this setup starts, it also stops.
- */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let started = false;
   let st = await node.status();
@@ -26,6 +26,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     started = true;
     st = await node.status();
   }
+  await forgetStaleTestKeys(st.contactPoint, st.localDataCenter);
+  project.provide('installationKeychain', `csm-test-install-${randomBytes(4).toString('hex')}`);
   project.provide('cassandra', { contactPoint: st.contactPoint, localDc: st.localDataCenter, dataDir: st.dataDir, auditLogPaths: st.auditLogPaths });
   return async () => {
     if (started) await node.stop({});

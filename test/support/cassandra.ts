@@ -24,11 +24,17 @@ export async function driverClient(creds = SUPERUSER): Promise<cassandra.Client>
   return client;
 }
 
-/** Real services (real SQLite file, real keychain under its own service name) in a temp dir. */
-export async function realServices(host: 'cli' | 'web' = 'cli'): Promise<Services & { dataDir: string }> {
+/**
+ * Real services (real SQLite file, real keychain) in a temp dir. By default every console of a
+ * run shares one keychain service, i.e. they are consoles of one installation: they hold the same
+ * master key, as the shared csm_system's wrapped KEKs require. Pass `keychainService` for a
+ * console of another installation (or an isolated keychain test).
+ */
+export async function realServices(host: 'cli' | 'web' = 'cli', opts: { keychainService?: string } = {}): Promise<Services & { dataDir: string; keychainService: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'csm-int-'));
-  const s = await createServices({ host, dataDir, keychainService: unique('csm-test'), secretBackend: 'keychain' });
-  return Object.assign(s, { dataDir });
+  const keychainService = opts.keychainService ?? inject('installationKeychain');
+  const s = await createServices({ host, dataDir, keychainService, secretBackend: 'keychain' });
+  return Object.assign(s, { dataDir, keychainService });
 }
 
 /** Drop whatever a test created, superuser session, ignoring what is already gone. */

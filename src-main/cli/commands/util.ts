@@ -17,7 +17,21 @@ export interface Command<C extends ChannelName = ChannelName> {
   channel: C;
   input(values: Values, positionals: Record<string, string>, io: CommandIO): Promise<ChannelInput<C>>;
   text(value: ChannelOutput<C>): string;
+  /**
+   * Long work: the job this call started. The CLI waits for it (progress on stderr, so --json
+   * stdout stays one document) and exits 1 when it fails.
+   */
+  waitFor?(value: ChannelOutput<C>): string | null;
+  /** Hand the result to the operator's files (e.g. `--out F`) and return what to print instead. */
+  deliver?(value: unknown, values: Values): Promise<unknown>;
+  /** Sign in to every registered cluster first (commands whose answer spans clusters). */
+  signInAll?: boolean;
+  /** After the job ended: the result to print instead (e.g. the finished saga). */
+  after?(value: ChannelOutput<C>, call: CallFn): Promise<unknown>;
 }
+
+/** A channel call from a command's `after`, through the same router; throws AppError on failure. */
+export type CallFn = <K extends ChannelName>(channel: K, input: ChannelInput<K>) => Promise<ChannelOutput<K>>;
 
 export function command<C extends ChannelName>(c: Command<C>): Command {
   return c as unknown as Command;
