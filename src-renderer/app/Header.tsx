@@ -42,11 +42,12 @@ function TenantBrand() {
   const cluster = route.kind === 'detail' ? route.cluster : '';
   const id = route.kind === 'detail' ? route.tenant : '';
   const t = useTenants((s) => (id ? (s.details[tenantKey(cluster, id)]?.tenant ?? s.tenants.find((x) => x.cluster === cluster && x.id === id)) : undefined));
-  if (route.kind !== 'detail') return null;
+  // Only a tenant this console has actually read: a refused or unknown id gets no branding.
+  if (route.kind !== 'detail' || !t) return null;
   return (
-    <div className="tenant-brand" data-testid="tenant-brand" aria-label={`Working in tenant ${t?.name ?? id}`} data-color={t?.color ?? ''}>
-      <Swatch color={t?.color ?? null} size={14} />
-      <span className="strong">{t?.name ?? id}</span>
+    <div className="tenant-brand" data-testid="tenant-brand" aria-label={`Working in tenant ${t.name}`} data-color={t.color ?? ''}>
+      <Swatch color={t.color} size={14} />
+      <span className="strong">{t.name}</span>
       <code className="mono muted small">
         {cluster}/{id}
       </code>

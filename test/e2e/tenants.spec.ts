@@ -17,8 +17,9 @@ let contactPoint: string;
 let dc: string;
 const problems: string[] = [];
 // The registry lives on the shared node: a fresh id per run so an aborted run cannot collide.
-const PREFIX = 'e2eui_';
-const tenantId = `${PREFIX}${Date.now().toString(36)}`;
+// The shape test/support/stale-keys.ts knows as a test tenant (e2e_ + 8 base-36 characters).
+const OURS = /^e2e_[0-9a-z]{8}$/;
+const tenantId = `e2e_${Date.now().toString(36).padStart(8, '0').slice(-8)}`;
 const PASSWORD = 'e2e tenant admin passphrase';
 
 test.beforeAll(async () => {
@@ -39,7 +40,7 @@ test.afterAll(async () => {
  * A run that died half way leaves its tenant on the shared node, with a KEK wrapped under that
  * run's (throw-away) installation master key, and the key service rightly refuses to start a
  * second installation on a cluster whose keys belong to another. So this spec removes what
- * earlier runs of itself left, straight through the driver — only ids with its own prefix.
+ * earlier runs of itself left, straight through the driver — only ids of the e2e test-tenant shape.
  */
 async function scrubLeftovers(): Promise<void> {
   const c = new cassandra.Client({ contactPoints: [contactPoint], localDataCenter: dc, credentials: { username: 'cassandra', password: 'cassandra' } });
@@ -51,7 +52,7 @@ async function scrubLeftovers(): Promise<void> {
       const col = t === 'tenants' ? 'id' : 'tenant_id';
       for (const r of (await c.execute(`SELECT ${col} FROM csm_system.${t}`)).rows) {
         const id = String(r[col]);
-        if (id.startsWith(PREFIX)) ids.add(id);
+        if (OURS.test(id)) ids.add(id);
       }
     }
     if (ids.size === 0) return;
@@ -176,8 +177,39 @@ test('Tenants end to end: wizard with live stepper, list, detail, suspend, resum
   await expect(row).toBeVisible();
   await page.screenshot({ path: join(shots, 'tenants-list.png'), fullPage: true });
 
+  // --- Out of scope: the tenant's own admin reaches for another tenant ------------------------
+  // A second profile of the same node, signed in as the new tenant's admin user: tenant scope.
+  await page.getByTestId('nav-clusters').click();
+  await page.getByTestId('add-cluster').click();
+  const form = page.getByTestId('cluster-form');
+  await form.getByLabel('Name', { exact: true }).fill('e2e-tenant');
+  await form.getByLabel('Local data centre').fill(dc);
+  await form.getByLabel('Contact points').fill(contactPoint);
+  await form.getByLabel('Username').fill(`tenant_${tenantId}_u_admin`);
+  await form.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByTestId('cluster-form-submit').click();
+  await page.getByTestId('sign-in-e2e-tenant').click();
+  await page.getByTestId('sign-in-submit').click();
+  await expect(page.getByTestId('session-chip-e2e-tenant')).toContainText(`tenant admin: ${tenantId}`);
+  await page.goto(`${consoleHost.origin}/#/tenants/e2e-tenant/e2e_zzzzzzzz`);
+  await expect(page.getByTestId('tenant-detail-error')).toContainText('FORBIDDEN');
+  const banner = page.getByTestId('security-alert-banner');
+  await expect(banner).toBeVisible();
+  await expect(banner).toContainText('tenant.show');
+  await page.screenshot({ path: join(shots, 'tenant-security-alert.png'), fullPage: true });
+  await page.getByTestId('nav-security').click();
+  await expect(page.getByTestId('alert-row').first()).toContainText('e2e_zzzzzzzz');
+  await page.getByTestId('security-alert-dismiss').click();
+  await expect(banner).toHaveCount(0);
+  await page.getByTestId('nav-clusters').click();
+  await page.getByTestId('sign-out-e2e-tenant').click();
+  await page.getByTestId('remove-e2e-tenant').click();
+  await page.getByTestId('remove-confirm-input').fill('e2e-tenant');
+  await page.getByTestId('remove-confirm').click();
+  await expect(page.getByTestId('cluster-row-e2e-tenant')).toHaveCount(0);
+
   // --- Suspend / resume ---------------------------------------------------------------------
-  await page.getByTestId(`tenant-link-e2e-${tenantId}`).click();
+  await page.goto(`${consoleHost.origin}/#/tenants/e2e/${tenantId}`);
   await expect(detail).toHaveAttribute('data-state', 'active');
   await page.getByTestId('tenant-suspend').click();
   await page.getByTestId('suspend-reason').fill('e2e: lock-out check');

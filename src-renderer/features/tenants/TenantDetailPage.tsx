@@ -50,7 +50,10 @@ export function TenantDetailPage({ cluster, tenant }: { cluster: string; tenant:
         {error ? (
           <div className="empty-state" data-testid="tenant-detail-error">
             <p>
-              <ErrorCode code={error.code} /> Could not open tenant <code className="mono">{tenant}</code> on <code className="mono">{cluster}</code>: {error.message}
+              <ErrorCode code={error.code} />
+              <span>
+                Could not open tenant <code className="mono">{tenant}</code> on <code className="mono">{cluster}</code>: {error.message}
+              </span>
             </p>
             <button type="button" className="btn" onClick={() => void loadTenant(client, cluster, tenant)}>
               Try again

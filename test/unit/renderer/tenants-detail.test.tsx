@@ -168,5 +168,7 @@ describe('Tenant detail (unit: fake bridge)', () => {
     const err = await screen.findByTestId('tenant-detail-error');
     expect(err.textContent).toContain('FORBIDDEN');
     expect(err.textContent).toContain('outside your scope');
+    // No branding for a tenant this console could not read.
+    expect(screen.queryByTestId('tenant-brand')).toBeNull();
   });
 });
