@@ -21,7 +21,7 @@ export function PlacementReportView({ report, error, problem }: { report: Placem
       <p>
         {report.chosen ? (
           <>
-            Policy picks <code className="mono strong" data-testid="placement-chosen">{report.chosen}</code>: {report.reason}
+            Policy’s pick: <code className="mono strong" data-testid="placement-chosen">{report.chosen}</code> — {report.reason}
           </>
         ) : (
           <span className="field-error">No cluster can take the tenant: {report.reason}</span>
