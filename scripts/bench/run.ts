@@ -8,6 +8,7 @@ import * as node from '../cassandra/lib.mjs';
 import { createServices } from '../../src-main/app/services';
 import { startWebHost } from '../../src-main/web/server';
 import { keyBenchmarks } from '../../src-main/keys/bench';
+import { tenancyBenchmarks } from '../../src-main/tenancy/bench';
 
 type Figure = Record<string, number | string | null>;
 const figures: Record<string, Figure> = {};
@@ -77,6 +78,13 @@ if (st.running) {
   figures['session.signIn'] = { unit: 'ms', console_p50: signIn.p50, console_p95: signIn.p95, bare_driver_connect_query_p50: floor.p50, ratio_p50: round(signIn.p50 / floor.p50) };
   const nodeInfo = st.nodes[0]!;
   figures['cassandra.node'] = { unit: 'MB', rss: nodeInfo.rssMB };
+  // 3b. Tenancy (issue 5): provisioning, tenant switch, tenant-scoped read, filter, memory.
+  try {
+    Object.assign(figures, await tenancyBenchmarks(services, 'bench', await services.clusters.spec('bench')));
+  } catch (e) {
+    // e.g. the node's csm_system holds KEKs of another installation: say so, measure the rest.
+    figures['tenant.provision'] = { skipped: e instanceof Error ? e.message : String(e) };
+  }
 } else {
   figures['cluster.test'] = { skipped: 'no Cassandra node running (npm run cassandra:start)' };
 }

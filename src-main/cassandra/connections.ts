@@ -128,6 +128,17 @@ export class ConnectionManager {
     return client;
   }
 
+  /** The open session of a role, if any (touched as used): lets a caller skip reading its secret again. */
+  openTenantSession(cluster: string, username: string): CqlClient | null {
+    const key = `${cluster}\u0000${username}`;
+    const hit = this.tenants.get(key);
+    if (!hit) return null;
+    this.tenants.delete(key);
+    hit.lastUsed = Date.now();
+    this.tenants.set(key, hit);
+    return hit.client;
+  }
+
   tenantSessionCount(): number {
     return this.tenants.size;
   }

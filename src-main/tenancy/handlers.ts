@@ -15,6 +15,10 @@ export function tenantHandlers(deps: { tenants: TenantService; store: Store }): 
       if (!ctx.tenant) throw new AppError('INTERNAL', 'tenant.show without a tenant context');
       return t.show(cluster, tenant, ctx.tenant);
     },
+    'tenant.config': async ({ tenant }, ctx) => {
+      if (!ctx.tenant) throw new AppError('INTERNAL', 'tenant.config without a tenant context');
+      return t.config(tenant, ctx.tenant);
+    },
     'tenant.create': async (input) => t.create(input),
     'tenant.suspend': async ({ cluster, tenant, reason }) => t.suspend(cluster, tenant, reason ?? null),
     'tenant.resume': async ({ cluster, tenant }) => t.resume(cluster, tenant),

@@ -623,6 +623,19 @@ export class TenantService {
     return { tenant: summary, keyspaces, roles: roles.sort((a, b) => a.name.localeCompare(b.name)), jobs, config, features, quotas, suspendedAt, access };
   }
 
+  /** One read in the tenant's context: what the router overhead figure measures. */
+  async config(tenant: string, ctx: TenantContext): Promise<{ key: string; value: string; version: number; updatedAt: string | null }[]> {
+    const session = await ctx.session();
+    try {
+      const rs = await session.execute(`SELECT key, value, version, updated_at FROM ${qualified(tenantConsoleKeyspace(tenant), TENANT_CONFIG_TABLE)}`);
+      return rs.rows
+        .map((r) => ({ key: String(r['key']), value: String(r['value'] ?? ''), version: Number(r['version'] ?? 1), updatedAt: r['updated_at'] instanceof Date ? (r['updated_at'] as Date).toISOString() : null }))
+        .sort((a, b) => a.key.localeCompare(b.key));
+    } catch (e) {
+      throw fromDriverError(e, `reading the configuration of ${tenant}`);
+    }
+  }
+
   // Tenant context ----------------------------------------------------------------------------
 
   /**
@@ -637,9 +650,16 @@ export class TenantService {
       tenant,
       operator,
       session: async () => {
+        // A suspended tenant's own roles are locked out by design: a platform operator reads it
+        // with the operator session (the router only lets platform scope this far).
+        if (this.deps.store.tenantMirror.get(cluster, tenant)?.state === 'suspended') return this.operatorClient(cluster);
+        const role = tenantServiceRole(tenant);
+        // Warm path: the session is open, no keychain round trip (this is the tenant switch).
+        const open = this.deps.connections.openTenantSession(cluster, role);
+        if (open) return open;
         const password = await this.deps.secrets.get(secretKey.tenant(tenant, SECRET_SERVICE_PASSWORD)).catch(() => null);
         if (!password) return this.operatorClient(cluster);
-        return this.deps.connections.tenantSession(await this.deps.clusters.spec(cluster, { username: tenantServiceRole(tenant), password }));
+        return this.deps.connections.tenantSession(await this.deps.clusters.spec(cluster, { username: role, password }));
       },
     };
   }

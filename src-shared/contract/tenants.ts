@@ -139,6 +139,13 @@ export const tenantChannels = {
     mutates: false,
     summary: 'Overview, keyspaces, roles and jobs of one tenant',
   }),
+  'tenant.config': defineChannel({
+    input: tenantRef,
+    output: z.array(z.object({ key: z.string(), value: z.string(), version: z.number().int(), updatedAt: z.string().nullable() })),
+    scope: 'auditor',
+    mutates: false,
+    summary: 'The tenant’s configuration, read in its own context (as its own role where this console holds it)',
+  }),
   'tenant.create': defineChannel({
     input: tenantCreateInputSchema,
     output: jobStarted,

@@ -55,6 +55,15 @@ export const TENANT_COMMANDS: Command[] = [
       ].join('\n'),
   }),
   command({
+    words: ['tenant', 'config'],
+    usage: 'csm tenant config ID --cluster C [--json]',
+    options: tenantRef,
+    positionals: ['id'],
+    channel: 'tenant.config',
+    input: async (v, p) => ({ cluster: need(v, 'cluster'), tenant: p.id! }),
+    text: (rows) => (rows.length ? table([['KEY', 'VALUE', 'VERSION'], ...rows.map((r) => [r.key, r.value, String(r.version)])]) : 'no configuration'),
+  }),
+  command({
     words: ['tenant', 'create'],
     usage: 'csm tenant create --id ID --name "…" [--cluster C] [--template T] [--tier T] [--isolation keyspace|cluster] [--dc DC …] [--color #rrggbb] --admin-user U --admin-password-stdin [--json]',
     options: {
