@@ -94,6 +94,6 @@ export function passwordLiteral(password: string): string {
   if (typeof password !== 'string' || password.length === 0 || password.length > 512) {
     throw new AppError('BAD_INPUT', 'password must be 1–512 characters');
   }
-  if (/[\u0000-\u001f\u007f]/.test(password)) throw new AppError('BAD_INPUT', 'password must not contain control characters');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(password)) throw new AppError('BAD_INPUT', 'password must not contain control characters');
   return `'${password.replace(/'/g, "''")}'`;
 }

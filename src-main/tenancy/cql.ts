@@ -1,3 +1,4 @@
+import { AppError } from '../app/errors';
 import { column, dcLiteral, keyspace, newRole, passwordLiteral, qualified, tenantId as checkTenantId, type CqlIdent } from '../cassandra/identifiers';
 import { tenantConsoleKeyspace, tenantKeyspace } from '../../src-shared/rules/lifecycle';
 import { tenantAdminRole, tenantAuditorRole } from '../../src-shared/rules/names';
@@ -88,6 +89,9 @@ export function grantRole(role: string, to: string): string {
 export function tenantGrants(id: string, keyspaces: readonly string[]): string[] {
   const r = fixedRoles(id);
   const out: string[] = [];
+  // Belt and braces: whatever the caller passes, a tenant is only ever granted its own keyspaces.
+  const foreign = keyspaces.find((ks) => !ks.startsWith(`tenant_${id}_`));
+  if (foreign !== undefined) throw new AppError('BAD_INPUT', `keyspace ${JSON.stringify(foreign.slice(0, 64))} is not tenant ${id}'s`);
   for (const ks of keyspaces) {
     for (const p of ['CREATE', 'ALTER', 'DROP', 'SELECT', 'MODIFY']) out.push(`GRANT ${p} ON KEYSPACE ${keyspace(ks)} TO ${newRole(r.admin)}`);
   }

@@ -20,7 +20,7 @@ import { alterLogin, fixedRoles, permissionStatement, tenantKeyspaces, tenantSer
 import { choosePlacement, DEFAULT_THRESHOLDS, type ClusterLoad } from './placement';
 import { TenantRegistry, type SagaRecord, type TenantRow } from './registry';
 import { newSaga, rollbackSaga, runSaga, toWire, type SagaIo, type StepDef } from './saga';
-import { createSteps, deleteSteps, SECRET_PENDING_ADMIN, SECRET_SERVICE_PASSWORD, type CreateParams, type SagaCtx } from './steps';
+import { createSteps, deleteSteps, parseParams, SECRET_PENDING_ADMIN, SECRET_SERVICE_PASSWORD, type CreateParams, type SagaCtx } from './steps';
 
 export interface TenantServiceDeps {
   connections: ConnectionManager;
@@ -317,7 +317,7 @@ export class TenantService {
       tenantId: rec.tenantId,
       jobId: rec.jobId,
       operator: this.operatorOf(rec.cluster),
-      params: rec.params as unknown as CreateParams,
+      params: parseParams(rec.tenantId, rec.params),
       wipeLocal: async (id) => this.deps.store.tenantMirror.wipeCachedValues(id),
       signal,
     };

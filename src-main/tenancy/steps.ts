@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { AppError } from '../app/errors';
 import type { ConnectionManager, CqlClient } from '../cassandra/connections';
 import { fromDriverError } from '../cassandra/driver-errors';
@@ -9,7 +10,8 @@ import type { KeyService } from '../keys/hierarchy';
 import type { SecretStore } from '../secrets/types';
 import { secretKey } from '../secrets/secret-key';
 import { tenantConsoleKeyspace } from '../../src-shared/rules/lifecycle';
-import type { Template } from '../../src-shared/rules/templates';
+import { templateSchema, tenantUserNameSchema, type Template } from '../../src-shared/rules/templates';
+import { CQL_NAME_PATTERN, dcNameSchema, tenantIdSchema } from '../../src-shared/rules/names';
 import {
   alterLogin,
   consoleTables,
@@ -43,6 +45,31 @@ export interface CreateParams {
   keyspaces: string[];
   adminUser: string;
   cloneOf?: { tenant: string; withData: boolean };
+}
+
+/**
+ * Parameters come back from csm_system.tenant_jobs on resume: parsed again like any input, since
+ * column types and names from them reach CQL (a row there is not more trusted than a caller).
+ */
+export const createParamsSchema = z.object({
+  name: z.string().max(80),
+  tier: z.string().max(20),
+  isolation: z.enum(['keyspace', 'cluster']),
+  dataCenters: z.array(dcNameSchema),
+  color: z.string().nullable(),
+  templateName: z.string().max(80),
+  template: templateSchema,
+  keyspaces: z.array(z.string().regex(CQL_NAME_PATTERN)),
+  adminUser: tenantUserNameSchema,
+  cloneOf: z.object({ tenant: tenantIdSchema, withData: z.boolean() }).optional(),
+});
+
+export function parseParams(tenantId: string, raw: unknown): CreateParams {
+  const r = createParamsSchema.safeParse(raw);
+  if (!r.success) throw new AppError('CONFLICT', `the saga's stored parameters are not valid (${r.error.issues[0]?.path.join('.') ?? '?'}: ${r.error.issues[0]?.message ?? ''}); it cannot be resumed or rolled back automatically`);
+  const foreign = r.data.keyspaces.find((k) => !k.startsWith(`tenant_${tenantId}_`));
+  if (foreign) throw new AppError('CONFLICT', `the saga's stored parameters name keyspace ${foreign}, which is not tenant ${tenantId}'s`);
+  return r.data as CreateParams;
 }
 
 export interface SagaCtx {

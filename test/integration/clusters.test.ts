@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type cassandra from 'cassandra-driver';
+import { SYSTEM_MIGRATIONS } from '../../src-main/cassandra/system-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src-shared/contract';
 import { localClient, type LocalClient } from '../../src-main/ipc/local-client';
@@ -125,7 +126,7 @@ describe('cluster profiles, test and sign-in against the real node', () => {
     const s = value(await api.call('session.signIn', { cluster: 'local' }));
     expect(s).toMatchObject({ cluster: 'local', role: 'cassandra', superuser: true, platform: true, auditor: 'all' });
     const rs = await admin.execute('SELECT version FROM csm_system.schema_migrations');
-    expect(rs.rows.map((r) => Number(r['version'])).sort()).toEqual([1, 2]);
+    expect(rs.rows.map((r) => Number(r['version'])).sort()).toEqual(SYSTEM_MIGRATIONS.map((m) => m.version));
     const keks = await admin.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = 'csm_system' AND table_name = 'tenant_keks'");
     expect(keks.rowLength).toBe(1);
     expect(value(await api.call('session.whoami', { cluster: 'local' })).role).toBe('cassandra');

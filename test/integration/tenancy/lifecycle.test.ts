@@ -237,15 +237,107 @@ describe('tenant lifecycle on the real node', () => {
     }
   }, 120_000);
 
+  it('validates custom templates before storing them, and provisions from one', async () => {
+    const bad = await api.call('template.save', {
+      cluster,
+      template: { name: 'broken', replicationFactor: 1, keyspaces: [{ suffix: 'csm', tables: [] }] },
+    });
+    expect(bad.ok ? 'ok' : bad.error.code).toBe('BAD_INPUT');
+    const sneaky = await api.call('template.save', {
+      cluster,
+      template: { name: 'sneaky', replicationFactor: 1, keyspaces: [{ suffix: 'app', tables: [{ name: 't', columns: [{ name: 'k', type: 'int) WITH comment = $$x$$; DROP KEYSPACE csm_system; --' }], partitionKey: ['k'] }] }] },
+    });
+    expect(sneaky.ok ? 'ok' : sneaky.error.code).toBe('BAD_INPUT');
+    const name = `tpl-${unique('x').slice(2)}`;
+    const saved = await api.call('template.save', {
+      cluster,
+      template: {
+        name,
+        description: 'two keyspaces',
+        replicationFactor: 1,
+        keyspaces: [
+          { suffix: 'app', tables: [{ name: 'users', columns: [{ name: 'id', type: 'uuid' }, { name: 'tags', type: 'set<text>' }], partitionKey: ['id'] }] },
+          { suffix: 'logs', tables: [] },
+        ],
+        config: { 'app.mode': 'test' },
+      },
+    });
+    expect(saved.ok).toBe(true);
+    const listed = await api.call('template.list', { cluster });
+    expect(listed.ok && listed.value.map((t) => [t.name, t.builtIn])).toEqual(expect.arrayContaining([['default', true], [name, false]]));
+    const t = unique('tt');
+    try {
+      const r = await api.call('tenant.create', { cluster, id: t, name: 'From template', template: name, adminUser: 'boss', adminPassword: PW });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      expect((await finish(svc, api, cluster, r.value.jobId)).state).toBe('succeeded');
+      const d = await api.call('tenant.show', { cluster, tenant: t });
+      expect(d.ok && d.value.keyspaces.map((k) => [k.name, k.tables])).toEqual([
+        [`tenant_${t}_app`, ['users']],
+        [`tenant_${t}_csm`, ['config', 'data_keys', 'key_policy', 'tenant_info', 'users']],
+        [`tenant_${t}_logs`, []],
+      ]);
+      expect(d.ok && d.value.config['app.mode']).toBe('test');
+      const cfg = await api.call('tenant.config', { cluster, tenant: t });
+      expect(cfg.ok && cfg.value.find((c) => c.key === 'app.mode')?.value).toBe('test');
+      const missing = await api.call('tenant.create', { cluster, id: unique('tm'), name: 'x', template: 'nope', adminUser: 'boss', adminPassword: PW });
+      expect(missing.ok ? 'ok' : missing.error.code).toBe('NOT_FOUND');
+    } finally {
+      const d = await api.call('tenant.delete', { cluster, tenant: t, purge: true, confirm: t });
+      if (d.ok) await finish(svc, api, cluster, d.value.jobId);
+      await api.call('template.delete', { cluster, name });
+      await scrub([t]);
+    }
+  }, 120_000);
+
+  it('a cancelled saga stops at the next step and rolls back to nothing', async () => {
+    const t = unique('tn');
+    let jobId = '';
+    const off = svc.bus.subscribe((name, p) => {
+      if (name === 'tenant.saga' && (p as { tenantId: string }).tenantId === t && (p as { steps: { name: string; state: string }[] }).steps.some((s) => s.name === 'keyspaces' && s.state === 'running')) {
+        svc.jobs.cancel((p as { jobId: string }).jobId);
+      }
+    });
+    try {
+      const r = await api.call('tenant.create', { cluster, id: t, name: 'Cancelled', adminUser: 'boss', adminPassword: PW });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      jobId = r.value.jobId;
+      const saga = await finish(svc, api, cluster, jobId);
+      expect(saga.state).toBe('failed');
+      expect(saga.error).toMatch(/CANCELLED/);
+      expect(svc.store.jobs.get(jobId)?.state).toBe('cancelled');
+      const rb = await api.call('tenant.rollbackJob', { cluster, jobId });
+      expect(rb.ok).toBe(true);
+      expect((await finish(svc, api, cluster, jobId)).state).toBe('rolled_back');
+      const admin = await driverClient();
+      try {
+        const ks = (await admin.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows.map((x) => String(x['keyspace_name']));
+        expect(ks.filter((k) => k.startsWith(`tenant_${t}_`))).toEqual([]);
+        expect((await admin.execute('SELECT id FROM csm_system.tenants WHERE id = ?', [t], { prepare: true })).rowLength).toBe(0);
+      } finally {
+        await admin.shutdown();
+      }
+    } finally {
+      off();
+      await scrub([t]);
+    }
+  }, 120_000);
+
   it('deletes with purge: typed confirmation, keyspaces and roles dropped, keys shredded, registry says deleted', async () => {
     const wrong = await api.call('tenant.delete', { cluster, tenant: b, purge: true, confirm: 'nope' });
     expect(wrong.ok ? 'ok' : wrong.error.code).toBe('BAD_INPUT');
+    // A sensitive value in this console's encrypted cache, to see the purge wipe it.
+    await svc.keys.sealed(cluster).put(b, 'config/secret', 'not for anyone else');
+    const cached = () => svc.store.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM sealed_values WHERE tenant_id = ?').get(b)!.n;
+    expect(cached()).toBe(1);
     const d = await api.call('tenant.delete', { cluster, tenant: b, purge: true, confirm: b });
     expect(d.ok).toBe(true);
     if (!d.ok) return;
     const saga = await finish(svc, api, cluster, d.value.jobId);
     expect(saga.state, JSON.stringify(saga.steps)).toBe('succeeded');
-    expect(saga.steps.find((s) => s.name === 'shred')!.message).toMatch(/verified/);
+    expect(saga.steps.find((s) => s.name === 'shred')!.message).toMatch(/verified: 1 cached values tried, 1 refused, 0 decrypted/);
+    expect(cached()).toBe(0);
     const admin = await driverClient();
     try {
       const ks = (await admin.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows.map((r) => String(r['keyspace_name']));
