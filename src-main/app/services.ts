@@ -4,6 +4,7 @@ import { ConnectionManager } from '../cassandra/connections';
 import { SandboxService } from '../clusters/sandbox';
 import { ClusterService } from '../clusters/service';
 import { SessionService } from '../identity/sessions';
+import { isolationHandlers } from '../isolation/handlers';
 import { keyHandlers } from '../keys/handlers';
 import { ClusterKeys } from '../keys/registry';
 import { SqliteCacheStore } from '../keys/sqlite-cache';
@@ -122,6 +123,7 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     },
     ...tenantHandlers({ tenants, store }),
     ...keyHandlers({ keys, jobs }),
+    ...isolationHandlers({ connections, sessions, tenants, store, jobs, bus, logger }),
   };
 
   const router = createRouter({

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { appChannels, appEvents } from './app';
 import { clusterChannels } from './clusters';
+import { isolationChannels, isolationEvents } from './isolation';
 import { keyChannels, keyEvents } from './keys';
 import { tenantChannels, tenantEvents } from './tenants';
 import type { ChannelDef, EventDef } from './core';
@@ -8,6 +9,7 @@ import type { ChannelDef, EventDef } from './core';
 export * from './core';
 export * from './app';
 export * from './clusters';
+export * from './isolation';
 export * from './keys';
 export * from './tenants';
 
@@ -17,12 +19,14 @@ export const contract = {
   ...clusterChannels,
   ...tenantChannels,
   ...keyChannels,
+  ...isolationChannels,
 } satisfies Record<string, ChannelDef>;
 
 export const events = {
   ...appEvents,
   ...tenantEvents,
   ...keyEvents,
+  ...isolationEvents,
 } satisfies Record<string, EventDef>;
 
 export type Contract = typeof contract;

@@ -1,4 +1,5 @@
 import { CORE_COMMANDS } from './core';
+import { ISOLATION_COMMANDS } from './isolation';
 import { KEY_COMMANDS } from './keys';
 import { TENANT_COMMANDS } from './tenants';
 import type { Command } from './util';
@@ -6,7 +7,7 @@ import type { Command } from './util';
 export type { Command, CommandIO, OptionSpec, Values } from './util';
 
 /** Every CLI command; each feature keeps its own table beside the others. */
-export const COMMANDS: Command[] = [...CORE_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS];
+export const COMMANDS: Command[] = [...CORE_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS, ...ISOLATION_COMMANDS];
 
 export function findCommand(argv: string[]): { cmd: Command; rest: string[] } | null {
   let best: Command | null = null;

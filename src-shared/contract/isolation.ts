@@ -1,0 +1,3 @@
+/** Isolation verification (issue 6): channels and events. */
+export const isolationChannels = {};
+export const isolationEvents = {};
