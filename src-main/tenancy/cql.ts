@@ -83,19 +83,27 @@ export function grantRole(role: string, to: string): string {
 }
 
 /**
- * Admin: everything on its own keyspaces except AUTHORIZE (tenant user management goes through
- * the console, which checks scope), never on ALL KEYSPACES. Auditor: read its console keyspace.
+ * Data keyspaces: the admin role (users and the service role inherit it) may CREATE, ALTER, DROP,
+ * SELECT and MODIFY — never AUTHORIZE (tenant user management goes through the console, which
+ * checks scope) and never on ALL KEYSPACES. The console keyspace holds the tenant's wrapped keys,
+ * configuration and audit stream: the tenant's people may read it (admin, auditor) but only the
+ * console's own service role may write it, so a tenant admin with cqlsh cannot rewrite them.
  */
 export function tenantGrants(id: string, keyspaces: readonly string[]): string[] {
   const r = fixedRoles(id);
-  const out: string[] = [];
+  const consoleKs = tenantConsoleKeyspace(id);
+  const names = keyspaces.map((ks) => keyspace(ks)); // every name validated before anything else
   // Belt and braces: whatever the caller passes, a tenant is only ever granted its own keyspaces.
   const foreign = keyspaces.find((ks) => !ks.startsWith(`tenant_${id}_`));
   if (foreign !== undefined) throw new AppError('BAD_INPUT', `keyspace ${JSON.stringify(foreign.slice(0, 64))} is not tenant ${id}'s`);
-  for (const ks of keyspaces) {
-    for (const p of ['CREATE', 'ALTER', 'DROP', 'SELECT', 'MODIFY']) out.push(`GRANT ${p} ON KEYSPACE ${keyspace(ks)} TO ${newRole(r.admin)}`);
-  }
-  out.push(`GRANT SELECT ON KEYSPACE ${keyspace(tenantConsoleKeyspace(id))} TO ${newRole(r.auditor)}`);
+  const out: string[] = [];
+  keyspaces.forEach((ks, i) => {
+    if (ks === consoleKs) return;
+    for (const p of ['CREATE', 'ALTER', 'DROP', 'SELECT', 'MODIFY']) out.push(`GRANT ${p} ON KEYSPACE ${names[i]} TO ${newRole(r.admin)}`);
+  });
+  out.push(`GRANT SELECT ON KEYSPACE ${keyspace(consoleKs)} TO ${newRole(r.admin)}`);
+  out.push(`GRANT SELECT ON KEYSPACE ${keyspace(consoleKs)} TO ${newRole(r.auditor)}`);
+  out.push(`GRANT MODIFY ON KEYSPACE ${keyspace(consoleKs)} TO ${newRole(r.service)}`);
   out.push(grantRole(r.admin, r.service));
   return out;
 }

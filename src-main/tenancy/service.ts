@@ -341,8 +341,12 @@ export class TenantService {
         try {
           await runSaga(rec, steps, ctx, io);
         } catch (err) {
-          if (rec.kind !== 'delete') await ctx.registry.transition(rec.tenantId, ['provisioning', 'draft'], 'failed').catch(() => undefined);
-          else await ctx.registry.transition(rec.tenantId, ['decommissioning'], 'failed').catch(() => undefined);
+          // Mark the tenant failed only if this saga owns it: a lost reservation race must not
+          // touch the winner's tenant.
+          const row = await ctx.registry.get(rec.tenantId).catch(() => null);
+          if (row && (rec.kind === 'delete' || row.jobId === rec.jobId)) {
+            await ctx.registry.transition(rec.tenantId, rec.kind === 'delete' ? ['decommissioning'] : ['provisioning', 'draft'], 'failed').catch(() => undefined);
+          }
           throw err;
         } finally {
           await this.syncQuietly(rec.cluster);

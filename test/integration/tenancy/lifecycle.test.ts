@@ -82,6 +82,11 @@ describe('tenant lifecycle on the real node', () => {
       const rs = await c.execute(`SELECT * FROM "tenant_${id}_data".events WHERE bucket = 'x'`);
       expect(rs.rowLength).toBe(1);
       expect(await code(c.execute(`CREATE TABLE "tenant_${id}_data".extra (k int PRIMARY KEY)`))).toBe('ok');
+      // Its console keyspace (wrapped keys, configuration): readable, never writable by its people.
+      expect(await code(c.execute(`SELECT * FROM "tenant_${id}_csm".config`))).toBe('ok');
+      expect(await code(c.execute(`INSERT INTO "tenant_${id}_csm".config (key, value) VALUES ('x', 'y')`))).toBe('unauthorized');
+      expect(await code(c.execute(`DELETE FROM "tenant_${id}_csm".data_keys WHERE purpose = 'cache'`))).toBe('unauthorized');
+      expect(await code(c.execute(`DROP TABLE "tenant_${id}_csm".config`))).toBe('unauthorized');
     }
   });
 

@@ -197,21 +197,23 @@ describe('tenantGrants', () => {
   const keyspaces = cql.tenantKeyspaces('acme', DEFAULT_TEMPLATE);
   const grants = cql.tenantGrants('acme', keyspaces);
 
-  it('gives the admin role everything but AUTHORIZE on each tenant keyspace, the auditor SELECT on the console keyspace', () => {
+  it('gives the admin role everything but AUTHORIZE on data keyspaces; the console keyspace is read-only to people, writable by the service role', () => {
     expect(grants).toEqual([
       'GRANT CREATE ON KEYSPACE "tenant_acme_data" TO "tenant_acme_admin"',
       'GRANT ALTER ON KEYSPACE "tenant_acme_data" TO "tenant_acme_admin"',
       'GRANT DROP ON KEYSPACE "tenant_acme_data" TO "tenant_acme_admin"',
       'GRANT SELECT ON KEYSPACE "tenant_acme_data" TO "tenant_acme_admin"',
       'GRANT MODIFY ON KEYSPACE "tenant_acme_data" TO "tenant_acme_admin"',
-      'GRANT CREATE ON KEYSPACE "tenant_acme_csm" TO "tenant_acme_admin"',
-      'GRANT ALTER ON KEYSPACE "tenant_acme_csm" TO "tenant_acme_admin"',
-      'GRANT DROP ON KEYSPACE "tenant_acme_csm" TO "tenant_acme_admin"',
       'GRANT SELECT ON KEYSPACE "tenant_acme_csm" TO "tenant_acme_admin"',
-      'GRANT MODIFY ON KEYSPACE "tenant_acme_csm" TO "tenant_acme_admin"',
       'GRANT SELECT ON KEYSPACE "tenant_acme_csm" TO "tenant_acme_auditor"',
+      'GRANT MODIFY ON KEYSPACE "tenant_acme_csm" TO "tenant_acme_svc"',
       'GRANT "tenant_acme_admin" TO "tenant_acme_svc"',
     ]);
+  });
+
+  it('refuses a keyspace that is not the tenant\'s', () => {
+    expectBadInput(() => cql.tenantGrants('acme', ['tenant_acme_data', 'tenant_other_data']), /is not tenant acme's/);
+    expectBadInput(() => cql.tenantGrants('acme', ['tenant_acme_x', 'csm_system']), /is not tenant acme's/);
   });
 
   it('never mentions ALL KEYSPACES, ALL ROLES, AUTHORIZE or SUPERUSER, nor a keyspace outside the tenant', () => {
