@@ -1,9 +1,35 @@
 import type { isolationChannels } from '../../src-shared/contract/isolation';
+import type { Logger } from '../app/log';
+import type { ConnectionManager } from '../cassandra/connections';
+import type { SessionService } from '../identity/sessions';
 import type { Handlers } from '../ipc/router';
+import type { SecretStore } from '../secrets/types';
+import { IsolationService } from './service';
+import { ReportSigner } from './signing';
 
 export type IsolationHandlers = Pick<Handlers, keyof typeof isolationChannels>;
 
-/** The handlers of the isolation channels (issue 6). */
-export function isolationHandlers(_deps: Record<string, unknown>): IsolationHandlers {
-  return {};
+export interface IsolationDeps {
+  connections: ConnectionManager;
+  sessions: Pick<SessionService, 'scopeOf'>;
+  logger: Logger;
+  /** The installation's report-signing key lives here; without it export refuses (verify still works). */
+  secrets?: SecretStore;
+  [other: string]: unknown;
+}
+
+/** The isolation channels (issue 6, item 1); scope was checked by the router before any of these runs. */
+export function isolationHandlers(deps: IsolationDeps): IsolationHandlers {
+  const service = new IsolationService({
+    connections: deps.connections,
+    operatorOf: (cluster) => deps.sessions.scopeOf(cluster)?.role ?? null,
+    signer: deps.secrets ? new ReportSigner(deps.secrets) : null,
+    logger: deps.logger,
+  });
+  return {
+    'isolation.scan': async ({ cluster, tenant }) => service.scan(cluster, { tenant: tenant ?? null }),
+    'isolation.fix': async ({ cluster, findingId }) => service.fix(cluster, findingId),
+    'isolation.export': async ({ cluster, tenant }) => service.export(cluster, { tenant: tenant ?? null }),
+    'isolation.verifyReport': async ({ text }) => service.verify(text),
+  };
 }

@@ -9,22 +9,26 @@ import { CLUSTER_NAME_PATTERN, TENANT_ID_PATTERN } from '../../src-shared/rules/
 export type ParsedSecretKey =
   | { kind: 'cluster-password'; cluster: string }
   | { kind: 'tenant'; tenantId: string; purpose: string }
-  | { kind: 'installation-master-key' };
+  | { kind: 'installation-master-key' }
+  | { kind: 'installation-report-signing-key' };
 
 /** What a tenant secret is for: `role-admin`, `data-key`, … */
 export const SECRET_PURPOSE_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 export const INSTALLATION_MASTER_KEY = 'installation/master-key';
+/** Ed25519 private key that signs exported isolation reports (issue 6): the platform's, no tenant's. */
+export const INSTALLATION_REPORT_SIGNING_KEY = 'installation/report-signing-key';
 
 // Deliberately never echoes the rejected text: it may be a password passed in the wrong argument.
 const badKey = (): AppError =>
   new AppError(
     'BAD_INPUT',
-    'secret key must be cluster/<cluster-name>/password, tenant/<tenant-id>/<purpose> or installation/master-key',
+    'secret key must be cluster/<cluster-name>/password, tenant/<tenant-id>/<purpose>, installation/master-key or installation/report-signing-key',
   );
 
 export function parseSecretKey(key: unknown): ParsedSecretKey {
   if (typeof key !== 'string' || key.length > 200) throw badKey();
   if (key === INSTALLATION_MASTER_KEY) return { kind: 'installation-master-key' };
+  if (key === INSTALLATION_REPORT_SIGNING_KEY) return { kind: 'installation-report-signing-key' };
   const parts = key.split('/');
   const [ns, a, b] = parts;
   if (parts.length !== 3 || a === undefined || b === undefined) throw badKey();
@@ -45,6 +49,7 @@ export const secretKey = {
   clusterPassword: (cluster: string): string => assertSecretKey(`cluster/${cluster}/password`),
   tenant: (tenantId: string, purpose: string): string => assertSecretKey(`tenant/${tenantId}/${purpose}`),
   installationMasterKey: (): string => INSTALLATION_MASTER_KEY,
+  installationReportSigningKey: (): string => INSTALLATION_REPORT_SIGNING_KEY,
   parse: parseSecretKey,
   assert: assertSecretKey,
 };
