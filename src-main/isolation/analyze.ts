@@ -130,6 +130,7 @@ export function analyze(s: AuthSnapshot): AnalysisResult {
   const grants = new Map<string, Grant[]>();
   let grantCount = 0;
   for (const p of s.permissions) {
+    if (p.permissions.length === 0) continue; // a row whose permissions were all revoked grants nothing
     touch(p.role);
     (grants.get(p.role) ?? grants.set(p.role, []).get(p.role)!).push({ resource: parseResource(p.resource), raw: p.resource, permissions: [...p.permissions].sort() });
     grantCount += p.permissions.length;
