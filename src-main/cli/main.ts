@@ -142,7 +142,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     process.stdout.write((json ? JSON.stringify(value) : cmd.text(value as never)) + '\n');
-    return EXIT.ok;
+    return cmd.exitCode ? cmd.exitCode(value as never) : EXIT.ok;
   } catch (err) {
     if (err instanceof AppError) return fail(json, { code: err.code, message: err.message });
     return fail(json, { code: 'INTERNAL', message: 'internal error; see the console log' });

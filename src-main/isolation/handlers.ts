@@ -1,4 +1,5 @@
 import type { isolationChannels } from '../../src-shared/contract/isolation';
+import { AppError } from '../app/errors';
 import type { Logger } from '../app/log';
 import type { ConnectionManager } from '../cassandra/connections';
 import type { SessionService } from '../identity/sessions';
@@ -11,7 +12,7 @@ export type IsolationHandlers = Pick<Handlers, keyof typeof isolationChannels>;
 
 export interface IsolationDeps {
   connections: ConnectionManager;
-  sessions: Pick<SessionService, 'scopeOf'>;
+  sessions: Pick<SessionService, 'scopeOf' | 'platformClusters'>;
   logger: Logger;
   /** The installation's report-signing key lives here; without it export refuses (verify still works). */
   secrets?: SecretStore;
@@ -26,8 +27,14 @@ export function isolationHandlers(deps: IsolationDeps): IsolationHandlers {
     signer: deps.secrets ? new ReportSigner(deps.secrets) : null,
     logger: deps.logger,
   });
+  // Without --cluster: the one cluster this console has platform scope on; never a guess among several.
+  const onlyPlatformCluster = (): string => {
+    const all = deps.sessions.platformClusters();
+    if (all.length !== 1) throw new AppError('BAD_INPUT', `name the cluster to scan (--cluster): platform scope on ${all.join(', ')}`);
+    return all[0]!;
+  };
   return {
-    'isolation.scan': async ({ cluster, tenant }) => service.scan(cluster, { tenant: tenant ?? null }),
+    'isolation.scan': async ({ cluster, tenant }) => service.scan(cluster ?? onlyPlatformCluster(), { tenant: tenant ?? null }),
     'isolation.fix': async ({ cluster, findingId }) => service.fix(cluster, findingId),
     'isolation.export': async ({ cluster, tenant }) => service.export(cluster, { tenant: tenant ?? null }),
     'isolation.verifyReport': async ({ text }) => service.verify(text),

@@ -113,13 +113,16 @@ export const reportVerificationSchema = z.object({
 export type ReportVerification = z.infer<typeof reportVerificationSchema>;
 
 const scanInput = z.object({ cluster: clusterNameSchema, tenant: tenantIdSchema.optional() }).strict();
+/** The CLI's `--cluster` is optional for a scan: with one signed-in platform cluster, that one. */
+const scanAnyInput = z.object({ cluster: clusterNameSchema.optional(), tenant: tenantIdSchema.optional() }).strict();
 
 export const isolationChannels = {
   'isolation.scan': defineChannel({
-    input: scanInput,
+    input: scanAnyInput,
     output: isolationReportSchema,
     scope: 'platform',
     mutates: false,
+    clusterOptional: true,
     summary: 'Read system_auth and the tenant registry, resolve inherited roles, and report every path across a tenant boundary',
   }),
   'isolation.fix': defineChannel({

@@ -1,4 +1,97 @@
-import type { Command } from './util';
+import { readFile, stat } from 'node:fs/promises';
+import type { Finding, IsolationReport } from '../../../src-shared/contract/isolation';
+import { AppError } from '../../app/errors';
+import { writeSealedFile } from './keys';
+import { command, need, str, type Command, type Values } from './util';
 
-/** `csm isolation …` (issue 6). */
-export const ISOLATION_COMMANDS: Command[] = [];
+/** Exit 1 when anything of warning severity or worse is left; info notes (schema visibility) never count. */
+export const scanExitCode = (r: Pick<IsolationReport, 'counts'>): number => (r.counts.critical + r.counts.warning > 0 ? 1 : 0);
+
+const findingText = (f: Finding): string =>
+  [
+    `[${f.severity}] ${f.id} ${f.kind}${f.tenants.length ? ` — tenants ${f.tenants.join(', ')}` : ''}`,
+    `  ${f.title}`,
+    ...f.evidence.map((e) => `  evidence: ${e.text}`),
+    ...(f.moreEvidence ? [`  … and ${f.moreEvidence} more paths (--json)`] : []),
+    ...f.fix.map((s) => `  fix: ${s}`),
+    ...(f.fixNote ? [`  note: ${f.fixNote}`] : []),
+  ].join('\n');
+
+export const reportText = (r: IsolationReport): string =>
+  [
+    `isolation scan of ${r.cluster}${r.tenant ? ` (tenant ${r.tenant})` : ''} by ${r.scannedBy ?? 'unknown'} at ${r.scannedAt}`,
+    `${r.counts.critical} critical, ${r.counts.warning} warning, ${r.counts.info} info — ${r.stats.tenants} tenants, ${r.stats.roles} roles, ${r.stats.memberships} memberships, ${r.stats.grants} permissions; read ${r.stats.readMs} ms, analysis ${r.stats.analysisMs} ms`,
+    ...r.findings.map(findingText),
+    ...(r.counts.critical + r.counts.warning === 0 ? ['no role reaches across a tenant boundary'] : [`fix one: csm isolation fix ID --cluster ${r.cluster}`]),
+  ].join('\n');
+
+const scanOptions = { cluster: { type: 'string' as const }, tenant: { type: 'string' as const } };
+const scanInput = (v: Values) => ({ ...(str(v, 'cluster') !== undefined ? { cluster: str(v, 'cluster')! } : {}), ...(str(v, 'tenant') !== undefined ? { tenant: str(v, 'tenant')! } : {}) });
+
+/** `csm isolation …` (issue 6, item 1). */
+export const ISOLATION_COMMANDS: Command[] = [
+  command({
+    words: ['isolation', 'scan'],
+    usage: 'csm isolation scan [--cluster NAME] [--tenant ID] [--json]   (exit 1 when findings of warning severity or worse exist)',
+    options: scanOptions,
+    positionals: [],
+    channel: 'isolation.scan',
+    input: async (v) => scanInput(v),
+    text: reportText,
+    exitCode: scanExitCode,
+  }),
+  command({
+    words: ['isolation', 'fix'],
+    usage: 'csm isolation fix FINDING --cluster NAME [--json]   (re-scans, runs the finding’s statements, re-scans)',
+    options: { cluster: { type: 'string' } },
+    positionals: ['finding'],
+    channel: 'isolation.fix',
+    input: async (v, p) => ({ cluster: need(v, 'cluster'), findingId: p.finding! }),
+    text: (r) =>
+      [
+        `${r.resolved ? 'fixed' : 'NOT fixed'}: ${r.finding.title}`,
+        ...r.applied.map((s) => `  ran: ${s}`),
+        `before: ${r.before.critical} critical, ${r.before.warning} warning — after: ${r.after.counts.critical} critical, ${r.after.counts.warning} warning`,
+      ].join('\n'),
+    exitCode: (r) => (r.resolved ? 0 : 1),
+  }),
+  command({
+    words: ['isolation', 'export'],
+    usage: 'csm isolation export --cluster NAME --out FILE [--tenant ID] [--force] [--json]   (signed report, verifiable offline)',
+    options: { ...scanOptions, out: { type: 'string' }, force: { type: 'boolean' } },
+    positionals: [],
+    channel: 'isolation.export',
+    input: async (v) => {
+      const out = need(v, 'out');
+      if (v['force'] !== true && (await stat(out).catch(() => null))) throw new AppError('CONFLICT', `${out} exists; it was left as it is (use --force to replace it)`);
+      return { cluster: need(v, 'cluster'), ...(str(v, 'tenant') !== undefined ? { tenant: str(v, 'tenant')! } : {}) };
+    },
+    async deliver(value, values) {
+      const v = value as { text: string; keyId: string; counts: IsolationReport['counts'] };
+      const written = await writeSealedFile(need(values, 'out'), v.text, values['force'] === true);
+      return { keyId: v.keyId, counts: v.counts, ...written };
+    },
+    text: (r) => {
+      const w = r as unknown as { written?: string; keyId: string; counts: IsolationReport['counts'] };
+      return `signed isolation report written to ${w.written ?? '(nowhere)'} — key ${w.keyId}; ${w.counts.critical} critical, ${w.counts.warning} warning, ${w.counts.info} info`;
+    },
+  }),
+  command({
+    words: ['isolation', 'verify'],
+    usage: 'csm isolation verify FILE [--json]   (offline; exit 1 when the signature does not hold)',
+    options: {},
+    positionals: ['file'],
+    channel: 'isolation.verifyReport',
+    input: async (_v, p) => {
+      const text = await readFile(p.file!, 'utf8').catch(() => {
+        throw new AppError('BAD_INPUT', `cannot read ${p.file}`);
+      });
+      return { text };
+    },
+    text: (r) =>
+      r.valid
+        ? `valid: isolation report of ${r.cluster} at ${r.scannedAt}, signed by key ${r.keyId}${r.signedByThisInstallation ? ' (this installation)' : ' (not this installation’s key: compare the key id with the one you trust)'}`
+        : `INVALID: ${r.reason}`,
+    exitCode: (r) => (r.valid ? 0 : 1),
+  }),
+];

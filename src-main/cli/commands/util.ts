@@ -28,6 +28,8 @@ export interface Command<C extends ChannelName = ChannelName> {
   signInAll?: boolean;
   /** After the job ended: the result to print instead (e.g. the finished saga). */
   after?(value: ChannelOutput<C>, call: CallFn): Promise<unknown>;
+  /** Exit code of a call that succeeded (default 0), e.g. 1 when a scan found violations. */
+  exitCode?(value: ChannelOutput<C>): number;
 }
 
 /** A channel call from a command's `after`, through the same router; throws AppError on failure. */
