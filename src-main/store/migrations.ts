@@ -127,6 +127,27 @@ const tenantMirrorAndKeyCache: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [foundation, tenantMirrorAndKeyCache];
+const jobOwner: Migration = {
+  version: 3,
+  name: 'job owner',
+  up(db) {
+    // Which console process wrote a job row, so that a console opening the cache can tell a job
+    // left `running` by a dead process (marked failed) from one a live process is still running
+    // (a CLI next to the desktop app shares this file). Columns, not the payload: the payload
+    // belongs to the job and is replaced whole when the job writes one.
+    // owner_start: an OS marker of that process's start (Linux: boot id and start tick), so a
+    // recycled pid is not mistaken for the owner; NULL where the OS gives none.
+    // owner_instance: the store instance within that process (one process may open the file twice).
+    db.exec(`
+      ALTER TABLE jobs ADD COLUMN owner_pid INTEGER CHECK (owner_pid IS NULL OR owner_pid > 0);
+      ALTER TABLE jobs ADD COLUMN owner_host TEXT;
+      ALTER TABLE jobs ADD COLUMN owner_start TEXT;
+      ALTER TABLE jobs ADD COLUMN owner_instance TEXT;
+      CREATE INDEX jobs_running ON jobs (state) WHERE state = 'running';
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [foundation, tenantMirrorAndKeyCache, jobOwner];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.length;

@@ -75,7 +75,18 @@ export function openStore(opts: OpenStoreOptions): Store {
     if (result.applied.length > 0) {
       opts.logger?.info('store: migrated', { path, from: result.from, to: result.to });
     }
-    return new SqliteStore(db, path, result.to, notices, opts.clock ?? systemClock);
+    const clock = opts.clock ?? systemClock;
+    const store = new SqliteStore(db, path, result.to, notices, clock);
+    // Before this process starts any job: what is still `running` and whose process is gone
+    // was interrupted. A live console sharing the file keeps its jobs (see ownerMayBeAlive).
+    // A failure here (the file busy beyond the timeout) costs only a stale `running` row: open anyway.
+    try {
+      const interrupted = store.jobs.markInterrupted(clock);
+      if (interrupted.length > 0) opts.logger?.warn('store: jobs interrupted by a stopped console marked failed', { path, jobs: interrupted });
+    } catch (e) {
+      opts.logger?.warn('store: could not check for interrupted jobs', { path, error: e instanceof Error ? e.message : String(e) });
+    }
+    return store;
   } catch (e) {
     db.close();
     throw e;
@@ -97,6 +108,7 @@ class SqliteStore implements Store {
   ) {
     this.clusterProfiles = new ClusterProfileRepo(db, clock);
     this.jobs = new JobRepo(db);
+    this.jobs.register();
     this.localAudit = new LocalAuditRepo(db);
     this.tenantMirror = new TenantMirrorRepo(db);
   }
@@ -106,6 +118,7 @@ class SqliteStore implements Store {
   }
 
   close(): void {
+    this.jobs.unregister();
     if (this.db.open) this.db.close();
   }
 }
