@@ -98,10 +98,20 @@ export class ConnectionManager {
 
   async openOperator(spec: ConnectionSpec): Promise<CqlClient> {
     const client = await this.connect(spec);
-    const previous = this.operators.get(spec.cluster);
-    this.operators.set(spec.cluster, client);
-    if (previous) await previous.shutdown().catch(() => undefined);
+    await this.installOperator(spec.cluster, client);
     return client;
+  }
+
+  /**
+   * Make a connected, already verified client the cluster's operator session, closing the one it
+   * replaces. The swap happens before the first await, so a caller can record what goes with the
+   * session (its scope) in the same tick. A sign-in that fails never gets here: the session it
+   * would have replaced stays as it was.
+   */
+  async installOperator(cluster: string, client: CqlClient): Promise<void> {
+    const previous = this.operators.get(cluster);
+    this.operators.set(cluster, client);
+    if (previous && previous !== client) await previous.shutdown().catch(() => undefined);
   }
 
   operator(cluster: string): CqlClient | undefined {

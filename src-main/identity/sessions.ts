@@ -17,9 +17,15 @@ export class SessionService implements ScopeGuard {
 
   constructor(private readonly deps: { clusters: ClusterService; connections: ConnectionManager }) {}
 
+  /**
+   * Connect a new client and derive its scope before it replaces anything: a failed attempt (wrong
+   * password, a refusal after connecting) closes only its own client and leaves the previous
+   * session and scope of the cluster working as they were.
+   */
   async signIn(input: { cluster: string; username?: string | undefined; password?: string | undefined }): Promise<OperatorScope> {
     const spec = await this.deps.clusters.spec(input.cluster, input);
-    const client = await this.deps.connections.openOperator(spec);
+    const client = await this.deps.connections.connect(spec);
+    let scope: OperatorScope;
     try {
       const rs = await client.execute(`LIST ROLES OF ${existingRole(spec.username)}`);
       const roles: RoleGrantRow[] = rs.rows.map((r) => ({ role: String(r['role']), super: Boolean(r['super']) }));
@@ -38,14 +44,15 @@ export class SessionService implements ScopeGuard {
           throw new AppError('SCHEMA_TOO_NEW', `csm_system is at version ${version}, this console knows up to ${LATEST_SYSTEM_SCHEMA}: upgrade the console`);
         }
       }
-      const scope = deriveScope({ cluster: spec.cluster, role: spec.username, roles, registeredTenants: registered });
-      this.scopes.set(spec.cluster, scope);
-      return scope;
+      scope = deriveScope({ cluster: spec.cluster, role: spec.username, roles, registeredTenants: registered });
     } catch (err) {
-      this.scopes.delete(spec.cluster);
-      await this.deps.connections.closeCluster(spec.cluster);
+      await client.shutdown().catch(() => undefined);
       throw fromDriverError(err, `signing in to ${spec.cluster}`);
     }
+    // Scope and session change together, in one tick (installOperator swaps before it awaits).
+    this.scopes.set(spec.cluster, scope);
+    await this.deps.connections.installOperator(spec.cluster, client);
+    return scope;
   }
 
   /**
@@ -96,6 +103,10 @@ export class SessionService implements ScopeGuard {
       throw new AppError('FORBIDDEN', `role ${scope.role} has no ${def.scope} scope${tenant ? ` for tenant ${tenant}` : ''} on ${cluster}`);
     }
     return { operator: scope.role, tenant, cluster };
+  }
+
+  operatorOf(cluster: string | null): string | null {
+    return cluster === null ? null : (this.scopes.get(cluster)?.role ?? null);
   }
 
   /** Signed-in clusters where the operator has platform scope, by name. */

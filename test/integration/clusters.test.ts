@@ -132,6 +132,31 @@ describe('cluster profiles, test and sign-in against the real node', () => {
     expect(value(await api.call('session.whoami', { cluster: 'local' })).role).toBe('cassandra');
   });
 
+  it('a failed re-sign-in (wrong password, or a failure after connecting) leaves the working session and its scope intact', async () => {
+    const scope = svc.sessions.scopeOf('local');
+    const client = svc.connections.operator('local');
+    expect(scope?.platform).toBe(true);
+    expect(client).toBeDefined();
+
+    const wrong = await api.call('session.signIn', { cluster: 'local', password: 'not-the-password' });
+    expect(code(wrong)).toBe('AUTH_FAILED');
+    expect(svc.sessions.scopeOf('local')).toBe(scope);
+    expect(svc.connections.operator('local')).toBe(client);
+    expect((await client!.execute('SELECT release_version FROM system.local')).rowLength).toBe(1);
+
+    // Connected, then refused: csm_system is newer than this console. The new client is dropped, the old one kept.
+    await admin.execute("INSERT INTO csm_system.schema_migrations (version, name, applied_by) VALUES (998, 'from the future', 'test')");
+    try {
+      expect(code(await api.call('session.signIn', { cluster: 'local' }))).toBe('SCHEMA_TOO_NEW');
+    } finally {
+      await admin.execute('DELETE FROM csm_system.schema_migrations WHERE version = 998');
+    }
+    expect(svc.sessions.scopeOf('local')).toBe(scope);
+    expect(svc.connections.operator('local')).toBe(client);
+    expect((await client!.execute('SELECT release_version FROM system.local')).rowLength).toBe(1);
+    expect(value(await api.call('session.whoami', { cluster: 'local' })).role).toBe('cassandra');
+  });
+
   it('derives tenant-admin scope from real role membership, and Cassandra denies what the role lacks', async () => {
     const tenant = unique('t').toLowerCase();
     const adminRole = cleanup.role(`tenant_${tenant}_admin`);
