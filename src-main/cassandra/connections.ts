@@ -57,6 +57,8 @@ async function tlsOptions(spec: ConnectionSpec): Promise<Record<string, unknown>
 export class ConnectionManager {
   private readonly operators = new Map<string, CqlClient>();
   private readonly tenants = new Map<string, TenantEntry>();
+  /** Tenant sessions being connected: concurrent callers for one role share one connect. */
+  private readonly connecting = new Map<string, Promise<CqlClient>>();
   private readonly sweep: NodeJS.Timeout;
   private readonly maxTenant: number;
   private readonly idleMs: number;
@@ -128,14 +130,33 @@ export class ConnectionManager {
       this.tenants.set(key, hit); // re-insert: Map order is the LRU order
       return hit.client;
     }
-    const client = await this.connect(spec, 'tenant');
-    this.tenants.set(key, { client, lastUsed: Date.now() });
-    while (this.tenants.size > this.maxTenant) {
-      const [oldestKey, oldest] = this.tenants.entries().next().value as [string, TenantEntry];
-      this.tenants.delete(oldestKey);
-      void oldest.client.shutdown().catch(() => undefined);
-    }
-    return client;
+    const inFlight = this.connecting.get(key);
+    if (inFlight) return inFlight;
+    // Shared, not cached: the entry goes as soon as the connect settles, so a failure (a wrong
+    // password) is retried by the next call rather than handed out again.
+    const pending: Promise<CqlClient> = this.connect(spec, 'tenant').then(
+      async (client) => {
+        if (this.connecting.get(key) !== pending) {
+          // closeRole/closeCluster/closeAll ran meanwhile: nothing may keep using this role.
+          await client.shutdown().catch(() => undefined);
+          throw new AppError('CANCELLED', `the session of role ${spec.username} on ${spec.cluster} was closed while it was connecting`);
+        }
+        this.connecting.delete(key);
+        this.tenants.set(key, { client, lastUsed: Date.now() });
+        while (this.tenants.size > this.maxTenant) {
+          const [oldestKey, oldest] = this.tenants.entries().next().value as [string, TenantEntry];
+          this.tenants.delete(oldestKey);
+          void oldest.client.shutdown().catch(() => undefined);
+        }
+        return client;
+      },
+      (err: unknown) => {
+        if (this.connecting.get(key) === pending) this.connecting.delete(key);
+        throw err;
+      },
+    );
+    this.connecting.set(key, pending);
+    return pending;
   }
 
   /** The open session of a role, if any (touched as used): lets a caller skip reading its secret again. */
@@ -158,6 +179,7 @@ export class ConnectionManager {
     const key = `${cluster}\u0000${username}`;
     const hit = this.tenants.get(key);
     this.tenants.delete(key);
+    this.connecting.delete(key); // a connect in flight shuts its client down when it lands
     if (hit) await hit.client.shutdown().catch(() => undefined);
   }
 
@@ -178,6 +200,7 @@ export class ConnectionManager {
     this.operators.delete(cluster);
     const closing: Promise<unknown>[] = [];
     if (op) closing.push(op.shutdown());
+    for (const key of this.connecting.keys()) if (key.startsWith(`${cluster}\u0000`)) this.connecting.delete(key);
     for (const [key, entry] of this.tenants) {
       if (key.startsWith(`${cluster}\u0000`)) {
         this.tenants.delete(key);
@@ -192,6 +215,7 @@ export class ConnectionManager {
     const all = [...this.operators.values(), ...[...this.tenants.values()].map((t) => t.client)];
     this.operators.clear();
     this.tenants.clear();
+    this.connecting.clear();
     await Promise.allSettled(all.map((c) => c.shutdown()));
   }
 }

@@ -1,5 +1,5 @@
 import type cassandra from 'cassandra-driver';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src-main/app/log';
 import { ConnectionManager, type ConnectionSpec } from '../../src-main/cassandra/connections';
 import { Cleanup, driverClient, node, unique } from '../support/cassandra';
@@ -59,6 +59,55 @@ describe('connection manager with real tenant roles', () => {
       await cm.closeRole('local', roles[1]!);
       expect(cm.tenantSessionCount()).toBe(0);
       await expect(s.execute('SELECT release_version FROM system.local')).rejects.toThrow();
+    } finally {
+      await cm.closeAll();
+    }
+  });
+
+  it('concurrent calls for one role share one connect: one client, none leaked', async () => {
+    const cm = new ConnectionManager({ logger: silentLogger });
+    const connect = vi.spyOn(cm, 'connect');
+    try {
+      const [a, b, c] = await Promise.all([cm.tenantSession(spec(roles[0]!)), cm.tenantSession(spec(roles[0]!)), cm.tenantSession(spec(roles[0]!))]);
+      expect(b).toBe(a);
+      expect(c).toBe(a);
+      expect(connect).toHaveBeenCalledTimes(1);
+      expect(cm.tenantSessionCount()).toBe(1);
+      expect((await a.execute('SELECT release_version FROM system.local')).rowLength).toBe(1);
+      // Another role still gets its own session.
+      const other = await cm.tenantSession(spec(roles[1]!));
+      expect(other).not.toBe(a);
+      expect(connect).toHaveBeenCalledTimes(2);
+    } finally {
+      await cm.closeAll();
+    }
+  });
+
+  it('a failed connect is shared by the callers waiting on it but not cached: the next call connects again', async () => {
+    const cm = new ConnectionManager({ logger: silentLogger });
+    const connect = vi.spyOn(cm, 'connect');
+    try {
+      const wrong = { ...spec(roles[2]!), password: 'wrong' };
+      const both = await Promise.allSettled([cm.tenantSession(wrong), cm.tenantSession(wrong)]);
+      expect(both.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'ok'))).toEqual(['AUTH_FAILED', 'AUTH_FAILED']);
+      expect(connect).toHaveBeenCalledTimes(1);
+      const ok = await cm.tenantSession(spec(roles[2]!));
+      expect(connect).toHaveBeenCalledTimes(2);
+      expect((await ok.execute('SELECT release_version FROM system.local')).rowLength).toBe(1);
+      expect(cm.tenantSessionCount()).toBe(1);
+    } finally {
+      await cm.closeAll();
+    }
+  });
+
+  it('closing a role while its session is connecting: the session is shut down, refused, and not kept', async () => {
+    const cm = new ConnectionManager({ logger: silentLogger });
+    try {
+      const pending = cm.tenantSession(spec(roles[1]!));
+      await cm.closeRole('local', roles[1]!);
+      await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(cm.tenantSessionCount()).toBe(0);
+      expect(cm.openTenantSession('local', roles[1]!)).toBeNull();
     } finally {
       await cm.closeAll();
     }
