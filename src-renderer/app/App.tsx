@@ -1,6 +1,7 @@
 import { useEffect, useRef, type ComponentType, type MouseEvent } from 'react';
 import { ClustersPage } from '../features/clusters/ClustersPage';
 import { loadClusters } from '../features/clusters/actions';
+import { IsolationPage } from '../features/isolation/IsolationPage';
 import { JobsPage } from '../features/jobs/JobsPage';
 import { loadJobs, subscribeJobs } from '../features/jobs/actions';
 import { AboutPage } from '../features/settings/AboutPage';
@@ -20,6 +21,7 @@ import { Toasts } from './Toasts';
 const PAGES: Record<RouteId, ComponentType> = {
   clusters: ClustersPage,
   tenants: TenantsScreen,
+  isolation: IsolationPage,
   jobs: JobsPage,
   security: SecurityAlertsPage,
   about: AboutPage,

@@ -4,6 +4,7 @@ import { useSyncExternalStore } from 'react';
 export const ROUTES = [
   { id: 'clusters', label: 'Clusters', href: '#/clusters' },
   { id: 'tenants', label: 'Tenants', href: '#/tenants' },
+  { id: 'isolation', label: 'Isolation', href: '#/isolation' },
   { id: 'jobs', label: 'Jobs', href: '#/jobs' },
   { id: 'security', label: 'Security alerts', href: '#/security' },
   { id: 'about', label: 'About & settings', href: '#/about' },
