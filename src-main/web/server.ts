@@ -156,6 +156,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       });
     }
     if (!authed(req)) {
+      // One refusal for a missing, forged or stale cookie on every route: it tells nothing about
+      // sessions or routes. 401 is the signal (the renderer's web bridge maps it to "session
+      // expired: open the URL printed by csm serve"). The code is not NOT_SIGNED_IN on purpose:
+      // that code means "no operator session on this cluster", an expected state the UI shows
+      // quietly and answers with session.signIn, which cannot help without a console session.
       if (url.pathname.startsWith('/api/')) return sendError(res, 401, 'FORBIDDEN', 'no console session: open the URL printed by csm serve');
       return send(res, 401, 'No console session: open the sign-in URL printed by "csm serve".\n', 'text/plain; charset=utf-8');
     }

@@ -84,6 +84,42 @@ describe('loopback web host (security)', () => {
     expect(calls).toEqual([]);
   });
 
+  it('refuses every unauthenticated request the same way, missing or forged cookie, whatever the route', async () => {
+    // 401 is the signal the renderer's web bridge keys on (session expired → open the csm serve URL);
+    // the body says the same for every route and cookie, so it tells nothing about either.
+    const cookies = [undefined, 'csm_session=forged', 'csm_session=', `csm_session=${'A'.repeat(43)}`, 'other=1'];
+    const api = [
+      { path: '/api/invoke/cluster.list', method: 'POST' },
+      { path: '/api/invoke/no.such.channel', method: 'POST' },
+      { path: '/api/invoke/cluster.list', method: 'GET' },
+      { path: '/api/events', method: 'GET' },
+      { path: '/api/anything', method: 'DELETE' },
+    ];
+    const bodies = new Set<string>();
+    for (const cookie of cookies) {
+      for (const { path, method } of api) {
+        const r = await http(host.port, path, { method, headers: { origin: host.origin, 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: method === 'POST' ? '{}' : undefined });
+        expect(r.status).toBe(401);
+        expect(r.headers['set-cookie']).toBeUndefined();
+        bodies.add(r.body);
+      }
+    }
+    expect([...bodies]).toHaveLength(1);
+    expect(JSON.parse([...bodies][0]!)).toEqual({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/csm serve/) } });
+
+    const pages = new Set<string>();
+    for (const cookie of cookies) {
+      for (const path of ['/', '/assets/app.js', '/tenants/acme', '/missing.js']) {
+        const r = await http(host.port, path, cookie ? { headers: { cookie } } : {});
+        expect(r.status).toBe(401);
+        pages.add(r.body);
+      }
+    }
+    expect([...pages]).toHaveLength(1);
+    expect([...pages][0]).not.toContain('<title>');
+    expect(calls).toEqual([]);
+  });
+
   it('a forged cookie is refused', async () => {
     const r = await http(host.port, '/api/invoke/cluster.list', { method: 'POST', headers: { cookie: 'csm_session=forged', origin: host.origin, 'content-type': 'application/json' }, body: '{}' });
     expect(r.status).toBe(401);
