@@ -78,6 +78,17 @@ describe('csm CLI against the real node', () => {
     expect(noStdin.code).toBe(2);
   });
 
+  it('signout, jobs cancel and cluster sandbox-status: a csm run has no session or job of its own to close', async () => {
+    const out = await csm(['signout', '--cluster', 'main', '--json']);
+    expect({ code: out.code, stdout: JSON.parse(out.stdout) }).toEqual({ code: 0, stdout: { signedOut: false } });
+    const cancel = await csm(['jobs', 'cancel', 'no-such-job']);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toMatch(/nothing cancelled: .*only sees the jobs it started itself/);
+    const status = await csm(['cluster', 'sandbox-status', '--json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ available: expect.any(Boolean), running: expect.any(Boolean), registered: false });
+  });
+
   it('removes the cluster', async () => {
     for (const n of ['main', 'wrong']) expect((await csm(['cluster', 'remove', n, '--json'])).code).toBe(0);
     expect(JSON.parse((await csm(['cluster', 'list', '--json'])).stdout)).toEqual([]);

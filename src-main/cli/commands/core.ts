@@ -114,6 +114,33 @@ export const CORE_COMMANDS: Command[] = [
     text: (p) => `sandbox node running at ${p.contactPoints.join(', ')} and registered as "${p.name}" — a local test node, not for production`,
   }),
   command({
+    words: ['cluster', 'sandbox-status'],
+    usage: 'csm cluster sandbox-status [--json]   (can the local sandbox node start, is it running, is it registered)',
+    options: {},
+    positionals: [],
+    channel: 'cluster.sandboxStatus',
+    input: async () => ({}),
+    text: (s) =>
+      [
+        s.available ? `sandbox node: ${s.running ? `running${s.contactPoint ? ` at ${s.contactPoint}` : ''}` : 'not running'}` : `sandbox node: not available${s.reason ? ` (${s.reason})` : ''}`,
+        `registered as "sandbox": ${s.registered ? 'yes' : 'no'}`,
+        ...(s.available && !(s.running && s.registered) ? ['start and register it with: csm cluster sandbox'] : []),
+      ].join('\n'),
+  }),
+  command({
+    words: ['signout'],
+    usage: 'csm signout --cluster NAME [--json]',
+    options: { cluster: { type: 'string' } },
+    positionals: [],
+    channel: 'session.signOut',
+    input: async (v) => ({ cluster: need(v, 'cluster') }),
+    // A csm run signs in for itself and its sessions end with it, so there is rarely anything open.
+    text: (r) =>
+      r.signedOut
+        ? 'signed out; the sessions of the cluster are closed'
+        : 'nothing to sign out in this run: each csm command signs in with the stored credentials and closes its sessions when it ends (the desktop app and csm serve keep their own sessions; sign out there)',
+  }),
+  command({
     words: ['whoami'],
     usage: 'csm whoami --cluster NAME [--json]',
     options: { cluster: { type: 'string' } },
@@ -136,6 +163,18 @@ export const CORE_COMMANDS: Command[] = [
     channel: 'jobs.list',
     input: async () => ({}),
     text: (jobs) => (jobs.length ? table([['ID', 'KIND', 'STATE', 'STEP', 'STARTED'], ...jobs.map((j) => [j.id.slice(0, 8), j.kind, j.state, j.step, j.startedAt])]) : 'no jobs'),
+  }),
+  command({
+    words: ['jobs', 'cancel'],
+    usage: 'csm jobs cancel JOB_ID [--json]   (the full id, as in csm jobs list --json)',
+    options: {},
+    positionals: ['jobId'],
+    channel: 'jobs.cancel',
+    input: async (_v, p) => ({ jobId: p.jobId! }),
+    text: (r) =>
+      r.cancelled
+        ? 'cancel requested: the job stops at its next safe point'
+        : 'nothing cancelled: no job with that id is running in this csm process. A csm run only sees the jobs it started itself; cancel the job in the console that runs it (the desktop app or csm serve).',
   }),
 ];
 
