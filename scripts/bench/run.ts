@@ -8,6 +8,7 @@ import * as node from '../cassandra/lib.mjs';
 import { createServices } from '../../src-main/app/services';
 import { startWebHost } from '../../src-main/web/server';
 import { keyBenchmarks } from '../../src-main/keys/bench';
+import { isolationAnalysisBenchmarks, isolationScanBenchmarks } from '../../src-main/isolation/bench';
 import { tenancyBenchmarks } from '../../src-main/tenancy/bench';
 
 type Figure = Record<string, number | string | null>;
@@ -85,6 +86,12 @@ if (st.running) {
     // e.g. the node's csm_system holds KEKs of another installation: say so, measure the rest.
     figures['tenant.provision'] = { skipped: e instanceof Error ? e.message : String(e) };
   }
+  // 3c. Isolation scanner (issue 6): a full scan through the router with 50 tenants present.
+  try {
+    Object.assign(figures, await isolationScanBenchmarks(services, 'bench', 50));
+  } catch (e) {
+    figures['isolation.scan.live'] = { skipped: e instanceof Error ? e.message : String(e) };
+  }
 } else {
   figures['cluster.test'] = { skipped: 'no Cassandra node running (npm run cassandra:start)' };
 }
@@ -105,6 +112,9 @@ if (st.running) {
 
 // 5. Per-tenant keys (in process): wrap/unwrap, encrypt/decrypt, rotation, encrypted-cache overhead.
 Object.assign(figures, await keyBenchmarks());
+
+// 6. Isolation analysis alone (in memory): 1,000 / 5,000 / 10,000 tenants' grants, near-linear.
+Object.assign(figures, isolationAnalysisBenchmarks());
 
 await services.close();
 process.stdout.write(JSON.stringify({ at: new Date().toISOString(), machine: { cores: (await import('node:os')).cpus().length, node: process.version }, figures }, null, 2) + '\n');
