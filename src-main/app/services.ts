@@ -123,7 +123,7 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     },
     ...tenantHandlers({ tenants, store }),
     ...keyHandlers({ keys, jobs }),
-    ...isolationHandlers({ connections, sessions, tenants, store, jobs, bus, logger }),
+    ...isolationHandlers({ connections, sessions, tenants, store, jobs, bus, logger, secrets }),
   };
 
   const router = createRouter({

@@ -48,6 +48,8 @@ export type Handlers = {
 
 /** Decides whether the signed-in operator may make this call; throws FORBIDDEN/NOT_SIGNED_IN. */
 export interface ScopeGuard {
+  /** Who is signed in on a cluster: recorded even when the call is refused. */
+  operatorOf?(cluster: string | null): string | null;
   check(channel: ChannelName, def: ChannelDef, input: unknown, caller: Caller): Promise<{ operator: string | null; tenant: string | null; cluster: string | null }>;
 }
 
@@ -114,6 +116,8 @@ export function createRouter(deps: RouterDeps): Router {
         const f = (parsed.data ?? {}) as { tenant?: unknown; cluster?: unknown };
         tenant = typeof f.tenant === 'string' ? f.tenant : null;
         cluster = typeof f.cluster === 'string' ? f.cluster : null;
+        // Known before the check too: a refusal names who reached outside their scope.
+        operator = deps.scope.operatorOf?.(cluster) ?? null;
       }
       const audit = (outcome: AuditEntry['outcome'], errorCode: string | null): void => {
         if (!def.mutates && outcome === 'ok') return;
@@ -135,7 +139,8 @@ export function createRouter(deps: RouterDeps): Router {
           caller,
           signal: signal ?? new AbortController().signal,
           emit: deps.emit,
-          tenant: tenant !== null && cluster !== null && deps.tenantContext ? deps.tenantContext(cluster, tenant, operator) : null,
+          // Only scope-checked channels get a tenant context: a local channel's tenant field was not checked.
+          tenant: def.scope !== 'local' && tenant !== null && cluster !== null && deps.tenantContext ? deps.tenantContext(cluster, tenant, operator) : null,
         };
         const value = await handler(parsed.data, ctx);
         // Output is parsed too: a handler that returns a secret-bearing or malformed object fails closed.

@@ -1,6 +1,6 @@
 import { AppError } from '../app/errors';
 import { column, dcLiteral, keyspace, newRole, passwordLiteral, qualified, tenantId as checkTenantId, type CqlIdent } from '../cassandra/identifiers';
-import { tenantConsoleKeyspace, tenantKeyspace } from '../../src-shared/rules/lifecycle';
+import { isTenantKeyspace, tenantConsoleKeyspace, tenantKeyspace } from '../../src-shared/rules/lifecycle';
 import { tenantAdminRole, tenantAuditorRole } from '../../src-shared/rules/names';
 import type { TableDef, Template } from '../../src-shared/rules/templates';
 
@@ -74,6 +74,10 @@ export function alterLogin(role: string, login: boolean): string {
   return `ALTER ROLE ${newRole(role)} WITH LOGIN = ${login ? 'true' : 'false'}`;
 }
 
+export function alterPassword(role: string, password: string): string {
+  return `ALTER ROLE ${newRole(role)} WITH PASSWORD = ${passwordLiteral(password)}`;
+}
+
 export function dropRole(name: string): string {
   return `DROP ROLE IF EXISTS ${newRole(name)}`;
 }
@@ -94,7 +98,7 @@ export function tenantGrants(id: string, keyspaces: readonly string[]): string[]
   const consoleKs = tenantConsoleKeyspace(id);
   const names = keyspaces.map((ks) => keyspace(ks)); // every name validated before anything else
   // Belt and braces: whatever the caller passes, a tenant is only ever granted its own keyspaces.
-  const foreign = keyspaces.find((ks) => !ks.startsWith(`tenant_${id}_`));
+  const foreign = keyspaces.find((ks) => !isTenantKeyspace(id, ks));
   if (foreign !== undefined) throw new AppError('BAD_INPUT', `keyspace ${JSON.stringify(foreign.slice(0, 64))} is not tenant ${id}'s`);
   const out: string[] = [];
   keyspaces.forEach((ks, i) => {

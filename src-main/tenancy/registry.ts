@@ -4,7 +4,7 @@ import { fromDriverError } from '../cassandra/driver-errors';
 import { SYSTEM_KEYSPACE } from '../cassandra/system-schema';
 import { qualified } from '../cassandra/identifiers';
 import type { Saga } from '../../src-shared/contract/tenants';
-import type { TenantState } from '../../src-shared/rules/lifecycle';
+import { canTransition, type TenantState } from '../../src-shared/rules/lifecycle';
 
 /** The registry row in csm_system.tenants (what the cluster knows; the mirror copies it). */
 export interface TenantRow {
@@ -111,6 +111,9 @@ export class TenantRegistry {
 
   /** Move the state only from what the caller saw: a concurrent change makes this CONFLICT. */
   async transition(id: string, from: readonly TenantState[], to: TenantState, extra: { suspendedAt?: Date | null } = {}): Promise<void> {
+    // The state machine is the one in lifecycle.ts: a caller asking for an edge it lacks is a bug.
+    const illegal = from.find((f) => f !== to && !canTransition(f, to));
+    if (illegal !== undefined) throw new AppError('INTERNAL', `tenant state ${illegal} → ${to} is not in the lifecycle`);
     const now = new Date();
     for (const f of from) {
       const sets = ['state = ?', 'updated_at = ?'];
@@ -148,14 +151,34 @@ export class TenantRegistry {
 
   // Sagas -------------------------------------------------------------------------------------
 
+  /**
+   * Only the saga's owner writes its record: an UPDATE … IF owner = me, or the first INSERT. A
+   * console whose saga was taken over (it looked dead) learns so here and stops (CONFLICT).
+   */
   putJob(rec: SagaRecord): Promise<void> {
     return run(`recording job ${rec.jobId}`, async () => {
-      await this.client.execute(
-        `INSERT INTO ${J} (job_id, tenant_id, kind, state, steps, params, error, started_by, owner, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [rec.jobId, rec.tenantId, rec.kind, rec.state, JSON.stringify(rec.steps), JSON.stringify(rec.params), rec.error, rec.startedBy, rec.owner, new Date(rec.startedAt), new Date(rec.updatedAt)],
-        Q,
+      const body = [rec.tenantId, rec.kind, rec.state, JSON.stringify(rec.steps), JSON.stringify(rec.params), rec.error, rec.startedBy, new Date(rec.startedAt), new Date(rec.updatedAt)];
+      const up = await this.client.execute(
+        `UPDATE ${J} SET tenant_id = ?, kind = ?, state = ?, steps = ?, params = ?, error = ?, started_by = ?, started_at = ?, updated_at = ? WHERE job_id = ? IF owner = ?`,
+        [...body, rec.jobId, rec.owner],
+        LWT,
       );
+      if (applied(up)) return;
+      if (up.rows[0]?.['owner'] !== undefined && up.rows[0]?.['owner'] !== null) {
+        throw new AppError('CONFLICT', `job ${rec.jobId} was taken over by another console; this one stops`);
+      }
+      const ins = await this.client.execute(
+        `INSERT INTO ${J} (tenant_id, kind, state, steps, params, error, started_by, started_at, updated_at, job_id, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+        [...body, rec.jobId, rec.owner],
+        LWT,
+      );
+      if (!applied(ins)) throw new AppError('CONFLICT', `job ${rec.jobId} was taken over by another console; this one stops`);
     });
+  }
+
+  /** Heartbeat of a running saga, so other consoles do not take a slow step for a dead console. */
+  touchJob(jobId: string, owner: string): Promise<boolean> {
+    return run(`refreshing job ${jobId}`, async () => applied(await this.client.execute(`UPDATE ${J} SET updated_at = ? WHERE job_id = ? IF owner = ?`, [new Date(), jobId, owner], LWT)));
   }
 
   /** Take a saga over from `expectedOwner` (a dead console, or this one after a failure). */
@@ -219,9 +242,17 @@ export class TenantRegistry {
     });
   }
 
+  /** Written with an LWT, so removed with one: a plain tombstone could be older than the Paxos write. */
   deleteSuspension(tenantId: string): Promise<void> {
     return run(`clearing the suspension of ${tenantId}`, async () => {
-      await this.client.execute(`DELETE FROM ${SUS} WHERE tenant_id = ?`, [tenantId], Q);
+      await this.client.execute(`DELETE FROM ${SUS} WHERE tenant_id = ? IF EXISTS`, [tenantId], LWT);
+    });
+  }
+
+  /** Replace a suspension snapshot (a retried suspension merges what it finds now into it). */
+  replaceSuspension(tenantId: string, snapshot: string): Promise<void> {
+    return run(`recording the suspension of ${tenantId}`, async () => {
+      await this.client.execute(`UPDATE ${SUS} SET snapshot = ?, suspended_at = ? WHERE tenant_id = ? IF EXISTS`, [snapshot, new Date(), tenantId], LWT);
     });
   }
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { AppError } from '../app/errors';
 import type { EventBus } from '../app/events';
 import type { JobRunner } from '../app/jobs';
@@ -14,13 +15,13 @@ import { secretKey } from '../secrets/secret-key';
 import type { Store } from '../store';
 import type { MirroredTenant } from '../store/tenant-mirror-repo';
 import type { PlacementReport, Saga, TenantCreateInput, TenantDetail, TenantSummary } from '../../src-shared/contract/tenants';
-import { canTransition, tenantConsoleKeyspace, type TenantState } from '../../src-shared/rules/lifecycle';
+import { canTransition, isTenantKeyspace, tenantConsoleKeyspace, type TenantState } from '../../src-shared/rules/lifecycle';
 import { CQL_TYPE_PATTERN, DEFAULT_TEMPLATE, templateFitsTenant, templateSchema, type TableDef, type Template } from '../../src-shared/rules/templates';
 import { alterLogin, fixedRoles, permissionStatement, tenantKeyspaces, tenantServiceRole, TENANT_CONFIG_TABLE, TENANT_INFO_TABLE } from './cql';
 import { choosePlacement, DEFAULT_THRESHOLDS, type ClusterLoad } from './placement';
 import { TenantRegistry, type SagaRecord, type TenantRow } from './registry';
 import { newSaga, rollbackSaga, runSaga, toWire, type SagaIo, type StepDef } from './saga';
-import { createSteps, deleteSteps, parseParams, SECRET_PENDING_ADMIN, SECRET_SERVICE_PASSWORD, type CreateParams, type SagaCtx } from './steps';
+import { createSteps, deleteSteps, parseParams, pendingAdminKey, SECRET_SERVICE_PASSWORD, type CreateParams, type SagaCtx } from './steps';
 
 export interface TenantServiceDeps {
   connections: ConnectionManager;
@@ -38,6 +39,8 @@ export interface TenantServiceDeps {
 
 /** A saga no console has touched for this long is treated as interrupted (its owner died). */
 const STALE_SAGA_MS = 60_000;
+/** How often a running saga says it is alive (well inside STALE_SAGA_MS). */
+const HEARTBEAT_MS = 10_000;
 
 interface Snapshot {
   logins: string[];
@@ -204,7 +207,7 @@ export class TenantService {
   }
 
   async placement(isolation: 'keyspace' | 'cluster', tablesNeeded = countTables(DEFAULT_TEMPLATE)): Promise<PlacementReport> {
-    return choosePlacement(await this.loads(), isolation, tablesNeeded, DEFAULT_THRESHOLDS);
+    return choosePlacement(await guard('reading cluster loads for placement', () => this.loads()), isolation, tablesNeeded, DEFAULT_THRESHOLDS);
   }
 
   // Creation ----------------------------------------------------------------------------------
@@ -225,8 +228,7 @@ export class TenantService {
     const client = this.operatorClient(cluster);
     const taken = new Set(rows.flatMap((r) => r.keyspaces));
     try {
-      const rs = await client.execute('SELECT keyspace_name FROM system_schema.keyspaces');
-      for (const r of rs.rows) taken.add(String(r['keyspace_name']));
+      for await (const r of await client.execute('SELECT keyspace_name FROM system_schema.keyspaces', [], { fetchSize: 5000 })) taken.add(String(r['keyspace_name']));
       const clash = keyspaces.find((k) => taken.has(k));
       if (clash) throw new AppError('CONFLICT', `keyspace ${clash} already exists (or belongs to another tenant)`);
       const roles = new Set((await client.execute('LIST ROLES')).rows.map((r) => String(r['role'])));
@@ -260,14 +262,18 @@ export class TenantService {
       const probe = cluster ?? this.deps.sessions.platformClusters()[0];
       if (!probe) throw new AppError('NOT_SIGNED_IN', 'sign in to a cluster with platform scope first');
       template = await this.template(probe, templateName);
-      cluster = cluster ?? (await this.pickCluster(input.isolation, template));
+      if (!cluster) {
+        cluster = await this.pickCluster(input.isolation, template);
+        // Templates live in each cluster's csm_system: use the chosen cluster's.
+        if (cluster !== probe) template = await this.template(cluster, templateName);
+      }
     }
     const scope = this.deps.sessions.scopeOf(cluster);
     if (!scope?.platform) throw new AppError('FORBIDDEN', `tenant creation needs platform scope on ${cluster}`);
     const { dataCenters, keyspaces } = await this.preflight(cluster, input.id, template, input.isolation, input.dataCenters);
-    // The initial admin's password waits in the keychain until its step has used it: a resume
-    // after a crash still has it, and it is never on disk in clear or in the saga record.
-    await this.deps.secrets.set(secretKey.tenant(input.id, SECRET_PENDING_ADMIN), input.adminPassword);
+    // The saga stores the admin's password in the keychain once it owns the id: find out now,
+    // before anything exists, whether the keychain is there and unlocked.
+    await this.deps.secrets.has(secretKey.tenant(input.id, SECRET_SERVICE_PASSWORD));
     const params: CreateParams = {
       name: input.name,
       tier: input.tier,
@@ -284,7 +290,7 @@ export class TenantService {
     const steps = createSteps(kind === 'clone');
     const { jobId } = this.deps.jobs.start(`tenant.${kind}`, `${kind === 'clone' ? 'Clone' : 'Provision'} tenant ${input.id}`, async (job) => {
       const rec = newSaga({ jobId: job.id, cluster: cluster!, tenantId: input.id, kind, startedBy: scope.role, owner: this.deps.ownerId, params: params as unknown as Record<string, unknown> }, steps as StepDef<unknown>[]);
-      return this.drive(rec, steps, job, 'run');
+      return this.drive(rec, steps, job, 'run', input.adminPassword);
     });
     const now = new Date().toISOString();
     const summary: TenantSummary = {
@@ -305,7 +311,7 @@ export class TenantService {
     return { jobId, tenant: summary };
   }
 
-  private sagaCtx(rec: SagaRecord, signal: AbortSignal): SagaCtx {
+  private sagaCtx(rec: SagaRecord, signal: AbortSignal, adminPassword?: string): SagaCtx {
     const client = this.operatorClient(rec.cluster);
     return {
       cluster: rec.cluster,
@@ -320,6 +326,7 @@ export class TenantService {
       params: parseParams(rec.tenantId, rec.params),
       wipeLocal: async (id) => this.deps.store.tenantMirror.wipeCachedValues(id),
       signal,
+      ...(adminPassword ? { adminPassword } : {}),
     };
   }
 
@@ -327,8 +334,25 @@ export class TenantService {
     return rec.kind === 'delete' ? deleteSteps() : createSteps(rec.kind === 'clone');
   }
 
-  private async drive(rec: SagaRecord, steps: StepDef<SagaCtx>[], job: { signal: AbortSignal; progress(step: string, f: number | null, m?: string): void }, mode: 'run' | 'rollback'): Promise<Saga> {
-    const ctx = this.sagaCtx(rec, job.signal);
+  private async drive(
+    rec: SagaRecord,
+    steps: StepDef<SagaCtx>[],
+    job: { id: string; signal: AbortSignal; progress(step: string, f: number | null, m?: string): void },
+    mode: 'run' | 'rollback',
+    adminPassword?: string,
+  ): Promise<Saga> {
+    const ctx = this.sagaCtx(rec, job.signal, adminPassword);
+    // Heartbeat: a slow step (hundreds of tables, a data copy) must not look like a dead console.
+    // If another console took the saga over meanwhile, this one stops at the next step.
+    const beat = setInterval(() => {
+      void ctx.registry.touchJob(rec.jobId, rec.owner).then(
+        (mine) => {
+          if (!mine) this.deps.jobs.cancel(job.id);
+        },
+        () => undefined,
+      );
+    }, HEARTBEAT_MS);
+    beat.unref();
     const io: SagaIo = {
       registry: ctx.registry,
       publish: (r) => this.deps.bus.emit('tenant.saga', toWire(r, false)),
@@ -371,7 +395,10 @@ export class TenantService {
       }
       return toWire(rec, false);
     } finally {
+      clearInterval(beat);
       this.active.delete(rec.jobId);
+      // Finished either way: the initial admin's password has no further use.
+      if (rec.state === 'succeeded' || rec.state === 'rolled_back') await this.deps.secrets.delete(pendingAdminKey(rec.tenantId, rec.jobId)).catch(() => false);
     }
   }
 
@@ -398,15 +425,17 @@ export class TenantService {
 
   async resumeJob(cluster: string, jobId: string, opts: { adminPassword?: string | undefined; force: boolean }): Promise<{ jobId: string; done: Promise<Saga> }> {
     const rec = await this.claim(cluster, jobId, opts.force);
-    if (opts.adminPassword) await this.deps.secrets.set(secretKey.tenant(rec.tenantId, SECRET_PENDING_ADMIN), opts.adminPassword);
+    // The password matters only while the admin-user step is still to run; it stays in memory.
+    const needed = rec.kind !== 'delete' && rec.steps.some((s) => s.name === 'admin-user' && s.state !== 'done');
     const steps = this.stepsFor(rec);
-    const { done } = this.deps.jobs.start(`tenant.${rec.kind}`, `Resume ${rec.kind} of tenant ${rec.tenantId}`, (job) => this.drive(rec, steps, job, 'run'), rec.jobId);
+    const { done } = this.deps.jobs.start(`tenant.${rec.kind}`, `Resume ${rec.kind} of tenant ${rec.tenantId}`, (job) => this.drive(rec, steps, job, 'run', needed ? opts.adminPassword : undefined), rec.jobId);
     return { jobId, done };
   }
 
   async rollbackJob(cluster: string, jobId: string, opts: { force: boolean }): Promise<{ jobId: string; done: Promise<Saga> }> {
+    const peek = await this.registry(cluster).getJob(jobId, cluster);
+    if (peek?.kind === 'delete') throw new AppError('CONFLICT', 'a deletion is not rolled back (its keys may already be shredded); resume it to finish');
     const rec = await this.claim(cluster, jobId, opts.force);
-    if (rec.kind === 'delete') throw new AppError('CONFLICT', 'a deletion is not rolled back (its keys may already be shredded); resume it to finish');
     const steps = this.stepsFor(rec);
     const { done } = this.deps.jobs.start(`tenant.rollback`, `Roll back ${rec.kind} of tenant ${rec.tenantId}`, (job) => this.drive(rec, steps, job, 'rollback'), rec.jobId);
     return { jobId, done };
@@ -417,7 +446,7 @@ export class TenantService {
     const out: Saga[] = [];
     for (const r of recs) {
       const pendingAdmin = r.kind !== 'delete' && r.steps.some((s) => s.name === 'admin-user' && s.state !== 'done') && r.state !== 'rolled_back';
-      const needs = pendingAdmin && !(await this.deps.secrets.has(secretKey.tenant(r.tenantId, SECRET_PENDING_ADMIN)).catch(() => false));
+      const needs = pendingAdmin && !(await this.deps.secrets.has(pendingAdminKey(r.tenantId, r.jobId)).catch(() => false));
       out.push(toWire(r, needs));
     }
     return out;
@@ -452,7 +481,11 @@ export class TenantService {
   }
 
   /** The source's live schema (tables added since provisioning included) as a template. */
-  private async cloneTemplate(cluster: string, source: string): Promise<Template> {
+  private cloneTemplate(cluster: string, source: string): Promise<Template> {
+    return guard(`reading the schema of tenant ${source}`, () => this.cloneTemplateOf(cluster, source));
+  }
+
+  private async cloneTemplateOf(cluster: string, source: string): Promise<Template> {
     const row = await this.registry(cluster).get(source);
     if (!row) throw new AppError('NOT_FOUND', `tenant ${source} is not registered on ${cluster}`);
     if (row.state !== 'active' && row.state !== 'suspended') throw new AppError('CONFLICT', `tenant ${source} is ${row.state}; only an active or suspended tenant can be cloned`);
@@ -461,7 +494,7 @@ export class TenantService {
     const keyspaces: Template['keyspaces'] = [];
     let rf = 1;
     for (const ks of row.keyspaces) {
-      if (ks === tenantConsoleKeyspace(source) || !ks.startsWith(prefix)) continue;
+      if (ks === tenantConsoleKeyspace(source) || !isTenantKeyspace(source, ks)) continue;
       const suffix = ks.slice(prefix.length);
       const cols = (await client.execute('SELECT table_name, column_name, kind, position, type FROM system_schema.columns WHERE keyspace_name = ?', [ks], { prepare: true })).rows;
       const repl = (await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [ks], { prepare: true })).rows[0]?.['replication'] as Record<string, string> | undefined;
@@ -504,22 +537,34 @@ export class TenantService {
     if (row.state !== 'active') throw new AppError('CONFLICT', `tenant ${tenant} is ${row.state}; only an active tenant can be suspended`);
     const client = this.operatorClient(cluster);
     try {
-      let snap: Snapshot;
-      const existing = await reg.suspension(tenant);
-      if (existing) {
-        snap = JSON.parse(existing.snapshot) as Snapshot; // a retried suspension: the first snapshot is the truth
-      } else {
-        const roles = await this.tenantRoles(client, tenant);
-        snap = { logins: roles.filter((r) => r.login).map((r) => r.role), permissions: [], kept: [] };
-        for (const r of roles) {
-          const perms = await client.execute(`LIST ALL PERMISSIONS OF ${newRole(r.role)} NORECURSIVE`);
-          for (const p of perms.rows ?? []) {
-            const entry = { role: r.role, resource: String(p['resource']), permission: String(p['permission']) };
-            (permissionStatement('REVOKE', entry.permission, entry.resource, entry.role) ? snap.permissions : snap.kept).push(entry);
-          }
+      // What the tenant's roles hold now…
+      const roles = await this.tenantRoles(client, tenant);
+      const now: Snapshot = { logins: roles.filter((r) => r.login).map((r) => r.role), permissions: [], kept: [] };
+      // Cassandra's NORECURSIVE still lists what a role inherits, under the granting role's name:
+      // take each row's own role column, once, so resume grants each permission where it was.
+      const tenantRoles = new Set(roles.map((r) => r.role));
+      const seen = new Set<string>();
+      for (const r of roles) {
+        const perms = await client.execute(`LIST ALL PERMISSIONS OF ${newRole(r.role)} NORECURSIVE`);
+        for (const p of perms.rows ?? []) {
+          const entry = { role: String(p['role']), resource: String(p['resource']), permission: String(p['permission']) };
+          const k = `${entry.role}\u0000${entry.resource}\u0000${entry.permission}`;
+          if (!tenantRoles.has(entry.role) || seen.has(k)) continue;
+          seen.add(k);
+          (permissionStatement('REVOKE', entry.permission, entry.resource, entry.role) ? now.permissions : now.kept).push(entry);
         }
-        // Persisted before anything is revoked: resume restores from this record, whatever happens next.
-        await reg.putSuspension(tenant, JSON.stringify(snap), reason, this.operatorOf(cluster));
+      }
+      // …merged with a snapshot an interrupted suspension stored before it revoked part of it:
+      // the stored entries are what was there before, and anything granted since is added.
+      // A record older than the tenant's last state change is left from an earlier suspension
+      // whose clean-up failed: it describes nothing any more and is replaced.
+      const found = await reg.suspension(tenant);
+      const existing = found && Date.parse(found.at) >= Date.parse(row.updatedAt) ? found : null;
+      const snap = existing ? mergeSnapshots(parseSnapshot(existing.snapshot), now) : now;
+      // Persisted before anything is revoked: resume restores from this record, whatever happens next.
+      if (found) await reg.replaceSuspension(tenant, JSON.stringify(snap));
+      else if (!(await reg.putSuspension(tenant, JSON.stringify(snap), reason, this.operatorOf(cluster)))) {
+        throw new AppError('CONFLICT', `another console is suspending tenant ${tenant}`);
       }
       for (const p of snap.permissions) await client.execute(permissionStatement('REVOKE', p.permission, p.resource, p.role)!);
       for (const role of snap.logins) {
@@ -541,7 +586,7 @@ export class TenantService {
     if (row.state !== 'suspended') throw new AppError('CONFLICT', `tenant ${tenant} is ${row.state}; only a suspended tenant can be resumed`);
     const sus = await reg.suspension(tenant);
     if (!sus) throw new AppError('CONFLICT', `tenant ${tenant} is suspended but its suspension record is missing; restore grants by hand`);
-    const snap = JSON.parse(sus.snapshot) as Snapshot;
+    const snap = parseSnapshot(sus.snapshot);
     const client = this.operatorClient(cluster);
     try {
       for (const p of snap.permissions) await client.execute(permissionStatement('GRANT', p.permission, p.resource, p.role)!);
@@ -565,7 +610,11 @@ export class TenantService {
 
   // Detail ------------------------------------------------------------------------------------
 
-  async show(cluster: string, tenant: string, ctx: TenantContext): Promise<TenantDetail> {
+  show(cluster: string, tenant: string, ctx: TenantContext): Promise<TenantDetail> {
+    return guard(`reading tenant ${tenant}`, () => this.detail(cluster, tenant, ctx));
+  }
+
+  private async detail(cluster: string, tenant: string, ctx: TenantContext): Promise<TenantDetail> {
     const scope = this.deps.sessions.scopeOf(cluster);
     const access: TenantDetail['access'] = scope?.platform ? 'platform' : scope?.tenantAdmin.includes(tenant) ? 'tenant' : 'auditor';
     const client = this.operatorClient(cluster);
@@ -585,7 +634,7 @@ export class TenantService {
       summary = await this.summaryOf(cluster, tenant);
       keyspaceNames = [];
       const rs = await client.execute('SELECT keyspace_name FROM system_schema.keyspaces');
-      for (const r of rs.rows) if (String(r['keyspace_name']).startsWith(`tenant_${tenant}_`)) keyspaceNames.push(String(r['keyspace_name']));
+      for (const r of rs.rows) if (isTenantKeyspace(tenant, String(r['keyspace_name']))) keyspaceNames.push(String(r['keyspace_name']));
     }
     const keyspaces = [];
     for (const ks of keyspaceNames) {
@@ -657,6 +706,9 @@ export class TenantService {
         // A suspended tenant's own roles are locked out by design: a platform operator reads it
         // with the operator session (the router only lets platform scope this far).
         if (this.deps.store.tenantMirror.get(cluster, tenant)?.state === 'suspended') return this.operatorClient(cluster);
+        // The service role may write the console keyspace; tenant admins and auditors may not, so
+        // their calls run on their own session, which Cassandra scopes to their grants.
+        if (!this.deps.sessions.scopeOf(cluster)?.platform) return this.operatorClient(cluster);
         const role = tenantServiceRole(tenant);
         // Warm path: the session is open, no keychain round trip (this is the tenant switch).
         const open = this.deps.connections.openTenantSession(cluster, role);
@@ -666,6 +718,34 @@ export class TenantService {
         return this.deps.connections.tenantSession(await this.deps.clusters.spec(cluster, { username: role, password }));
       },
     };
+  }
+}
+
+const snapshotSchema = z.object({
+  logins: z.array(z.string()),
+  permissions: z.array(z.object({ role: z.string(), resource: z.string(), permission: z.string() })),
+  kept: z.array(z.object({ role: z.string(), resource: z.string(), permission: z.string() })),
+});
+
+/** A suspension snapshot comes back from csm_system and becomes GRANT statements: parse it. */
+function parseSnapshot(text: string): Snapshot {
+  const r = snapshotSchema.safeParse(safeJson(text));
+  if (!r.success) throw new AppError('CONFLICT', 'the stored suspension snapshot is not valid; restore the grants by hand');
+  return r.data;
+}
+
+function mergeSnapshots(stored: Snapshot, now: Snapshot): Snapshot {
+  const key = (p: { role: string; resource: string; permission: string }): string => `${p.role}\u0000${p.resource}\u0000${p.permission}`;
+  const union = <T extends { role: string; resource: string; permission: string }>(a: T[], b: T[]): T[] => [...new Map([...a, ...b].map((p) => [key(p), p])).values()];
+  return { logins: [...new Set([...stored.logins, ...now.logins])].sort(), permissions: union(stored.permissions, now.permissions), kept: union(stored.kept, now.kept) };
+}
+
+/** Driver errors become stable codes (a dead node is UNAVAILABLE, not INTERNAL). */
+async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw fromDriverError(e, what);
   }
 }
 

@@ -9,11 +9,12 @@ import { tenantKeyTables } from '../keys/cassandra-stores';
 import type { KeyService } from '../keys/hierarchy';
 import type { SecretStore } from '../secrets/types';
 import { secretKey } from '../secrets/secret-key';
-import { tenantConsoleKeyspace } from '../../src-shared/rules/lifecycle';
+import { isTenantKeyspace, tenantConsoleKeyspace } from '../../src-shared/rules/lifecycle';
 import { templateSchema, tenantUserNameSchema, type Template } from '../../src-shared/rules/templates';
 import { CQL_NAME_PATTERN, dcNameSchema, tenantIdSchema } from '../../src-shared/rules/names';
 import {
   alterLogin,
+  alterPassword,
   consoleTables,
   createGroupRole,
   createKeyspace,
@@ -67,7 +68,7 @@ export const createParamsSchema = z.object({
 export function parseParams(tenantId: string, raw: unknown): CreateParams {
   const r = createParamsSchema.safeParse(raw);
   if (!r.success) throw new AppError('CONFLICT', `the saga's stored parameters are not valid (${r.error.issues[0]?.path.join('.') ?? '?'}: ${r.error.issues[0]?.message ?? ''}); it cannot be resumed or rolled back automatically`);
-  const foreign = r.data.keyspaces.find((k) => !k.startsWith(`tenant_${tenantId}_`));
+  const foreign = r.data.keyspaces.find((k) => !isTenantKeyspace(tenantId, k));
   if (foreign) throw new AppError('CONFLICT', `the saga's stored parameters name keyspace ${foreign}, which is not tenant ${tenantId}'s`);
   return r.data as CreateParams;
 }
@@ -86,10 +87,30 @@ export interface SagaCtx {
   /** Removes the tenant's values from this console's encrypted cache and mirror. */
   wipeLocal(tenantId: string): Promise<number>;
   signal: AbortSignal;
+  /** The initial admin's password, in memory only, when this console was given it (create, resume). */
+  adminPassword?: string;
 }
 
 export const SECRET_SERVICE_PASSWORD = 'service-password';
-export const SECRET_PENDING_ADMIN = 'pending-admin-password';
+
+/**
+ * Where a saga keeps the initial admin's password until its step has used it: keyed by the job,
+ * so two sagas for one tenant id never share (or overwrite) the entry.
+ */
+export function pendingAdminKey(tenantId: string, jobId: string): string {
+  return secretKey.tenant(tenantId, `pending-admin-${jobId.replace(/-/g, '').slice(0, 12)}`);
+}
+
+/** Does a role exist? Only "does not exist" means no; anything else (a dead node) is an error. */
+export async function roleExists(client: CqlClient, role: string): Promise<boolean> {
+  try {
+    await client.execute(`LIST ROLES OF ${newRole(role)}`);
+    return true;
+  } catch (e) {
+    if (e instanceof Error && /doesn't exist|does not exist/i.test(e.message)) return false;
+    throw fromDriverError(e, `looking up role ${role}`);
+  }
+}
 
 async function exec(ctx: SagaCtx, stmt: string, params: unknown[] = [], what = 'a tenant statement'): Promise<void> {
   try {
@@ -151,11 +172,13 @@ const reserveStep: StepDef<SagaCtx> = {
       const row = await ctx.registry.get(ctx.tenantId);
       if (row?.jobId !== ctx.jobId) throw new AppError('CONFLICT', `tenant id ${ctx.tenantId} is already registered on ${ctx.cluster}`);
     }
+    // Only once the id is ours: the password waits in the keychain (never in the saga record) so
+    // that a resume after a crash still has it; the admin-user step deletes it.
+    if (ctx.adminPassword) await ctx.secrets.set(pendingAdminKey(ctx.tenantId, ctx.jobId), ctx.adminPassword);
   },
   async undo(ctx) {
     await ctx.registry.release(ctx.tenantId, ctx.jobId);
-    // Stored before the saga started: gone with the saga, whichever step it reached.
-    await ctx.secrets.delete(secretKey.tenant(ctx.tenantId, SECRET_PENDING_ADMIN));
+    await ctx.secrets.delete(pendingAdminKey(ctx.tenantId, ctx.jobId));
   },
 };
 
@@ -215,14 +238,22 @@ const rolesStep: StepDef<SagaCtx> = {
     // between the two never leaves a role whose password nobody holds.
     const key = secretKey.tenant(ctx.tenantId, SECRET_SERVICE_PASSWORD);
     let password = await ctx.secrets.get(key);
+    let fresh = false;
     if (!password) {
       password = randomBytes(24).toString('base64url');
       await ctx.secrets.set(key, password);
+      fresh = true;
     }
     await ctx.registry.update(ctx.tenantId, { roles: [r.admin, r.auditor, r.service] });
     await exec(ctx, createGroupRole(r.admin, dcs), [], `creating role ${r.admin}`);
     await exec(ctx, createGroupRole(r.auditor, dcs), [], `creating role ${r.auditor}`);
-    await exec(ctx, createLoginRole(r.service, password, dcs), [], `creating role ${r.service}`);
+    if (fresh && (await roleExists(ctx.client, r.service))) {
+      // Another console (now gone) created the role with a password only its keychain holds:
+      // this console, taking the saga over, sets its own.
+      await exec(ctx, alterPassword(r.service, password), [], `resetting the password of ${r.service}`);
+    } else {
+      await exec(ctx, createLoginRole(r.service, password, dcs), [], `creating role ${r.service}`);
+    }
     for (const g of tenantGrants(ctx.tenantId, ctx.params.keyspaces)) await exec(ctx, g, [], 'granting tenant permissions');
     report(`${r.admin}, ${r.auditor}, ${r.service}; permissions on ${ctx.params.keyspaces.length} keyspaces; DCs ${dcs.join(', ')}`);
   },
@@ -241,13 +272,13 @@ const adminUserStep: StepDef<SagaCtx> = {
   label: 'Create the initial tenant admin',
   async run(ctx, report) {
     const user = tenantUserRole(ctx.tenantId, ctx.params.adminUser);
-    const pendingKey = secretKey.tenant(ctx.tenantId, SECRET_PENDING_ADMIN);
-    const password = await ctx.secrets.get(pendingKey);
-    const exists = (await ctx.client.execute(`LIST ROLES OF ${newRole(user)}`).catch(() => null))?.rowLength ?? 0;
-    if (!password && exists === 0) {
-      throw new AppError('CONFLICT', `the initial admin's password is not held by this console any more: resume with the password (--admin-password-stdin)`);
+    const pendingKey = pendingAdminKey(ctx.tenantId, ctx.jobId);
+    const password = ctx.adminPassword ?? (await ctx.secrets.get(pendingKey));
+    const exists = await roleExists(ctx.client, user);
+    if (!password && !exists) {
+      throw new AppError('CONFLICT', `the initial admin's password is not held by this console: resume with the password (--admin-password-stdin)`);
     }
-    if (password) await exec(ctx, createLoginRole(user, password, ctx.params.dataCenters), [], `creating user ${user}`);
+    if (password && !exists) await exec(ctx, createLoginRole(user, password, ctx.params.dataCenters), [], `creating user ${user}`);
     await exec(ctx, grantRole(fixedRoles(ctx.tenantId).admin, user), [], `granting the admin role to ${user}`);
     await exec(
       ctx,
@@ -263,7 +294,7 @@ const adminUserStep: StepDef<SagaCtx> = {
     const user = tenantUserRole(ctx.tenantId, ctx.params.adminUser);
     await ctx.connections.closeRole(ctx.cluster, user);
     await exec(ctx, dropRole(user), [], `dropping user ${user}`);
-    await ctx.secrets.delete(secretKey.tenant(ctx.tenantId, SECRET_PENDING_ADMIN));
+    await ctx.secrets.delete(pendingAdminKey(ctx.tenantId, ctx.jobId));
   },
 };
 
@@ -315,7 +346,8 @@ const copyStep: StepDef<SagaCtx> = {
     const from = tenantConsoleKeyspace(src.tenant);
     const to = tenantConsoleKeyspace(ctx.tenantId);
     let n = 0;
-    for await (const r of await ctx.client.execute(`SELECT key, value FROM ${qualified(from, TENANT_CONFIG_TABLE)}`, [], { fetchSize: 1000 })) {
+    const read = (stmt: string) => ctx.client.execute(stmt, [], { fetchSize: 1000 }).catch((e: unknown) => Promise.reject(fromDriverError(e, `reading tenant ${src.tenant}`)));
+    for await (const r of await read(`SELECT key, value FROM ${qualified(from, TENANT_CONFIG_TABLE)}`)) {
       await exec(ctx, `INSERT INTO ${qualified(to, TENANT_CONFIG_TABLE)} (key, value, version, updated_by, updated_at) VALUES (?, ?, 1, ?, ?)`, [r['key'], r['value'], ctx.operator, new Date()], 'copying configuration');
       n++;
     }
@@ -326,7 +358,7 @@ const copyStep: StepDef<SagaCtx> = {
           const cols = t.columns.map((c) => c.name);
           const select = `SELECT ${cols.map(column).join(', ')} FROM ${qualified(`tenant_${src.tenant}_${k.suffix}`, t.name)}`;
           const insert = `INSERT INTO ${qualified(`tenant_${ctx.tenantId}_${k.suffix}`, t.name)} (${cols.map(column).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-          for await (const r of await ctx.client.execute(select, [], { fetchSize: 1000 })) {
+          for await (const r of await read(select)) {
             if (ctx.signal.aborted) throw new AppError('CANCELLED', 'clone cancelled while copying data');
             await exec(ctx, insert, cols.map((c) => r[c]), `copying ${k.suffix}.${t.name}`);
             rows++;
@@ -412,7 +444,9 @@ export function deleteSteps(): StepDef<SagaCtx>[] {
       label: 'Wipe cached data and stored credentials',
       async run(ctx, report) {
         const n = await ctx.wipeLocal(ctx.tenantId);
-        for (const purpose of [SECRET_SERVICE_PASSWORD, SECRET_PENDING_ADMIN]) await ctx.secrets.delete(secretKey.tenant(ctx.tenantId, purpose));
+        await ctx.secrets.delete(secretKey.tenant(ctx.tenantId, SECRET_SERVICE_PASSWORD));
+        const row = await ctx.registry.get(ctx.tenantId);
+        if (row?.jobId) await ctx.secrets.delete(pendingAdminKey(ctx.tenantId, row.jobId));
         await ctx.registry.deleteSuspension(ctx.tenantId);
         report(`${n} cached values removed`);
       },

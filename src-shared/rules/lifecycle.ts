@@ -6,8 +6,11 @@ export const TENANT_STATES = ['draft', 'provisioning', 'active', 'suspended', 'd
 export type TenantState = (typeof TENANT_STATES)[number];
 
 const NEXT: Record<TenantState, readonly TenantState[]> = {
-  draft: ['provisioning', 'deleted'],
-  provisioning: ['active', 'failed'],
+  // draft → failed: a saga that fails before placement; → decommissioning: its rollback.
+  draft: ['provisioning', 'deleted', 'failed', 'decommissioning'],
+  // provisioning → decommissioning: rolling back a saga interrupted mid-step (a killed console
+  // could not record `failed`).
+  provisioning: ['active', 'failed', 'decommissioning'],
   // A failed saga is resumed (back to provisioning) or rolled back (decommissioning).
   failed: ['provisioning', 'decommissioning'],
   active: ['suspended', 'decommissioning'],
@@ -28,6 +31,15 @@ export function nextStates(from: TenantState): readonly TenantState[] {
 export const TENANT_CONSOLE_SUFFIX = 'csm';
 export const tenantKeyspace = (id: string, name: string): string => `tenant_${id}_${name}`;
 export const tenantConsoleKeyspace = (id: string): string => tenantKeyspace(id, TENANT_CONSOLE_SUFFIX);
+
+/** A template keyspace suffix: no `_`, so `tenant_<id>_<suffix>` splits one way only. */
+export const KEYSPACE_SUFFIX_PATTERN = /^[a-z][a-z0-9]{0,17}$/;
+
+/** Is `ks` one of tenant `id`'s keyspaces by name (its console keyspace included)? */
+export function isTenantKeyspace(id: string, ks: string): boolean {
+  const prefix = `tenant_${id}_`;
+  return ks.startsWith(prefix) && KEYSPACE_SUFFIX_PATTERN.test(ks.slice(prefix.length));
+}
 
 /** Cassandra's 48-character keyspace limit leaves 48 − len("tenant_" + id + "_") for the suffix. */
 export function maxKeyspaceSuffix(id: string): number {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TENANT_CONSOLE_SUFFIX } from './lifecycle';
+import { KEYSPACE_SUFFIX_PATTERN, TENANT_CONSOLE_SUFFIX } from './lifecycle';
 
 /**
  * Tenant templates (issue 5 §4). Tables are declared, not written as CQL: the console generates
@@ -18,10 +18,15 @@ const simple = `(?:${SIMPLE_TYPES.join('|')})`;
 export const CQL_TYPE_PATTERN = new RegExp(`^(?:${simple}|list<${simple}>|set<${simple}>|map<${simple},\\s?${simple}>)$`);
 
 const identSchema = (what: string) => z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, `${what}: a lower-case letter, then lower-case letters, digits or _ (48 at most)`);
-/** Suffix of `tenant_<id>_<suffix>`; the console keyspace suffix is reserved. */
+/**
+ * Suffix of `tenant_<id>_<suffix>`; the console keyspace suffix is reserved. No `_`: tenant ids
+ * may contain `_`, so a suffix with one could name another tenant's keyspace (tenant acme's
+ * `x_data` and tenant acme_x's `data` would both be tenant_acme_x_data). Without it, a keyspace
+ * name splits into tenant and suffix one way only (KEYSPACE_SUFFIX_PATTERN in lifecycle.ts).
+ */
 export const keyspaceSuffixSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,17}$/, 'keyspace suffix: a lower-case letter, then up to 17 lower-case letters, digits or _')
+  .regex(KEYSPACE_SUFFIX_PATTERN, 'keyspace suffix: a lower-case letter, then up to 17 lower-case letters or digits (no _)')
   .refine((s) => s !== TENANT_CONSOLE_SUFFIX, `keyspace suffix: "${TENANT_CONSOLE_SUFFIX}" is reserved for the console keyspace`);
 
 export const tableDefSchema = z

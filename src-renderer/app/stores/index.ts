@@ -1,4 +1,5 @@
 import { useClusters } from '../../features/clusters/store';
+import { useIsolation } from '../../features/isolation/store';
 import { useJobs } from '../../features/jobs/store';
 import { useTenants } from '../../features/tenants/store';
 import { useAppInfo } from './appInfo';
@@ -6,12 +7,13 @@ import { useSession } from './session';
 import { useTheme } from './theme';
 import { useToasts } from './toasts';
 
-export { useAppInfo, useClusters, useJobs, useSession, useTenants, useTheme, useToasts };
+export { useAppInfo, useClusters, useIsolation, useJobs, useSession, useTenants, useTheme, useToasts };
 
 /** Between tests, and when the operator reloads the console state. */
 export function resetAllStores(): void {
   useAppInfo.getState().reset();
   useClusters.getState().reset();
+  useIsolation.getState().reset();
   useJobs.getState().reset();
   useSession.getState().reset();
   useTenants.getState().reset();

@@ -114,7 +114,8 @@ describe('tenant lifecycle on the real node', () => {
       for (const r of roles) {
         expect([r['role'], r['super']]).toEqual([r['role'], false]);
         const perms = ((await admin.execute(`LIST ALL PERMISSIONS OF "${String(r["role"])}"`)).rows ?? []).map((p) => String(p['resource']));
-        expect(perms.filter((p) => p === '<all keyspaces>' || p === '<all roles>' || !p.includes(`tenant_${String(r['role']).split('_')[1]}_`))).toEqual([]);
+        const owner = [a, b].find((id) => String(r['role']).startsWith(`tenant_${id}_`))!;
+        expect(perms.filter((p) => p === '<all keyspaces>' || p === '<all roles>' || !new RegExp(`^<(keyspace|all tables in|table) tenant_${owner}_[a-z0-9]+[>.]`).test(p))).toEqual([]);
       }
     } finally {
       await admin.shutdown();
@@ -170,8 +171,9 @@ describe('tenant lifecycle on the real node', () => {
         expect([ch, r.ok ? 'ok' : r.error.code]).toEqual([ch, 'FORBIDDEN']);
       }
       const audited = other.store.localAudit.forbidden(10);
-      expect(audited.map((e) => [e.channel, e.tenant])).toContainEqual(['tenant.show', b]);
+      expect(audited.map((e) => [e.channel, e.tenant, e.operator])).toContainEqual(['tenant.show', b, `tenant_${a}_u_boss`]);
       expect(alerts.length).toBe(3);
+      expect(alerts.every((x) => (x as { operator: string }).operator === `tenant_${a}_u_boss`)).toBe(true);
       const listed = await oapi.call('security.alerts', {});
       expect(listed.ok && listed.value.length).toBe(3);
       const list = await oapi.call('tenant.list', { refresh: true });
@@ -183,7 +185,15 @@ describe('tenant lifecycle on the real node', () => {
 
   it('suspends: open sessions lose access and new logins fail; resume restores exactly', async () => {
     const admin = await driverClient();
-    const perms = async () => ((await admin.execute(`LIST ALL PERMISSIONS OF "tenant_${a}_admin" NORECURSIVE`)).rows ?? []).map((r) => `${String(r["resource"])}:${String(r["permission"])}`).sort();
+    // Straight from system_auth: every tenant role's own grants, exactly (LIST … NORECURSIVE mixes in inherited ones).
+    const perms = async () => {
+      const out: string[] = [];
+      for (const role of [`tenant_${a}_admin`, `tenant_${a}_auditor`, `tenant_${a}_svc`, `tenant_${a}_u_boss`]) {
+        const rs = await admin.execute('SELECT resource, permissions FROM system_auth.role_permissions WHERE role = ?', [role], { prepare: true });
+        for (const r of rs.rows) for (const p of (r['permissions'] as string[] | null) ?? []) out.push(`${role} ${String(r['resource'])} ${p}`);
+      }
+      return out.sort();
+    };
     const before = await perms();
     try {
       const s = await api.call('tenant.suspend', { cluster, tenant: a, reason: 'unpaid invoice' });
@@ -192,8 +202,13 @@ describe('tenant lifecycle on the real node', () => {
       // its DC access on every request); a new login is refused outright.
       expect(await code(aUser.execute(`SELECT * FROM "tenant_${a}_data".events`))).not.toBe('ok');
       expect(await code(userClient(`tenant_${a}_u_boss`, PW).then((c) => c.shutdown()))).toBe('auth');
-      expect(await code(userClient(`tenant_${a}_svc`, 'x').then((c) => c.shutdown()))).toBe('auth');
+      const svcPassword = (await svc.secrets.get(`tenant/${a}/service-password`))!;
+      expect(svcPassword.length).toBeGreaterThan(20);
+      expect(await code(userClient(`tenant_${a}_svc`, svcPassword).then((c) => c.shutdown()))).toBe('auth');
       expect(await perms()).toEqual([]);
+      // 8 from provisioning, and what the user got as creator of the table it made above.
+      expect(before.filter((p) => p.startsWith(`tenant_${a}_u_boss data/tenant_${a}_data/extra `)).length).toBeGreaterThan(3);
+      expect(before.length).toBeGreaterThan(8);
       // The other tenant is untouched.
       expect(await code(bUser.execute(`SELECT * FROM "tenant_${b}_data".events`))).toBe('ok');
       const again = await api.call('tenant.suspend', { cluster, tenant: a });

@@ -5,6 +5,7 @@ import * as cassandraNode from '../../../scripts/cassandra/lib.mjs';
 import type { Saga } from '../../../src-shared/contract/tenants';
 import type { LocalClient } from '../../../src-main/ipc/local-client';
 import { KeytarSecretStore } from '../../../src-main/secrets/keytar-store';
+import { pendingAdminKey } from '../../../src-main/tenancy/steps';
 import { driverClient, node, SUPERUSER, unique } from '../../support/cassandra';
 import { REPO_ROOT } from '../../support/web-host';
 import { finish, platformConsole, scrub, userClient, type Svc } from './support';
@@ -122,7 +123,7 @@ describe('provisioning sagas survive a killed node and a killed console', () => 
       expect((await admin.execute('SELECT id FROM csm_system.tenants WHERE id = ?', [rolled], { prepare: true })).rowLength).toBe(0);
       const secrets = svc.secrets;
       expect(await secrets.has(`tenant/${rolled}/service-password`)).toBe(false);
-      expect(await secrets.has(`tenant/${rolled}/pending-admin-password`)).toBe(false);
+      expect(await secrets.has(pendingAdminKey(rolled, jobId))).toBe(false);
       // A finished rollback cannot be run again.
       const again = await api.call('tenant.rollbackJob', { cluster, jobId });
       expect(again.ok ? 'ok' : again.error.code).toBe('CONFLICT');
@@ -187,7 +188,7 @@ describe('provisioning sagas survive a killed node and a killed console', () => 
       expect(JSON.parse(del.stdout).state).toBe('succeeded');
     } finally {
       const store = new KeytarSecretStore({ service: keychain });
-      for (const k of ['cluster/main/password', `tenant/${crashed}/service-password`, `tenant/${crashed}/pending-admin-password`]) await store.delete(k).catch(() => false);
+      for (const k of ['cluster/main/password', `tenant/${crashed}/service-password`]) await store.delete(k).catch(() => false);
     }
   }, 180_000);
 });

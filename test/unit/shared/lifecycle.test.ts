@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, maxKeyspaceSuffix, nextStates, TENANT_STATES, tenantConsoleKeyspace, type TenantState } from '../../../src-shared/rules/lifecycle';
+import { canTransition, isTenantKeyspace, maxKeyspaceSuffix, nextStates, TENANT_STATES, tenantConsoleKeyspace, type TenantState } from '../../../src-shared/rules/lifecycle';
 
 describe('tenant lifecycle', () => {
   it('allows exactly the design’s transitions', () => {
     const allowed: [TenantState, TenantState][] = [
-      ['draft', 'provisioning'], ['draft', 'deleted'], ['provisioning', 'active'], ['provisioning', 'failed'],
+      ['draft', 'provisioning'], ['draft', 'deleted'], ['draft', 'failed'], ['draft', 'decommissioning'],
+      ['provisioning', 'active'], ['provisioning', 'failed'], ['provisioning', 'decommissioning'],
       ['failed', 'provisioning'], ['failed', 'decommissioning'], ['active', 'suspended'], ['suspended', 'active'],
       ['active', 'decommissioning'], ['suspended', 'decommissioning'], ['decommissioning', 'deleted'], ['decommissioning', 'failed'],
     ];
@@ -18,6 +19,14 @@ describe('tenant lifecycle', () => {
     expect(nextStates('deleted')).toEqual([]);
     expect(canTransition('draft', 'active')).toBe(false);
     expect(canTransition('failed', 'active')).toBe(false);
+  });
+  it('splits keyspace names one way only: a suffix has no _', () => {
+    expect(isTenantKeyspace('acme', 'tenant_acme_data')).toBe(true);
+    expect(isTenantKeyspace('acme', 'tenant_acme_csm')).toBe(true);
+    expect(isTenantKeyspace('acme', 'tenant_acme_x_data')).toBe(false); // tenant acme_x's
+    expect(isTenantKeyspace('acme_x', 'tenant_acme_x_data')).toBe(true);
+    expect(isTenantKeyspace('acme', 'tenant_acmex_data')).toBe(false);
+    expect(isTenantKeyspace('acme', 'tenant_acme_')).toBe(false);
   });
   it('a 30-character id leaves 10 characters for a keyspace suffix; the console keyspace fits', () => {
     const id = 'a'.repeat(30);
