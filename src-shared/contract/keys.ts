@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineChannel } from './core';
+import { defineChannel, wireErrorSchema } from './core';
 import { clusterNameSchema, tenantIdSchema } from '../rules/names';
 
 /**
@@ -85,6 +85,22 @@ export const rotationReportSchema = z.object({
 });
 export type RotationReport = z.infer<typeof rotationReportSchema>;
 
+/**
+ * A rotation job as the console that ran it remembers it. `report` only once it succeeded;
+ * `error` when it failed or was cancelled (the job's own message, already operator-facing).
+ */
+export const rotationOutcomeSchema = z.object({
+  jobId: z.string(),
+  cluster: clusterNameSchema,
+  tenantId: tenantIdSchema,
+  state: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  report: rotationReportSchema.nullable(),
+  error: wireErrorSchema.nullable(),
+});
+export type RotationOutcome = z.infer<typeof rotationOutcomeSchema>;
+
 export const masterKeyStatusSchema = z.object({
   present: z.boolean(),
   /** Public name of the installation master key; never the key. */
@@ -108,10 +124,19 @@ export const keyChannels = {
   }),
   'keys.rotate': defineChannel({
     input: tenantRef,
-    output: z.object({ jobId: z.string(), report: rotationReportSchema }),
+    // Answers as soon as the job has started: progress streams as job.progress events (kind
+    // keys.rotate, this label); the report is read with keys.rotationReport once the job ends.
+    output: z.object({ jobId: z.string(), cluster: clusterNameSchema, tenant: tenantIdSchema, label: z.string() }),
     scope: 'platform',
     mutates: true,
-    summary: "Rotate a tenant's keys as a job: new KEK, data keys rewrapped, cache re-encrypted; finishes an interrupted rotation first",
+    summary: "Start rotating a tenant's keys as a job: new KEK, data keys rewrapped, cache re-encrypted; finishes an interrupted rotation first",
+  }),
+  'keys.rotationReport': defineChannel({
+    input: tenantRef.extend({ jobId: z.string().min(1).max(64) }).strict(),
+    output: rotationOutcomeSchema,
+    scope: 'platform',
+    mutates: false,
+    summary: 'How a key rotation this console started ended: its report, or why it failed (kept in memory until the console restarts)',
   }),
   'keys.policy': defineChannel({
     input: tenantRef,

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { ChannelName, ChannelOutput, TenantKeyStatus } from '../../../src-shared/contract';
+import type { ChannelName, ChannelOutput, RotationOutcome, TenantKeyStatus } from '../../../src-shared/contract';
 import { AppError } from '../../app/errors';
 import { command, need, str, table, type Command, type CommandIO, type Values } from './util';
 
@@ -90,6 +90,16 @@ function statusText(list: TenantKeyStatus[]): string {
   return table([['TENANT', 'KEK', 'CACHE', 'CA', 'SIGNING', 'ROTATED', 'ROTATION', 'UNFINISHED', 'SOURCE'], ...rows]);
 }
 
+export function rotationText(o: RotationOutcome): string {
+  const r = o.report;
+  if (!r) return `rotation of tenant ${o.tenantId} (job ${o.jobId}) ${o.state}${o.error ? `: ${o.error.code}: ${o.error.message}` : ''}`;
+  return [
+    `${r.resumed ? 'finished an interrupted rotation of' : 'rotated'} tenant ${r.tenantId}: KEK v${r.kekVersion}${r.retiredKekVersions.length ? ` (retired v${r.retiredKekVersions.join(', v')})` : ''}`,
+    `data keys rewrapped: ${r.rewrapped}; cache key v${r.dataKeyVersion ?? '—'}; values re-encrypted: ${r.reencrypted}`,
+    ...(r.unreadable.length ? [`WARNING ${r.unreadable.length} cached values did not open and were left as they are: ${r.unreadable.slice(0, 10).join(', ')}`] : []),
+  ].join('\n');
+}
+
 /** `csm keys …` (issue 4). Passphrases only from stdin or the terminal, never from argv. */
 export const KEY_COMMANDS: Command[] = [
   command({
@@ -121,17 +131,15 @@ export const KEY_COMMANDS: Command[] = [
   }),
   command({
     words: ['keys', 'rotate'],
-    usage: 'csm keys rotate --cluster C --tenant ID [--json]',
+    usage: 'csm keys rotate --cluster C --tenant ID [--json]   (waits for the rotation job; progress on stderr)',
     options: { cluster: { type: 'string' }, tenant: { type: 'string' } },
     positionals: [],
     channel: 'keys.rotate',
     input: async (v) => ({ cluster: need(v, 'cluster'), tenant: need(v, 'tenant') }),
-    text: ({ report: r }) =>
-      [
-        `${r.resumed ? 'finished an interrupted rotation of' : 'rotated'} tenant ${r.tenantId}: KEK v${r.kekVersion}${r.retiredKekVersions.length ? ` (retired v${r.retiredKekVersions.join(', v')})` : ''}`,
-        `data keys rewrapped: ${r.rewrapped}; cache key v${r.dataKeyVersion ?? '—'}; values re-encrypted: ${r.reencrypted}`,
-        ...(r.unreadable.length ? [`WARNING ${r.unreadable.length} cached values did not open and were left as they are: ${r.unreadable.slice(0, 10).join(', ')}`] : []),
-      ].join('\n'),
+    // The channel answers with the job id at once; the report exists when the job has ended.
+    waitFor: (r) => r.jobId,
+    after: (r, call) => call('keys.rotationReport', { cluster: r.cluster, tenant: r.tenant, jobId: r.jobId }),
+    text: (v) => rotationText(v as unknown as RotationOutcome),
   }),
   command({
     words: ['keys', 'policy'],

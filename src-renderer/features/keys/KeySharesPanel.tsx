@@ -1,35 +1,15 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { MIN_SHARE_PASSPHRASE, type WireError } from '../../../src-shared/contract';
+import type { WireError } from '../../../src-shared/contract';
 import { call } from '../../app/call';
 import { useClient } from '../../app/client';
 import { FormError, TextField } from '../../ui/Field';
-import { offerDownload, readPickedFile } from './download';
-
-const tooShort = (p: string): string | undefined => (p.length > 0 && p.length < MIN_SHARE_PASSPHRASE ? `at least ${MIN_SHARE_PASSPHRASE} characters` : undefined);
+import { NewPassphrase, strong } from './passphrase';
 
 function useFailure(): [WireError | null, (e: WireError | null) => void] {
   return useState<WireError | null>(null);
 }
 
-/** A new passphrase, typed twice; the form clears it whatever the outcome. */
-function NewPassphrase({ value, confirm, onChange, onConfirm, id }: { value: string; confirm: string; onChange(v: string): void; onConfirm(v: string): void; id: string }) {
-  return (
-    <>
-      <TextField label="Passphrase" type="password" autoComplete="new-password" value={value} onChange={(e) => onChange(e.target.value)} error={tooShort(value)} data-testid={`${id}-passphrase`} />
-      <TextField
-        label="Passphrase again"
-        type="password"
-        autoComplete="new-password"
-        value={confirm}
-        onChange={(e) => onConfirm(e.target.value)}
-        error={confirm.length > 0 && confirm !== value ? 'the two passphrases differ' : undefined}
-        data-testid={`${id}-confirm`}
-      />
-    </>
-  );
-}
-
-const strong = (p: string, c: string): boolean => p.length >= MIN_SHARE_PASSPHRASE && p === c;
+import { offerDownload, readPickedFile } from './download';
 
 function ExportMaster({ onDone }: { onDone(): void }) {
   const client = useClient();

@@ -1,11 +1,16 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { JobProgress, TenantKeyStatus, WireError } from '../../../src-shared/contract';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { JobProgress, RotationOutcome, TenantKeyStatus, WireError } from '../../../src-shared/contract';
 import { call } from '../../app/call';
 import { useClient } from '../../app/client';
+import { useSession } from '../../app/stores/session';
 import { Badge } from '../../ui/Badge';
 import { FormError, TextAreaField } from '../../ui/Field';
 import { Progress } from '../../ui/Progress';
 import { offerDownload } from './download';
+import { NewPassphrase, strong } from './passphrase';
+
+/** The label main gives a rotation job of this tenant (src-main/keys/handlers.ts rotationLabel). */
+const rotationLabel = (cluster: string, tenant: string): string => `Rotate keys of tenant ${tenant} on ${cluster}`;
 
 type KeyLine = TenantKeyStatus['kek'];
 const day = (iso: string | null): string => (iso ? iso.slice(0, 10) : '—');
@@ -57,16 +62,80 @@ function RotationDue({ s }: { s: TenantKeyStatus }) {
   );
 }
 
+/** A tenant key share, exported from the tenant's own view (platform operators). */
+function TenantShareExport({ cluster, tenant }: { cluster: string; tenant: string }) {
+  const client = useClient();
+  const [pass, setPass] = useState('');
+  const [again, setAgain] = useState('');
+  const [failure, setFailure] = useState<WireError | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    const r = await call(client, 'keys.exportTenantShare', { cluster, tenant, passphrase: pass }, { quiet: true, success: (v) => `Tenant key share of ${v.tenant} ready to save` });
+    setPass('');
+    setAgain('');
+    if (!r.ok) {
+      setSaved(null);
+      return setFailure(r.error);
+    }
+    setFailure(null);
+    offerDownload(r.value.fileName, r.value.text);
+    setSaved(r.value.fileName);
+  };
+  return (
+    <section className="card" aria-labelledby="tenant-share-title">
+      <header className="card-header">
+        <h2 id="tenant-share-title">Tenant key share</h2>
+      </header>
+      <form onSubmit={(e) => void submit(e)} data-testid="tenant-share-form">
+        <p className="muted small">This tenant&apos;s key only, sealed with a passphrase, for the tenant admin&apos;s console: it opens this tenant&apos;s keys and no other&apos;s.</p>
+        <NewPassphrase id="tenant-share" value={pass} confirm={again} onChange={setPass} onConfirm={setAgain} />
+        {failure ? <FormError code={failure.code} message={failure.message} /> : null}
+        {saved ? (
+          <p role="status" className="muted small" data-testid="tenant-share-done">
+            Offered as {saved}
+          </p>
+        ) : null}
+        <button type="submit" className="btn" disabled={!strong(pass, again)} data-testid="export-tenant-share">
+          Export tenant key share
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function RotationResult({ outcome }: { outcome: RotationOutcome }) {
+  const r = outcome.report;
+  if (!r) {
+    return (
+      <div data-testid="rotation-result" data-state={outcome.state}>
+        <FormError code={outcome.error?.code ?? 'INTERNAL'} message={`Rotation ${outcome.state}${outcome.error ? `: ${outcome.error.message}` : ''}`} />
+      </div>
+    );
+  }
+  return (
+    <p className={r.unreadable.length ? 'notice notice-warning' : 'notice'} data-testid="rotation-result" data-state={outcome.state}>
+      {r.resumed ? 'Finished an interrupted rotation' : 'Rotated'}: KEK v{r.kekVersion}
+      {r.retiredKekVersions.length ? ` (retired v${r.retiredKekVersions.join(', v')})` : ''}, {r.rewrapped} data keys rewrapped, {r.reencrypted} cached values re-encrypted
+      {r.unreadable.length ? `; ${r.unreadable.length} cached values did not open and were left as they are` : ''}.
+    </p>
+  );
+}
+
 /**
  * The Keys tab of a tenant (issue 4): key versions and dates, rotation due, rotate with
- * progress, escrow export. Mounted by the tenant detail view.
+ * progress, tenant key share and escrow export. Mounted by the tenant detail view. Rotation,
+ * share and escrow export are platform actions: a tenant admin's console sees the keys only.
  */
 export function KeysTab(props: { cluster: string; tenant: string }) {
   const { cluster, tenant } = props;
   const client = useClient();
+  // Unknown scope (not yet read): offer the actions; main refuses them anyway if out of scope.
+  const platform = useSession((s) => s.scopes[cluster]?.platform ?? true);
   const [status, setStatus] = useState<TenantKeyStatus | null>(null);
   const [error, setError] = useState<WireError | null>(null);
   const [rotating, setRotating] = useState<JobProgress | null>(null);
+  const [outcome, setOutcome] = useState<RotationOutcome | null>(null);
   const [busy, setBusy] = useState(false);
   const [pem, setPem] = useState('');
   const [escrowError, setEscrowError] = useState<WireError | null>(null);
@@ -83,25 +152,48 @@ export function KeysTab(props: { cluster: string; tenant: string }) {
     void load();
   }, [load]);
 
-  // The rotate call returns when the job ends; its progress arrives meanwhile as job.progress.
-  const label = `Rotate keys of tenant ${tenant} on ${cluster}`;
+  // keys.rotate answers with the job id at once; the job reports through job.progress, and when
+  // it has ended its report is read and the status re-read. Matching on the label (the same one
+  // main gives the job) also shows a rotation of this tenant started from another window.
+  const label = rotationLabel(cluster, tenant);
+  const ended = useCallback(
+    async (p: JobProgress) => {
+      let r = await call(client, 'keys.rotationReport', { cluster, tenant, jobId: p.jobId }, { quiet: true });
+      // The event can overtake main's own bookkeeping of the job's end by a moment.
+      if (r.ok && r.value.state === 'running') {
+        await new Promise((res) => setTimeout(res, 250));
+        r = await call(client, 'keys.rotationReport', { cluster, tenant, jobId: p.jobId }, { quiet: true });
+      }
+      if (r.ok && r.value.state !== 'running') setOutcome(r.value);
+      else if (p.state === 'succeeded') setOutcome(null);
+      else setOutcome({ jobId: p.jobId, cluster, tenantId: tenant, state: p.state === 'cancelled' ? 'cancelled' : 'failed', startedAt: '', finishedAt: null, report: null, error: { code: 'INTERNAL', message: p.message ?? 'the rotation did not finish' } });
+      setRotating(null);
+      setBusy(false);
+      await load();
+    },
+    [client, cluster, tenant, load],
+  );
   useEffect(
     () =>
       client.on('job.progress', (p) => {
-        if (p.kind === 'keys.rotate' && p.label === label) setRotating(p);
+        if (p.kind !== 'keys.rotate' || p.label !== label) return;
+        if (p.state === 'running') {
+          setBusy(true);
+          setRotating(p);
+        } else void ended(p);
       }),
-    [client, label],
+    [client, label, ended],
   );
 
   const rotate = async (): Promise<void> => {
     setBusy(true);
-    setRotating({ jobId: '', kind: 'keys.rotate', label, step: 'starting', fraction: null, state: 'running' });
-    const r = await call(client, 'keys.rotate', { cluster, tenant }, {
-      success: (v) => `Tenant ${tenant}: KEK v${v.report.kekVersion}, ${v.report.reencrypted} cached values re-encrypted`,
-    });
-    setBusy(false);
-    setRotating(null);
-    if (r.ok) await load();
+    setOutcome(null);
+    setRotating((cur) => cur ?? { jobId: '', kind: 'keys.rotate', label, step: 'starting', fraction: null, state: 'running' });
+    const r = await call(client, 'keys.rotate', { cluster, tenant });
+    if (!r.ok) {
+      setBusy(false);
+      setRotating(null);
+    }
   };
 
   const exportEscrow = async (): Promise<void> => {
@@ -119,6 +211,11 @@ export function KeysTab(props: { cluster: string; tenant: string }) {
     return (
       <section className="card" data-testid="keys-tab">
         <FormError code={error.code} message={error.message} />
+        {!platform ? (
+          <p className="muted small" data-testid="keys-share-hint">
+            A tenant admin&apos;s console opens its tenant&apos;s keys with a tenant key share from a platform operator: import it under Settings → Key shares.
+          </p>
+        ) : null}
       </section>
     );
   }
@@ -135,11 +232,13 @@ export function KeysTab(props: { cluster: string; tenant: string }) {
       <section className="card" aria-labelledby="keys-title">
         <header className="card-header">
           <h2 id="keys-title">Keys</h2>
-          <div className="card-actions">
-            <button type="button" className="btn btn-primary" onClick={() => void rotate()} disabled={busy} data-testid="rotate-keys">
-              {unfinished ? 'Finish rotation' : 'Rotate keys'}
-            </button>
-          </div>
+          {platform ? (
+            <div className="card-actions">
+              <button type="button" className="btn btn-primary" onClick={() => void rotate()} disabled={busy} data-testid="rotate-keys">
+                {unfinished ? 'Finish rotation' : 'Rotate keys'}
+              </button>
+            </div>
+          ) : null}
         </header>
         <dl className="kv">
           <dt>Last rotated</dt>
@@ -149,7 +248,7 @@ export function KeysTab(props: { cluster: string; tenant: string }) {
             <RotationDue s={status} /> <span className="muted small">every {status.rotation.intervalDays} days</span>
           </dd>
           <dt>Keys opened with</dt>
-          <dd>{status.source === 'master' ? <>installation master key <code className="mono">{status.masterFingerprint ?? '—'}</code></> : 'a tenant key share held by this console'}</dd>
+          <dd data-testid="key-source">{status.source === 'master' ? <>installation master key <code className="mono">{status.masterFingerprint ?? '—'}</code></> : 'a tenant key share held by this console'}</dd>
         </dl>
         {unfinished ? (
           <p className="notice notice-warning" data-testid="rotation-unfinished">
@@ -161,6 +260,7 @@ export function KeysTab(props: { cluster: string; tenant: string }) {
             <Progress fraction={rotating.fraction} label="Key rotation progress" /> <span className="muted">{rotating.step}</span>
           </p>
         ) : null}
+        {outcome && !rotating ? <RotationResult outcome={outcome} /> : null}
         <div className="table-wrap">
           <table className="table table-compact" data-testid="key-versions">
             <thead>
@@ -182,17 +282,22 @@ export function KeysTab(props: { cluster: string; tenant: string }) {
         </div>
       </section>
 
-      <section className="card" aria-labelledby="escrow-title">
-        <header className="card-header">
-          <h2 id="escrow-title">Escrow export</h2>
-        </header>
-        <p className="muted small">The tenant&apos;s KEK sealed to an escrow agent&apos;s RSA or EC public key; only that agent&apos;s private key opens the file.</p>
-        <TextAreaField label="Escrow agent public key (PEM)" value={pem} onChange={(e) => setPem(e.target.value)} rows={5} data-testid="escrow-pem" />
-        {escrowError ? <FormError code={escrowError.code} message={escrowError.message} /> : null}
-        <button type="button" className="btn" disabled={pem.trim() === ''} onClick={() => void exportEscrow()} data-testid="export-escrow">
-          Export escrow file
-        </button>
-      </section>
+      {platform ? (
+        <>
+          <TenantShareExport cluster={cluster} tenant={tenant} />
+          <section className="card" aria-labelledby="escrow-title">
+            <header className="card-header">
+              <h2 id="escrow-title">Escrow export</h2>
+            </header>
+            <p className="muted small">The tenant&apos;s KEK sealed to an escrow agent&apos;s RSA or EC public key; only that agent&apos;s private key opens the file.</p>
+            <TextAreaField label="Escrow agent public key (PEM)" value={pem} onChange={(e) => setPem(e.target.value)} rows={5} data-testid="escrow-pem" />
+            {escrowError ? <FormError code={escrowError.code} message={escrowError.message} /> : null}
+            <button type="button" className="btn" disabled={pem.trim() === ''} onClick={() => void exportEscrow()} data-testid="export-escrow">
+              Export escrow file
+            </button>
+          </section>
+        </>
+      ) : null}
     </div>
   );
 }

@@ -86,9 +86,13 @@ describe('key channels over the real composition root', () => {
     for (let i = 0; i < 30; i++) await sealed.put(tenant, `cfg/${String(i).padStart(2, '0')}`, `secret value ${i}`);
     const events: JobProgress[] = [];
     const off = a.bus.subscribe((name, p) => name === 'job.progress' && events.push(p as JobProgress));
-    const r = value<{ jobId: string; report: { kekVersion: number; reencrypted: number } }>(await call(a, 'keys.rotate', { cluster: 'local', tenant }));
+    const r = value<{ jobId: string; label: string }>(await call(a, 'keys.rotate', { cluster: 'local', tenant }));
+    // Answered with the job id while the job runs; the report is read once it has ended.
+    expect(r.label).toBe(`Rotate keys of tenant ${tenant} on local`);
+    await a.jobs.wait(r.jobId);
     off();
-    expect(r.report).toMatchObject({ kekVersion: 2, reencrypted: 30 });
+    const out = value<{ state: string; report: { kekVersion: number; reencrypted: number } }>(await call(a, 'keys.rotationReport', { cluster: 'local', tenant, jobId: r.jobId }));
+    expect(out).toMatchObject({ state: 'succeeded', report: { kekVersion: 2, reencrypted: 30 } });
     const mine = events.filter((e) => e.jobId === r.jobId);
     expect(mine.at(-1)).toMatchObject({ state: 'succeeded', fraction: 1, kind: 'keys.rotate' });
     expect(await sealed.getText(tenant, 'cfg/07')).toBe('secret value 7');

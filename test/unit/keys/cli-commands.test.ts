@@ -37,6 +37,25 @@ describe('csm keys … (unit: parsing, inputs and file delivery)', () => {
     expect((await parse(['keys', 'rotate', '--cluster', 'prod', '--tenant', 'acme'])).cmd.channel).toBe('keys.rotate');
   });
 
+  it('rotate waits for its job, then prints the report it reads with keys.rotationReport', async () => {
+    const { cmd } = await parse(['keys', 'rotate', '--cluster', 'prod', '--tenant', 'acme']);
+    const started = { jobId: 'job-1', cluster: 'prod', tenant: 'acme', label: 'Rotate keys of tenant acme on prod' };
+    expect(contract['keys.rotate'].output.safeParse(started).success).toBe(true);
+    expect(cmd.waitFor!(started as never)).toBe('job-1');
+    const report = { tenantId: 'acme', resumed: false, kekVersion: 3, retiredKekVersions: [2], rewrapped: 3, dataKeyVersion: 2, retiredDataKeyVersions: [1], reencrypted: 12, unreadable: ['cfg/bad'] };
+    const outcome = { jobId: 'job-1', cluster: 'prod', tenantId: 'acme', state: 'succeeded', startedAt: '2025-06-01T00:00:00.000Z', finishedAt: '2025-06-01T00:00:02.000Z', report, error: null };
+    const calls: { channel: string; input: unknown }[] = [];
+    const after = await cmd.after!(started as never, (async (channel: string, input: unknown) => (calls.push({ channel, input }), outcome)) as never);
+    expect(calls).toEqual([{ channel: 'keys.rotationReport', input: { cluster: 'prod', tenant: 'acme', jobId: 'job-1' } }]);
+    expect(contract['keys.rotationReport'].output.safeParse(after).success).toBe(true);
+    const text = cmd.text(after as never);
+    expect(text).toContain('rotated tenant acme: KEK v3 (retired v2)');
+    expect(text).toContain('values re-encrypted: 12');
+    expect(text).toContain('WARNING 1 cached values did not open');
+    // A failed job prints why, not a report it does not have.
+    expect(cmd.text({ ...outcome, state: 'failed', report: null, error: { code: 'NOT_FOUND', message: 'tenant acme has no keys' } } as never)).toBe('rotation of tenant acme (job job-1) failed: NOT_FOUND: tenant acme has no keys');
+  });
+
   it('export-share takes the passphrase from stdin only, and refuses an existing --out before asking for it', async () => {
     const d = tmp();
     const out = join(d, 'share.json');

@@ -50,7 +50,7 @@ function setup(secrets = new MemorySecretStore()) {
   bus.subscribe((name, p) => name === 'job.progress' && events.push(p as JobProgress));
   const jobs = new JobRunner({ store: { upsert: (j) => jobsSeen.push({ ...j }), list: () => jobsSeen }, bus });
   const handlers = keyHandlers({ keys, jobs, now: () => NOW });
-  return { w, c, keys, handlers, events, secrets };
+  return { w, c, keys, handlers, events, secrets, jobs };
 }
 
 const ctx = { caller: { host: 'cli' }, signal: new AbortController().signal, emit: () => undefined, tenant: null } as CallContext;
@@ -72,7 +72,7 @@ describe('key channel handlers (unit: in-memory cluster, real key code)', () => 
     expect(acme!.kek.current).toBe(1);
     expect(acme!.rotation).toMatchObject({ due: false, intervalDays: 90 });
     keys.policyRows.set('acme', { ...DEFAULT_KEY_POLICY, rotationIntervalDays: 1 });
-    const later = keyHandlers({ keys, jobs: { run: (_k, _l, w) => w({ id: 'j', signal: new AbortController().signal, progress: () => undefined }) }, now: () => new Date(Date.now() + 3 * 86_400_000) });
+    const later = keyHandlers({ keys, jobs: new JobRunner({ store: { upsert: () => undefined, list: () => [] }, bus: new EventBus() }), now: () => new Date(Date.now() + 3 * 86_400_000) });
     const all = await call(later, 'keys.status', { cluster: 'c1' });
     expect(all.map((s) => [s.tenantId, s.rotation.due, s.rotation.intervalDays])).toEqual([
       ['acme', true, 1],
@@ -80,19 +80,55 @@ describe('key channel handlers (unit: in-memory cluster, real key code)', () => 
     ]);
   });
 
-  it('rotate runs as a job whose progress only moves forward and ends at 1', async () => {
-    const { c, handlers, events } = setup();
+  it('rotate answers with the job id at once; progress only moves forward and ends at 1; the report is read after', async () => {
+    const { c, handlers, events, jobs } = setup();
     await c.keys.ensureTenantKeys('acme');
     for (let i = 0; i < 40; i++) await c.cache.put('acme', `cfg/${i}`, `value ${i}`);
     const r = await call(handlers, 'keys.rotate', { cluster: 'c1', tenant: 'acme' });
-    expect(r.report).toMatchObject({ tenantId: 'acme', kekVersion: 2, reencrypted: 40, resumed: false });
+    expect(r).toEqual({ jobId: expect.any(String), cluster: 'c1', tenant: 'acme', label: 'Rotate keys of tenant acme on c1' });
+    // The answer came before the work: the job is still running and has no report yet.
+    expect(jobs.isRunning(r.jobId)).toBe(true);
+    expect(await call(handlers, 'keys.rotationReport', { cluster: 'c1', tenant: 'acme', jobId: r.jobId })).toMatchObject({ state: 'running', report: null, error: null, finishedAt: null });
+    // A second rotation of the same tenant while this one runs is refused, naming the job.
+    expect(await codeOf(call(handlers, 'keys.rotate', { cluster: 'c1', tenant: 'acme' }))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(r.jobId) });
+
+    await jobs.wait(r.jobId);
     const mine = events.filter((e) => e.jobId === r.jobId);
     expect(mine[0]!.kind).toBe('keys.rotate');
     expect(mine.at(-1)).toMatchObject({ state: 'succeeded', fraction: 1 });
     const fractions = mine.filter((e) => e.state === 'running').map((e) => e.fraction!);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     expect(mine.some((e) => e.step === 're-encrypting cached values')).toBe(true);
+    const out = await call(handlers, 'keys.rotationReport', { cluster: 'c1', tenant: 'acme', jobId: r.jobId });
+    expect(out).toMatchObject({ jobId: r.jobId, state: 'succeeded', error: null, report: { tenantId: 'acme', kekVersion: 2, reencrypted: 40, resumed: false, retiredKekVersions: [1] } });
+    expect(out.finishedAt).not.toBeNull();
     expect(await c.cache.getText('acme', 'cfg/7')).toBe('value 7');
+    // Free again: the next rotation starts.
+    const again = await call(handlers, 'keys.rotate', { cluster: 'c1', tenant: 'acme' });
+    await jobs.wait(again.jobId);
+    expect((await call(handlers, 'keys.rotationReport', { cluster: 'c1', tenant: 'acme', jobId: again.jobId })).report!.kekVersion).toBe(3);
+  });
+
+  it('a failed rotation is reported with its code; an unknown or mismatched job is NOT_FOUND', async () => {
+    const { handlers, jobs } = setup();
+    const r = await call(handlers, 'keys.rotate', { cluster: 'c1', tenant: 'nokeys' });
+    await jobs.wait(r.jobId)?.catch(() => undefined);
+    expect(await call(handlers, 'keys.rotationReport', { cluster: 'c1', tenant: 'nokeys', jobId: r.jobId })).toMatchObject({
+      state: 'failed',
+      report: null,
+      error: { code: 'NOT_FOUND', message: expect.stringContaining('nokeys') },
+    });
+    expect((await codeOf(call(handlers, 'keys.rotationReport', { cluster: 'c1', tenant: 'acme', jobId: r.jobId }))).code).toBe('NOT_FOUND');
+    expect((await codeOf(call(handlers, 'keys.rotationReport', { cluster: 'c1', tenant: 'nokeys', jobId: 'no-such-job' }))).message).toMatch(/console that ran the rotation/);
+  });
+
+  it('not signed in is the answer of keys.rotate itself, no job started', async () => {
+    const events: JobProgress[] = [];
+    const bus = new EventBus();
+    bus.subscribe((name, p) => name === 'job.progress' && events.push(p as JobProgress));
+    const h = keyHandlers({ keys: new TestKeys(new MemorySecretStore(), null), jobs: new JobRunner({ store: { upsert: () => undefined, list: () => [] }, bus }) });
+    expect((await codeOf(call(h, 'keys.rotate', { cluster: 'c1', tenant: 'acme' }))).code).toBe('NOT_SIGNED_IN');
+    expect(events).toEqual([]);
   });
 
   it('maps every rotation phase inside [0, 1], in order', () => {
@@ -168,7 +204,7 @@ describe('key channel handlers (unit: in-memory cluster, real key code)', () => 
       describe: () => ({ backend: 'keychain', location: 'test' }),
     } as unknown as SecretStore;
     const keys = new TestKeys(locked, null);
-    const h = keyHandlers({ keys, jobs: { run: async () => undefined as never } });
+    const h = keyHandlers({ keys, jobs: new JobRunner({ store: { upsert: () => undefined, list: () => [] }, bus: new EventBus() }) });
     expect((await codeOf(call(h, 'keys.masterStatus', {}))).code).toBe('KEYCHAIN_LOCKED');
     expect((await codeOf(call(h, 'keys.exportShare', { passphrase: PASS }))).code).toBe('KEYCHAIN_LOCKED');
   });

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TenantKeyStatus } from '../../../src-shared/contract';
 import { ClientProvider } from '../../../src-renderer/app/client';
 import { resetAllStores } from '../../../src-renderer/app/stores';
+import { useSession } from '../../../src-renderer/app/stores/session';
 import { KeySharesPanel, KeysTab } from '../../../src-renderer/features/keys';
 import { createFakeBridge, fail, ok, type FakeBridge, type Handlers } from './fake-bridge';
 
@@ -60,29 +61,90 @@ describe('Keys tab and key shares panel (unit: fake bridge)', () => {
     expect(fake.callsTo('keys.status')[0]!.input).toEqual({ cluster: 'prod', tenant: 'acme' });
   });
 
-  it('rotates with a progress bar fed by job.progress, then reloads', async () => {
-    let finish!: () => void;
+  const REPORT = { tenantId: 'acme', resumed: false, kekVersion: 3, retiredKekVersions: [2], rewrapped: 3, dataKeyVersion: 2, retiredDataKeyVersions: [1], reencrypted: 10, unreadable: [] };
+  const outcome = (over: Record<string, unknown> = {}) => ({ jobId: 'j1', cluster: 'prod', tenantId: 'acme', state: 'succeeded' as const, startedAt: '2025-06-01T00:00:00.000Z', finishedAt: '2025-06-01T00:00:01.000Z', report: REPORT, error: null, ...over });
+  const LABEL = 'Rotate keys of tenant acme on prod';
+
+  it('rotate starts a job and answers at once; job.progress feeds the bar; on success the report shows and the status is re-read', async () => {
+    let kek = 2;
     const fake = createFakeBridge({
-      'keys.status': () => ok([status()]),
-      'keys.rotate': () =>
-        new Promise((resolve) => {
-          finish = () =>
-            resolve(ok({ jobId: 'j1', report: { tenantId: 'acme', resumed: false, kekVersion: 3, retiredKekVersions: [2], rewrapped: 3, dataKeyVersion: 2, retiredDataKeyVersions: [1], reencrypted: 10, unreadable: [] } }));
-        }),
+      'keys.status': () => ok([status({ kek: line([{ version: kek, state: 'active', createdAt: '2025-03-01T00:00:00.000Z', retiredAt: null }]) })]),
+      'keys.rotate': () => ok({ jobId: 'j1', cluster: 'prod', tenant: 'acme', label: LABEL }),
+      'keys.rotationReport': () => ok(outcome()),
     });
     mount(fake, 'tab');
     fireEvent.click(await screen.findByTestId('rotate-keys'));
+    await waitFor(() => expect(fake.callsTo('keys.rotate')).toHaveLength(1));
+    // The call has answered, the job runs on: the button stays disabled, the bar stays up.
     expect((screen.getByTestId('rotate-keys') as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId('rotation-progress')).toBeTruthy();
     act(() => {
-      fake.emit('job.progress', { jobId: 'j1', kind: 'keys.rotate', label: 'Rotate keys of tenant acme on prod', step: 're-encrypting cached values', fraction: 0.5, state: 'running' });
+      fake.emit('job.progress', { jobId: 'j1', kind: 'keys.rotate', label: LABEL, step: 're-encrypting cached values', fraction: 0.5, state: 'running' });
       fake.emit('job.progress', { jobId: 'j9', kind: 'keys.rotate', label: 'Rotate keys of tenant other on prod', step: 'x', fraction: 0.9, state: 'running' });
     });
     const bar = within(screen.getByTestId('rotation-progress')).getByRole('progressbar') as HTMLProgressElement;
     expect(bar.value).toBe(0.5);
     expect(screen.getByTestId('rotation-progress').textContent).toContain('re-encrypting cached values');
-    await act(async () => finish());
+    expect(fake.callsTo('keys.rotationReport')).toHaveLength(0);
+    kek = 3;
+    act(() => fake.emit('job.progress', { jobId: 'j1', kind: 'keys.rotate', label: LABEL, step: 'done', fraction: 1, state: 'succeeded' }));
+    expect((await screen.findByTestId('rotation-result')).textContent).toContain('KEK v3 (retired v2), 3 data keys rewrapped, 10 cached values re-encrypted');
+    expect(fake.callsTo('keys.rotationReport')[0]!.input).toEqual({ cluster: 'prod', tenant: 'acme', jobId: 'j1' });
     await waitFor(() => expect(fake.callsTo('keys.status')).toHaveLength(2));
+    expect(await screen.findByTestId('key-row-KEK-3')).toBeTruthy();
     expect(screen.queryByTestId('rotation-progress')).toBeNull();
+    expect((screen.getByTestId('rotate-keys') as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('a failed rotation job is shown in place with its code; a refused start frees the button', async () => {
+    let starts = 0;
+    const fake = createFakeBridge({
+      'keys.status': () => ok([status()]),
+      'keys.rotate': () => (++starts === 1 ? ok({ jobId: 'j1', cluster: 'prod', tenant: 'acme', label: LABEL }) : fail('CONFLICT', 'a rotation of tenant acme on prod is already running (job j0)')),
+      'keys.rotationReport': () => ok(outcome({ state: 'failed', report: null, error: { code: 'UNAVAILABLE', message: 'no Cassandra node answered' } })),
+    });
+    mount(fake, 'tab');
+    fireEvent.click(await screen.findByTestId('rotate-keys'));
+    await waitFor(() => expect(fake.callsTo('keys.rotate')).toHaveLength(1));
+    act(() => fake.emit('job.progress', { jobId: 'j1', kind: 'keys.rotate', label: LABEL, step: 'rewrapping data keys', fraction: 0.1, state: 'failed', message: 'UNAVAILABLE: no Cassandra node answered' }));
+    const result = await screen.findByTestId('rotation-result');
+    expect(result.getAttribute('data-state')).toBe('failed');
+    expect(result.textContent).toContain('UNAVAILABLE');
+    expect(result.textContent).toContain('no Cassandra node answered');
+    fireEvent.click(screen.getByTestId('rotate-keys'));
+    await waitFor(() => expect(fake.callsTo('keys.rotate')).toHaveLength(2));
+    await waitFor(() => expect((screen.getByTestId('rotate-keys') as HTMLButtonElement).disabled).toBe(false));
+    expect(screen.queryByTestId('rotation-progress')).toBeNull();
+  });
+
+  it('a tenant admin sees the keys but no platform actions; without a share, the error says how to get one', async () => {
+    useSession.getState().setScope('prod', { cluster: 'prod', role: 'tenant_acme_u_boss', superuser: false, roles: [], platform: false, tenantAdmin: ['acme'], auditor: [], tenants: ['acme'] });
+    mount(createFakeBridge({ 'keys.status': () => ok([status({ source: 'tenant-share', masterFingerprint: null })]) }), 'tab');
+    expect((await screen.findByTestId('key-source')).textContent).toBe('a tenant key share held by this console');
+    expect(screen.queryByTestId('rotate-keys')).toBeNull();
+    expect(screen.queryByTestId('export-escrow')).toBeNull();
+    expect(screen.queryByTestId('tenant-share-form')).toBeNull();
+    cleanup();
+    mount(createFakeBridge({ 'keys.status': () => fail('NOT_FOUND', "this console holds no key for tenant acme: import the tenant's key share") }), 'tab');
+    expect((await screen.findByTestId('form-error')).textContent).toContain('NOT_FOUND');
+    expect(screen.getByTestId('keys-share-hint').textContent).toContain('Settings → Key shares');
+  });
+
+  it("exports the tenant's key share from its Keys tab: passphrase twice, a download, fields cleared", async () => {
+    const fake = createFakeBridge({
+      'keys.status': () => ok([status()]),
+      'keys.exportTenantShare': () => ok({ text: '{"format":"csm-key-share","kind":"tenant"}', fileName: 'csm-tenant-share-acme-2025-06-01.json', tenant: 'acme' }),
+    });
+    mount(fake, 'tab');
+    const button = (await screen.findByTestId('export-tenant-share')) as HTMLButtonElement;
+    fireEvent.change(screen.getByTestId('tenant-share-passphrase'), { target: { value: 'tenant share passphrase' } });
+    expect(button.disabled).toBe(true);
+    fireEvent.change(screen.getByTestId('tenant-share-confirm'), { target: { value: 'tenant share passphrase' } });
+    fireEvent.click(button);
+    await waitFor(() => expect(downloads.map((d) => d.name)).toEqual(['csm-tenant-share-acme-2025-06-01.json']));
+    expect(fake.callsTo('keys.exportTenantShare')[0]!.input).toEqual({ cluster: 'prod', tenant: 'acme', passphrase: 'tenant share passphrase' });
+    expect((screen.getByTestId('tenant-share-passphrase') as HTMLInputElement).value).toBe('');
+    expect(screen.getByTestId('tenant-share-done').textContent).toContain('csm-tenant-share-acme-2025-06-01.json');
   });
 
   it('says when an earlier rotation did not finish, and shows a load failure in place', async () => {
