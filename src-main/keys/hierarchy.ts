@@ -65,6 +65,11 @@ export interface TenantKeyStatus {
   /** When the current KEK was made: provisioning or the last rotation. */
   lastRotatedAt: string | null;
   pending: { kek: boolean; reencrypt: { purpose: DataKeyPurpose; toVersion: number; done: number; total: number }[] };
+  /**
+   * Source 'tenant-share' only: the KEK versions the share holds, and whether the tenant's keys
+   * have moved on since it was exported (rotated: data keys wrapped under a KEK it lacks).
+   */
+  share: { versions: number[]; outdated: boolean; clusterKekVersion: number | null } | null;
 }
 
 export interface RotationReport {
@@ -196,6 +201,16 @@ export class KeyService {
         if (j) reencrypt.push({ purpose, toVersion: j.toVersion, done: j.done, total: j.total });
       }
     }
+    const live = m.records.filter((r) => r.state !== 'destroyed');
+    // A share exported before a rotation lacks the KEK the data keys are now wrapped under: that
+    // is an old share (import a fresh one), not an unfinished rotation.
+    const share = held
+      ? {
+          versions: held.map((k) => k.version).sort((a, b) => a - b),
+          outdated: live.some((r) => !held.some((k) => k.version === r.kekVersion)),
+          clusterKekVersion: live.length ? Math.max(...live.map((r) => r.kekVersion)) : null,
+        }
+      : null;
     return {
       tenantId: t,
       source: held ? 'tenant-share' : 'master',
@@ -204,9 +219,10 @@ export class KeyService {
       dataKeys: { cache: line('cache'), ca: line('ca'), signing: line('signing') },
       lastRotatedAt: currentKek?.createdAt ?? null,
       pending: {
-        kek: kekRows.filter((k) => k.state === 'active').length > 1 || m.records.some((r) => r.state !== 'destroyed' && currentKek !== null && r.kekVersion !== currentKek.version),
+        kek: !share?.outdated && (kekRows.filter((k) => k.state === 'active').length > 1 || live.some((r) => currentKek !== null && r.kekVersion !== currentKek.version)),
         reencrypt,
       },
+      share,
     };
   }
 
@@ -742,8 +758,28 @@ export class KeyService {
       m.held = await readHeldKeks(this.deps.secrets, t);
       m.heldChecked = true;
     }
-    if (!m.held && m.kekRecords === null && fresh) m.kekRecords = await this.deps.keks.list(t);
+    if (!m.held && m.kekRecords === null && fresh) m.kekRecords = await this.readableKeks(t);
     return m;
+  }
+
+  /**
+   * The tenant's wrapped KEKs, for opening its keys. Only platform roles may read csm_system: a
+   * tenant admin's session is refused there by Cassandra, and what that console lacks is not a
+   * grant but a key — so say which key and how it gets one, instead of passing the refusal on.
+   */
+  private async readableKeks(t: string): Promise<KekRecord[]> {
+    try {
+      return await this.deps.keks.list(t);
+    } catch (e) {
+      if (!(isAppError(e) && e.code === 'UNAUTHORIZED_STATEMENT')) throw e;
+      throw new AppError(
+        'NOT_FOUND',
+        `this console holds no key for tenant ${t}: the tenant's keys are opened either with the installation master key, by a platform operator's session ` +
+          `(this session's role may not read the wrapped keys in csm_system), or with a tenant key share of ${t}. ` +
+          `A platform operator exports one (the tenant's Keys tab, or csm keys export-tenant-share --tenant ${t}); import it here under Settings → Key shares (or csm keys import-tenant-share)`,
+        { cause: e },
+      );
+    }
   }
 
   /** A tenant console keyspace that is gone (a decommissioned tenant) has no keys. */
@@ -829,10 +865,10 @@ export class KeyService {
       m.keks.set(version, copy);
       return copy;
     }
-    const records = known ?? (m.kekRecords ??= await this.deps.keks.list(t));
+    const records = known ?? (m.kekRecords ??= await this.readableKeks(t));
     let rec = records.find((k) => k.version === version);
     if (!rec && known === null) {
-      m.kekRecords = await this.deps.keks.list(t);
+      m.kekRecords = await this.readableKeks(t);
       rec = m.kekRecords.find((k) => k.version === version);
     }
     if (!rec || rec.state === 'destroyed') throw new AppError('NOT_FOUND', `tenant ${t} has no KEK version ${version} (shredded, or never created)`);

@@ -68,6 +68,8 @@ export const tenantKeyStatusSchema = z.object({
     reencrypt: z.array(z.object({ purpose: z.enum(['cache', 'ca']), toVersion: z.number().int(), done: z.number().int(), total: z.number().int() })),
   }),
   rotation: rotationDueSchema,
+  /** Source tenant-share: the KEK versions the share holds; outdated when the tenant was rotated since it was exported. */
+  share: z.object({ versions: z.array(z.number().int()), outdated: z.boolean(), clusterKekVersion: z.number().int().nullable() }).nullable(),
 });
 export type TenantKeyStatus = z.infer<typeof tenantKeyStatusSchema>;
 

@@ -126,6 +126,10 @@ export const KEY_COMMANDS: Command[] = [
         ...versions('signing', s.dataKeys.signing),
         `rotation interval: ${s.rotation.intervalDays} days${s.rotation.dueAt ? `, next due ${day(s.rotation.dueAt)}` : ''}`,
         ...(s.pending.kek || s.pending.reencrypt.length ? ['an earlier rotation did not finish: csm keys rotate finishes it'] : []),
+        ...(s.share ? [`opened with a tenant key share holding KEK v${s.share.versions.join(', v')}`] : []),
+        ...(s.share?.outdated
+          ? [`the tenant was rotated since this share was made${s.share.clusterKekVersion !== null ? ` (keys now under KEK v${s.share.clusterKekVersion})` : ''}: import a fresh tenant key share (csm keys import-tenant-share)`]
+          : []),
       ].join('\n');
     },
   }),

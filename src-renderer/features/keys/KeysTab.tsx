@@ -248,8 +248,22 @@ export function KeysTab(props: { cluster: string; tenant: string }) {
             <RotationDue s={status} /> <span className="muted small">every {status.rotation.intervalDays} days</span>
           </dd>
           <dt>Keys opened with</dt>
-          <dd data-testid="key-source">{status.source === 'master' ? <>installation master key <code className="mono">{status.masterFingerprint ?? '—'}</code></> : 'a tenant key share held by this console'}</dd>
+          <dd data-testid="key-source">
+            {status.source === 'master' ? (
+              <>
+                installation master key <code className="mono">{status.masterFingerprint ?? '—'}</code>
+              </>
+            ) : (
+              `a tenant key share held by this console${status.share ? ` (KEK v${status.share.versions.join(', v')})` : ''}`
+            )}
+          </dd>
         </dl>
+        {status.share?.outdated ? (
+          <p className="notice notice-warning" data-testid="share-outdated">
+            The tenant&apos;s keys were rotated since this console&apos;s key share was made{status.share.clusterKekVersion !== null ? ` (they are now under KEK v${status.share.clusterKekVersion})` : ''}: ask a platform
+            operator for a new tenant key share and import a fresh one under Settings → Key shares.
+          </p>
+        ) : null}
         {unfinished ? (
           <p className="notice notice-warning" data-testid="rotation-unfinished">
             An earlier rotation did not finish. Rotating again finishes it; nothing is lost.

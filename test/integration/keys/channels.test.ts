@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { tenantConsoleKeyspace, tenantKeyTables } from '../../../src-main/keys/c
 import { sealMasterShare } from '../../../src-main/keys/shares';
 import { KeytarSecretStore } from '../../../src-main/secrets/keytar-store';
 import { Cleanup, driverClient, node, SUPERUSER, unique } from '../../support/cassandra';
+import { REPO_ROOT } from '../../support/web-host';
 
 const PASS = 'integration passphrase 1';
 
@@ -63,7 +65,7 @@ describe('key channels over the real composition root', () => {
   afterAll(async () => {
     for (const t of tenants) await admin.execute('DELETE FROM csm_system.tenant_keks WHERE tenant_id = ?', [t], { prepare: true }).catch(() => undefined);
     for (const c of consoles) {
-      await c.s.close();
+      await c.s.close().catch(() => undefined);
       const store = new KeytarSecretStore({ service: c.service });
       for (const k of ['installation/master-key', ...tenants.map((t) => `tenant/${t}/kek`), 'cluster/local/password']) await store.delete(k).catch(() => false);
       rmSync(c.dir, { recursive: true, force: true });
@@ -159,4 +161,31 @@ describe('key channels over the real composition root', () => {
     expect(raw.includes(Buffer.from('secret value 7'))).toBe(false);
     expect(raw.includes(Buffer.from('"format": "csm-key-share"'))).toBe(false);
   });
+
+  it('csm keys rotate (the real binary) waits for the job, progress on stderr, and prints the report', async () => {
+    const share = value<{ text: string }>(await call(a, 'keys.exportShare', { passphrase: PASS }));
+    const cli = await openConsole();
+    value(await call(cli, 'keys.importShare', { secretShare: share.text, passphrase: PASS }));
+    const c = consoles.at(-1)!;
+    await cli.close(); // the CLI process opens this data dir and keychain itself
+    const before = value<{ kek: { current: number } }[]>(await call(a, 'keys.status', { cluster: 'local', tenant }))[0]!.kek.current;
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((ok) => {
+        const child = spawn(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', c.dir], { env: { ...process.env, CSM_KEYCHAIN_SERVICE: c.service }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
+      });
+    const r = await run(['keys', 'rotate', '--cluster', 'local', '--tenant', tenant, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { state: string; report: { kekVersion: number; retiredKekVersions: number[] } };
+    expect(out).toMatchObject({ state: 'succeeded', report: { tenantId: tenant, kekVersion: before + 1, retiredKekVersions: [before] } });
+    expect(r.stderr).toMatch(/new KEK version/);
+    expect(r.stderr).toMatch(/done 100%/);
+    const human = await run(['keys', 'rotate', '--cluster', 'local', '--tenant', tenant]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain(`rotated tenant ${tenant}: KEK v${before + 2} (retired v${before + 1})`);
+  }, 120_000);
 });

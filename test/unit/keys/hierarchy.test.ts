@@ -464,6 +464,27 @@ describe('key hierarchy: shares between consoles', () => {
     const e = await codeOf(admin.keys.decrypt('acme', 'ca', a));
     expect(e.code).toBe('NOT_FOUND');
     expect(e.message).toMatch(/import a fresh tenant key share/);
+    expect(await admin.keys.status('acme')).toMatchObject({ kek: { current: 1 }, pending: { kek: false }, share: { versions: [1], outdated: true, clusterKekVersion: 2 } });
+    expect((await platform.keys.status('acme')).share).toBeNull();
+  });
+
+  it('a session Cassandra keeps out of the wrapped KEKs, without a share: NOT_FOUND naming the tenant key share, not the refusal', async () => {
+    const w = world();
+    const platform = w.consoleOn();
+    await platform.keys.ensureTenantKeys('acme');
+    const sealed = await platform.keys.encrypt('acme', 'cache', 'v');
+    const refusing = Object.assign(Object.create(w.keks) as typeof w.keks, {
+      list: async () => {
+        throw new AppError('UNAUTHORIZED_STATEMENT', "reading tenant acme's KEKs: Cassandra refused: User tenant_acme_u_boss has no SELECT permission on <table csm_system.tenant_keks>");
+      },
+    });
+    // Same keychain as the platform (a console of the installation), so the master key is there: the grants are what is missing.
+    const admin = w.consoleOn(platform.secrets, { keks: refusing });
+    for (const attempt of [() => admin.keys.status('acme'), () => admin.keys.decrypt('acme', 'cache', sealed)]) {
+      const e = await codeOf(attempt());
+      expect(e.code).toBe('NOT_FOUND');
+      expect(e.message).toMatch(/no key for tenant acme.*tenant key share/);
+    }
   });
 
   it('escrow export: the agent’s private key recovers the tenant KEK', async () => {

@@ -26,6 +26,7 @@ function status(over: Partial<TenantKeyStatus> = {}): TenantKeyStatus {
     lastRotatedAt: '2025-03-01T00:00:00.000Z',
     pending: { kek: false, reencrypt: [] },
     rotation: { due: true, dueAt: '2025-05-30T00:00:00.000Z', daysLeft: 0, overdueDays: 3, intervalDays: 90 },
+    share: null,
     ...over,
   };
 }
@@ -119,8 +120,9 @@ describe('Keys tab and key shares panel (unit: fake bridge)', () => {
 
   it('a tenant admin sees the keys but no platform actions; without a share, the error says how to get one', async () => {
     useSession.getState().setScope('prod', { cluster: 'prod', role: 'tenant_acme_u_boss', superuser: false, roles: [], platform: false, tenantAdmin: ['acme'], auditor: [], tenants: ['acme'] });
-    mount(createFakeBridge({ 'keys.status': () => ok([status({ source: 'tenant-share', masterFingerprint: null })]) }), 'tab');
-    expect((await screen.findByTestId('key-source')).textContent).toBe('a tenant key share held by this console');
+    mount(createFakeBridge({ 'keys.status': () => ok([status({ source: 'tenant-share', masterFingerprint: null, share: { versions: [2], outdated: true, clusterKekVersion: 3 } })]) }), 'tab');
+    expect((await screen.findByTestId('key-source')).textContent).toBe('a tenant key share held by this console (KEK v2)');
+    expect(screen.getByTestId('share-outdated').textContent).toMatch(/KEK v3.*import a fresh one/);
     expect(screen.queryByTestId('rotate-keys')).toBeNull();
     expect(screen.queryByTestId('export-escrow')).toBeNull();
     expect(screen.queryByTestId('tenant-share-form')).toBeNull();
