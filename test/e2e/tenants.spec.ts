@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import cassandra from 'cassandra-driver';
 import * as cassandraNode from '../../scripts/cassandra/lib.mjs';
+import { scrubTestTenants } from '../support/stale-keys';
 import { REPO_ROOT, startConsole, type RunningConsole } from '../support/web-host';
 
 /**
@@ -43,31 +43,7 @@ test.afterAll(async () => {
  * earlier runs of itself left, straight through the driver — only ids of the e2e test-tenant shape.
  */
 async function scrubLeftovers(): Promise<void> {
-  const c = new cassandra.Client({ contactPoints: [contactPoint], localDataCenter: dc, credentials: { username: 'cassandra', password: 'cassandra' } });
-  try {
-    const ks = await c.execute("SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = 'csm_system'");
-    if (ks.rowLength === 0) return;
-    const ids = new Set<string>();
-    for (const t of ['tenants', 'tenant_keks']) {
-      const col = t === 'tenants' ? 'id' : 'tenant_id';
-      for (const r of (await c.execute(`SELECT ${col} FROM csm_system.${t}`)).rows) {
-        const id = String(r[col]);
-        if (OURS.test(id)) ids.add(id);
-      }
-    }
-    if (ids.size === 0) return;
-    const keyspaces = (await c.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows.map((r) => String(r['keyspace_name']));
-    const roles = (await c.execute('LIST ROLES')).rows.map((r) => String(r['role']));
-    for (const id of ids) {
-      for (const k of keyspaces.filter((k) => k.startsWith(`tenant_${id}_`))) await c.execute(`DROP KEYSPACE IF EXISTS "${k}"`);
-      for (const r of roles.filter((r) => r.startsWith(`tenant_${id}_`))) await c.execute(`DROP ROLE IF EXISTS "${r}"`);
-      await c.execute('DELETE FROM csm_system.tenants WHERE id = ?', [id], { prepare: true });
-      await c.execute('DELETE FROM csm_system.tenant_keks WHERE tenant_id = ?', [id], { prepare: true });
-      await c.execute('DELETE FROM csm_system.tenant_suspensions WHERE tenant_id = ?', [id], { prepare: true });
-    }
-  } finally {
-    await c.shutdown();
-  }
+  await scrubTestTenants({ contactPoint, localDc: dc, pattern: OURS });
 }
 
 function watch(page: Page): void {

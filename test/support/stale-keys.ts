@@ -30,3 +30,37 @@ export async function forgetStaleTestKeys(contactPoint: string, localDc: string)
   }
   return n;
 }
+
+/**
+ * Remove test tenants from the shared node straight through the driver: their keyspaces and
+ * roles (test ids only, so a name prefix is safe here), registry, KEK and suspension rows. By
+ * `ids`, or every registered or keyed tenant whose id matches `pattern` (what a crashed run left).
+ */
+export async function scrubTestTenants(opts: { contactPoint: string; localDc: string; ids?: readonly string[]; pattern?: RegExp }): Promise<void> {
+  const c = new cassandra.Client({ contactPoints: [opts.contactPoint], localDataCenter: opts.localDc, credentials: { username: 'cassandra', password: 'cassandra' }, protocolOptions: { maxVersion: 4 } });
+  try {
+    await c.connect();
+    const ks = await c.execute("SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = 'csm_system'");
+    if (ks.rowLength === 0) return;
+    const ids = new Set(opts.ids ?? []);
+    if (opts.pattern) {
+      for (const [t, col] of [['tenants', 'id'], ['tenant_keks', 'tenant_id']] as const) {
+        for await (const r of await c.execute(`SELECT ${col} FROM csm_system.${t}`, [], { fetchSize: 1000 })) {
+          if (opts.pattern.test(String(r[col]))) ids.add(String(r[col]));
+        }
+      }
+    }
+    if (ids.size === 0) return;
+    const keyspaces = (await c.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows.map((r) => String(r['keyspace_name']));
+    const roles = (await c.execute('LIST ROLES')).rows.map((r) => String(r['role']));
+    for (const id of ids) {
+      for (const k of keyspaces.filter((k) => k.startsWith(`tenant_${id}_`))) await c.execute(`DROP KEYSPACE IF EXISTS "${k}"`).catch(() => undefined);
+      for (const r of roles.filter((r) => r.startsWith(`tenant_${id}_`))) await c.execute(`DROP ROLE IF EXISTS "${r}"`).catch(() => undefined);
+      for (const [t, col] of [['tenants', 'id'], ['tenant_keks', 'tenant_id'], ['tenant_suspensions', 'tenant_id']] as const) {
+        await c.execute(`DELETE FROM csm_system.${t} WHERE ${col} = ?`, [id], { prepare: true }).catch(() => undefined);
+      }
+    }
+  } finally {
+    await c.shutdown();
+  }
+}

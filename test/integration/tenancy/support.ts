@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { Saga } from '../../../src-shared/contract/tenants';
 import { localClient, type LocalClient } from '../../../src-main/ipc/local-client';
 import { driverClient, node, realServices, SUPERUSER, unique } from '../../support/cassandra';
+import { scrubTestTenants } from '../../support/stale-keys';
 
 export type Svc = Awaited<ReturnType<typeof realServices>>;
 
@@ -39,18 +40,5 @@ export async function userClient(username: string, password: string): Promise<ca
 
 /** Drop whatever a tenant left (test cleanup; the service's own delete is what tests check). */
 export async function scrub(ids: string[]): Promise<void> {
-  const admin = await driverClient();
-  try {
-    const ks = (await admin.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows.map((r) => String(r['keyspace_name']));
-    const roles = (await admin.execute('LIST ROLES')).rows.map((r) => String(r['role']));
-    for (const id of ids) {
-      for (const k of ks.filter((k) => k.startsWith(`tenant_${id}_`))) await admin.execute(`DROP KEYSPACE IF EXISTS "${k}"`).catch(() => undefined);
-      for (const r of roles.filter((r) => r.startsWith(`tenant_${id}_`))) await admin.execute(`DROP ROLE IF EXISTS "${r}"`).catch(() => undefined);
-      await admin.execute('DELETE FROM csm_system.tenants WHERE id = ?', [id], { prepare: true }).catch(() => undefined);
-      await admin.execute('DELETE FROM csm_system.tenant_keks WHERE tenant_id = ?', [id], { prepare: true }).catch(() => undefined);
-      await admin.execute('DELETE FROM csm_system.tenant_suspensions WHERE tenant_id = ?', [id], { prepare: true }).catch(() => undefined);
-    }
-  } finally {
-    await admin.shutdown();
-  }
+  await scrubTestTenants({ contactPoint: node().contactPoint, localDc: node().localDc, ids });
 }
