@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import * as cassandraNode from '../../scripts/cassandra/lib.mjs';
-import { scrubTestTenants } from '../support/stale-keys';
-import { REPO_ROOT, startConsole, type RunningConsole } from '../support/web-host';
+import { E2E_TENANT_ID, SHOTS, useE2eConsole } from './support';
 
 /**
  * The keys faces end to end: the real console (csm serve) on the real Cassandra node, driven in
@@ -13,45 +11,14 @@ import { REPO_ROOT, startConsole, type RunningConsole } from '../support/web-hos
  * export a tenant key share; on Settings, export the master key share and import it back with a
  * wrong passphrase. The tenant is deleted (purged, keys shredded) at the end.
  */
-const shots = join(REPO_ROOT, 'test-results', 'screenshots');
-
-let consoleHost: RunningConsole;
-let contactPoint: string;
-let dc: string;
-const problems: string[] = [];
-// The shape test/support/stale-keys.ts knows as a test tenant (e2e_ + 8 base-36 characters).
-const OURS = /^e2e_[0-9a-z]{8}$/;
+const env = useE2eConsole();
 const tenantId = `e2e_${BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).padStart(8, '0').slice(-8)}`;
 const ADMIN_PASSWORD = 'e2e keys tenant admin passphrase';
 const SHARE_PASSPHRASE = 'e2e share passphrase, long enough';
 
-test.beforeAll(async () => {
-  expect(tenantId).toMatch(OURS);
-  const st = await cassandraNode.status();
-  if (!st.running) throw new Error('the Cassandra test node is not running: npm test starts it (or npm run cassandra:start)');
-  contactPoint = st.contactPoint;
-  dc = st.localDataCenter;
-  await scrubLeftovers();
-  consoleHost = await startConsole();
-  mkdirSync(shots, { recursive: true });
+test.beforeAll(() => {
+  expect(tenantId).toMatch(E2E_TENANT_ID);
 });
-test.afterAll(async () => {
-  await consoleHost?.stop();
-  // Only if the test died before its own tenant.delete: the spec's tenant must not outlive it.
-  await scrubLeftovers();
-});
-
-/** What runs of e2e specs left on the shared node (a crash mid-run), straight through the driver; only e2e test-tenant ids. */
-async function scrubLeftovers(): Promise<void> {
-  await scrubTestTenants({ contactPoint, localDc: dc, pattern: OURS });
-}
-
-function watch(page: Page): void {
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-}
 
 type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
 
@@ -89,8 +56,8 @@ async function registerAndSignIn(page: Page): Promise<void> {
   await page.getByTestId('first-run-add-cluster').click();
   const form = page.getByTestId('cluster-form');
   await form.getByLabel('Name', { exact: true }).fill('e2e');
-  await form.getByLabel('Local data centre').fill(dc);
-  await form.getByLabel('Contact points').fill(contactPoint);
+  await form.getByLabel('Local data centre').fill(env.dc);
+  await form.getByLabel('Contact points').fill(env.contactPoint);
   await form.getByLabel('Username').fill('cassandra');
   await form.getByLabel('Password', { exact: true }).fill('cassandra');
   await page.getByTestId('cluster-form-submit').click();
@@ -102,8 +69,8 @@ async function registerAndSignIn(page: Page): Promise<void> {
 
 test('Keys end to end: rotate with live progress, tenant key share, master key share export and a refused import', async ({ page }) => {
   test.setTimeout(360_000);
-  watch(page);
-  await page.goto(consoleHost.url);
+  env.watch(page);
+  await page.goto(env.host.url);
   await registerAndSignIn(page);
 
   // --- A real tenant (the wizard is tenants.spec's; the channel through the page's session here)
@@ -113,14 +80,14 @@ test('Keys end to end: rotate with live progress, tenant key share, master key s
 
   try {
     // --- Keys tab -----------------------------------------------------------------------------
-    await page.goto(`${consoleHost.origin}/#/tenants/e2e/${tenantId}`);
+    await page.goto(`${env.host.origin}/#/tenants/e2e/${tenantId}`);
     await expect(page.getByTestId('tenant-detail')).toHaveAttribute('data-state', 'active');
     await page.getByTestId('tab-keys').click();
     const tab = page.getByTestId('keys-tab');
     await expect(tab.getByTestId('key-row-KEK-1')).toContainText('active');
     await expect(tab.getByTestId('key-source')).toContainText('installation master key');
     await expect(tab.getByTestId('rotation-due')).toContainText('in 90 days');
-    await page.screenshot({ path: join(shots, 'keys-tab.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'keys-tab.png'), fullPage: true });
 
     // --- Rotate: the call answers with the job id; job.progress carries it to done -------------
     // A second listener on the page's own event stream records every job.progress of the run.
@@ -142,7 +109,7 @@ test('Keys end to end: rotate with live progress, tenant key share, master key s
     await expect(tab.getByTestId('key-row-KEK-1')).toContainText('retired');
     await expect(tab.getByTestId('rotation-progress')).toHaveCount(0);
     await expect(tab.getByTestId('rotate-keys')).toBeEnabled();
-    await page.screenshot({ path: join(shots, 'keys-rotated.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'keys-rotated.png'), fullPage: true });
     const events = (await page.evaluate(() => (window as unknown as { __jobEvents: unknown[] }).__jobEvents)) as { jobId: string; state: string; step: string; fraction: number | null }[];
     const mine = events.filter((e) => e.jobId === jobId);
     expect(mine.length).toBeGreaterThan(2);
@@ -173,7 +140,7 @@ test('Keys end to end: rotate with live progress, tenant key share, master key s
     expect(tenantShare).not.toContain(SHARE_PASSPHRASE);
     await expect(page.getByTestId('tenant-share-done')).toContainText(tdl.suggestedFilename());
     await expect(page.getByTestId('tenant-share-passphrase')).toHaveValue('');
-    await page.screenshot({ path: join(shots, 'keys-tenant-share.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'keys-tenant-share.png'), fullPage: true });
 
     // --- Settings: master key share export, then a refused import ------------------------------
     await page.getByTestId('nav-about').click();
@@ -201,7 +168,7 @@ test('Keys end to end: rotate with live progress, tenant key share, master key s
     await expect(importForm.getByTestId('import-master-done')).toHaveCount(0);
     // Nothing changed: the console keeps its master key.
     await expect(panel.getByTestId('master-key-status')).toHaveText(fingerprint);
-    await page.screenshot({ path: join(shots, 'keys-master-share-refused.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'keys-master-share-refused.png'), fullPage: true });
   } finally {
     // --- The tenant goes: purge, keys shredded --------------------------------------------------
     const del = await invoke<{ jobId: string }>(page, 'tenant.delete', { cluster: 'e2e', tenant: tenantId, purge: true, confirm: tenantId });
@@ -209,5 +176,5 @@ test('Keys end to end: rotate with live progress, tenant key share, master key s
     expect(deleted, JSON.stringify(deleted)).toMatchObject({ state: 'succeeded' });
   }
 
-  expect(problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
+  expect(env.problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
 });

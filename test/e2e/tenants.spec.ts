@@ -1,64 +1,27 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import * as cassandraNode from '../../scripts/cassandra/lib.mjs';
-import { scrubTestTenants } from '../support/stale-keys';
-import { REPO_ROOT, startConsole, type RunningConsole } from '../support/web-host';
+import { E2E_TENANT_ID, SHOTS, useE2eConsole } from './support';
 
 /**
  * The tenancy faces end to end: the real console (csm serve) on the real Cassandra node, driven
  * in Debian's Chromium. Provision through the wizard, watch the saga's stepper, find the tenant
  * in the list, open it, suspend, resume, delete with typed confirmation.
  */
-const shots = join(REPO_ROOT, 'test-results', 'screenshots');
-
-let consoleHost: RunningConsole;
-let contactPoint: string;
-let dc: string;
-const problems: string[] = [];
+const env = useE2eConsole();
 // The registry lives on the shared node: a fresh id per run so an aborted run cannot collide.
-// The shape test/support/stale-keys.ts knows as a test tenant (e2e_ + 8 base-36 characters).
-const OURS = /^e2e_[0-9a-z]{8}$/;
 const tenantId = `e2e_${Date.now().toString(36).padStart(8, '0').slice(-8)}`;
 const PASSWORD = 'e2e tenant admin passphrase';
 
-test.beforeAll(async () => {
-  const st = await cassandraNode.status();
-  if (!st.running) throw new Error('the Cassandra test node is not running: npm test starts it (or npm run cassandra:start)');
-  contactPoint = st.contactPoint;
-  dc = st.localDataCenter;
-  await scrubLeftovers();
-  consoleHost = await startConsole();
-  mkdirSync(shots, { recursive: true });
+test.beforeAll(() => {
+  expect(tenantId).toMatch(E2E_TENANT_ID);
 });
-test.afterAll(async () => {
-  await consoleHost?.stop();
-  await scrubLeftovers();
-});
-
-/**
- * A run that died half way leaves its tenant on the shared node, with a KEK wrapped under that
- * run's (throw-away) installation master key, and the key service rightly refuses to start a
- * second installation on a cluster whose keys belong to another. So this spec removes what
- * earlier runs of itself left, straight through the driver — only ids of the e2e test-tenant shape.
- */
-async function scrubLeftovers(): Promise<void> {
-  await scrubTestTenants({ contactPoint, localDc: dc, pattern: OURS });
-}
-
-function watch(page: Page): void {
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-}
 
 async function registerAndSignIn(page: Page): Promise<void> {
   await page.getByTestId('first-run-add-cluster').click();
   const form = page.getByTestId('cluster-form');
   await form.getByLabel('Name', { exact: true }).fill('e2e');
-  await form.getByLabel('Local data centre').fill(dc);
-  await form.getByLabel('Contact points').fill(contactPoint);
+  await form.getByLabel('Local data centre').fill(env.dc);
+  await form.getByLabel('Contact points').fill(env.contactPoint);
   await form.getByLabel('Username').fill('cassandra');
   await form.getByLabel('Password', { exact: true }).fill('cassandra');
   await page.getByTestId('cluster-form-submit').click();
@@ -70,8 +33,8 @@ async function registerAndSignIn(page: Page): Promise<void> {
 
 test('Tenants end to end: wizard with live stepper, list, detail, suspend, resume, delete', async ({ page }) => {
   test.setTimeout(360_000);
-  watch(page);
-  await page.goto(consoleHost.url);
+  env.watch(page);
+  await page.goto(env.host.url);
   await registerAndSignIn(page);
 
   await page.getByTestId('nav-tenants').click();
@@ -94,7 +57,7 @@ test('Tenants end to end: wizard with live stepper, list, detail, suspend, resum
   // The policy's report, from the real placement service.
   await page.getByTestId('wizard-placement-policy').click();
   await expect(page.getByTestId('placement-report').or(page.getByTestId('placement-error'))).toBeVisible();
-  await page.screenshot({ path: join(shots, 'tenant-wizard-placement.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'tenant-wizard-placement.png'), fullPage: true });
   await page.getByTestId('wizard-placement-cluster').click();
   await expect(page.getByTestId('wizard-cluster')).toHaveValue('e2e');
   await page.getByTestId('wizard-next').click();
@@ -112,7 +75,7 @@ test('Tenants end to end: wizard with live stepper, list, detail, suspend, resum
 
   await expect(page.getByTestId('wizard-review')).toContainText(`tenant_${tenantId}_u_admin`);
   await expect(page.getByTestId('wizard-review')).not.toContainText(PASSWORD);
-  await page.screenshot({ path: join(shots, 'tenant-wizard-review.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'tenant-wizard-review.png'), fullPage: true });
   await page.getByTestId('wizard-next').click();
 
   // --- Live stepper -------------------------------------------------------------------------
@@ -122,7 +85,7 @@ test('Tenants end to end: wizard with live stepper, list, detail, suspend, resum
   await expect(page.getByTestId('saga-step-activate')).toHaveAttribute('data-state', 'done');
   for (const s of await page.getByTestId(/^saga-step-/).all()) await expect(s).toHaveAttribute('data-state', 'done');
   expect(await page.content()).not.toContain(PASSWORD);
-  await page.screenshot({ path: join(shots, 'tenant-provisioned.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'tenant-provisioned.png'), fullPage: true });
 
   // --- Detail -------------------------------------------------------------------------------
   await page.getByTestId('open-new-tenant').click();
@@ -133,13 +96,13 @@ test('Tenants end to end: wizard with live stepper, list, detail, suspend, resum
   await expect(brand).toContainText('E2E Widgets');
   await expect(brand.locator('rect')).toHaveAttribute('fill', '#aa3300');
   await expect(page.getByTestId('tenant-quotas')).toContainText('max_tables');
-  await page.screenshot({ path: join(shots, 'tenant-detail.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'tenant-detail.png'), fullPage: true });
   await page.getByTestId('tab-keyspaces').click();
   await expect(page.getByTestId(`keyspace-tenant_${tenantId}_data`)).toBeVisible();
   await page.getByTestId('tab-roles').click();
   const adminUser = page.getByTestId(`role-tenant_${tenantId}_u_admin`);
   await expect(adminUser.getByTestId('role-login')).toHaveText('yes');
-  await page.screenshot({ path: join(shots, 'tenant-detail-roles.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'tenant-detail-roles.png'), fullPage: true });
 
   // --- List ---------------------------------------------------------------------------------
   await page.getByTestId('back-to-tenants').click();
@@ -151,7 +114,7 @@ test('Tenants end to end: wizard with live stepper, list, detail, suspend, resum
   await expect(page.getByTestId('tenants-count')).toContainText('Showing 1 of');
   await page.getByTestId('refresh-tenants').click();
   await expect(row).toBeVisible();
-  await page.screenshot({ path: join(shots, 'tenants-list.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'tenants-list.png'), fullPage: true });
 
   // --- Out of scope: the tenant's own admin reaches for another tenant ------------------------
   // A second profile of the same node, signed in as the new tenant's admin user: tenant scope.
@@ -159,20 +122,20 @@ test('Tenants end to end: wizard with live stepper, list, detail, suspend, resum
   await page.getByTestId('add-cluster').click();
   const form = page.getByTestId('cluster-form');
   await form.getByLabel('Name', { exact: true }).fill('e2e-tenant');
-  await form.getByLabel('Local data centre').fill(dc);
-  await form.getByLabel('Contact points').fill(contactPoint);
+  await form.getByLabel('Local data centre').fill(env.dc);
+  await form.getByLabel('Contact points').fill(env.contactPoint);
   await form.getByLabel('Username').fill(`tenant_${tenantId}_u_admin`);
   await form.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByTestId('cluster-form-submit').click();
   await page.getByTestId('sign-in-e2e-tenant').click();
   await page.getByTestId('sign-in-submit').click();
   await expect(page.getByTestId('session-chip-e2e-tenant')).toContainText(`tenant admin: ${tenantId}`);
-  await page.goto(`${consoleHost.origin}/#/tenants/e2e-tenant/e2e_zzzzzzzz`);
+  await page.goto(`${env.host.origin}/#/tenants/e2e-tenant/e2e_zzzzzzzz`);
   await expect(page.getByTestId('tenant-detail-error')).toContainText('FORBIDDEN');
   const banner = page.getByTestId('security-alert-banner');
   await expect(banner).toBeVisible();
   await expect(banner).toContainText('tenant.show');
-  await page.screenshot({ path: join(shots, 'tenant-security-alert.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'tenant-security-alert.png'), fullPage: true });
   await page.getByTestId('nav-security').click();
   await expect(page.getByTestId('alert-row').first()).toContainText('e2e_zzzzzzzz');
   await page.getByTestId('security-alert-dismiss').click();
@@ -185,7 +148,7 @@ test('Tenants end to end: wizard with live stepper, list, detail, suspend, resum
   await expect(page.getByTestId('cluster-row-e2e-tenant')).toHaveCount(0);
 
   // --- Suspend / resume ---------------------------------------------------------------------
-  await page.goto(`${consoleHost.origin}/#/tenants/e2e/${tenantId}`);
+  await page.goto(`${env.host.origin}/#/tenants/e2e/${tenantId}`);
   await expect(detail).toHaveAttribute('data-state', 'active');
   await page.getByTestId('tenant-suspend').click();
   await page.getByTestId('suspend-reason').fill('e2e: lock-out check');
@@ -195,7 +158,7 @@ test('Tenants end to end: wizard with live stepper, list, detail, suspend, resum
   // Soft: a failure here is reported, and resume and delete are still exercised after it.
   await expect.soft(page.getByTestId('tenant-detail-stale')).toHaveCount(0);
   await expect.soft(adminUser.getByTestId('role-login')).toHaveText('no');
-  await page.screenshot({ path: join(shots, 'tenant-suspended.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'tenant-suspended.png'), fullPage: true });
   await page.getByTestId('tenant-resume').click();
   await expect(detail).toHaveAttribute('data-state', 'active');
   await expect.soft(adminUser.getByTestId('role-login')).toHaveText('yes');
@@ -209,12 +172,12 @@ test('Tenants end to end: wizard with live stepper, list, detail, suspend, resum
   await page.getByTestId('delete-confirm').click();
   const deletion = page.locator('.started-job').getByTestId('saga-state');
   await expect(deletion).toHaveText('succeeded', { timeout: 180_000 });
-  await page.screenshot({ path: join(shots, 'tenant-deleted.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'tenant-deleted.png'), fullPage: true });
   await page.getByTestId('back-to-tenants').click();
   await page.getByTestId('tenant-filter').fill(tenantId);
   await expect.poll(async () => (await row.count()) === 0 || (await row.getAttribute('data-state')) === 'deleted', { timeout: 30_000 }).toBe(true);
 
   // No CSP violation or script error anywhere on the way (the windowed list positions rows
   // through the CSSOM, which style-src 'self' allows).
-  expect(problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
+  expect(env.problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
 });
