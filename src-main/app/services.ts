@@ -4,7 +4,12 @@ import { ConnectionManager } from '../cassandra/connections';
 import { SandboxService } from '../clusters/sandbox';
 import { ClusterService } from '../clusters/service';
 import { SessionService } from '../identity/sessions';
-import { isolationHandlers } from '../isolation/handlers';
+import { accessModule } from '../access/module';
+import { complianceModule } from '../compliance/module';
+import { isolationModule } from '../isolation/handlers';
+import { mspModule } from '../msp/module';
+import type { ConsoleModule, InternalDispatch } from './module';
+import type { ModuleDeps } from './module-deps';
 import { keyHandlers } from '../keys/handlers';
 import { ClusterKeys } from '../keys/registry';
 import { SqliteCacheStore } from '../keys/sqlite-cache';
@@ -83,6 +88,22 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
   const keys = new ClusterKeys({ secrets, connections, cache: new SqliteCacheStore(store.db) });
   const tenants = new TenantService({ connections, clusters, sessions, keys, secrets, store, jobs, bus, logger, ownerId: randomUUID() });
 
+  // Feature modules (issue 6 items 2–5). `dispatch` reaches the router, which exists only after
+  // the handler table is built; nothing calls it before createServices returns.
+  let router: Router | null = null;
+  const dispatch: InternalDispatch = (channel, input, opts) => {
+    if (!router) throw new Error('internal dispatch before the router exists');
+    const { signal, ...rest } = opts ?? {};
+    return router.dispatch(channel, input, { host: config.host }, signal, rest);
+  };
+  const base = { host: config.host, connections, clusters, sessions, tenants, keys, secrets, store, jobs, bus, logger, dispatch };
+  const compliance = complianceModule(base);
+  const moduleDeps: ModuleDeps = { ...base, approvalPolicy: compliance.approvalPolicy };
+  const isolation = isolationModule(moduleDeps);
+  const access = accessModule(moduleDeps);
+  const msp = mspModule(moduleDeps);
+  const modules: ConsoleModule<never>[] = [isolation, compliance, access, msp] as unknown as ConsoleModule<never>[];
+
   const handlers: Handlers = {
     'app.info': async () => ({
       version: CONSOLE_VERSION,
@@ -114,6 +135,10 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
       keys.forget(input.cluster);
       // The mirror follows every sign-in, so the Tenants screen is current without a refresh.
       await tenants.sync(input.cluster).catch((e: unknown) => logger.warn('tenant mirror sync failed', { cluster: input.cluster, error: e instanceof Error ? e.message : String(e) }));
+      // Sweeps that must run "on next start" (expired support access …) and a first isolation scan.
+      for (const m of modules) {
+        await m.onSignIn?.(input.cluster, scope.platform).catch((e: unknown) => logger.warn('sign-in hook failed', { cluster: input.cluster, error: e instanceof Error ? e.message : String(e) }));
+      }
       return scope;
     },
     'session.whoami': async ({ cluster }, ctx) => sessions.whoami(cluster, { signInIfNeeded: ctx.caller.host === 'cli' }),
@@ -123,10 +148,13 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     },
     ...tenantHandlers({ tenants, store }),
     ...keyHandlers({ keys, jobs }),
-    ...isolationHandlers({ connections, sessions, tenants, store, jobs, bus, logger, secrets }),
+    ...isolation.handlers,
+    ...compliance.handlers,
+    ...access.handlers,
+    ...msp.handlers,
   };
 
-  const router = createRouter({
+  const built = createRouter({
     handlers,
     scope: sessions,
     audit: {
@@ -141,10 +169,15 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     logger,
     emit: (name, payload) => bus.emit(name, payload),
     tenantContext: (cluster, tenant, operator) => tenants.context(cluster, tenant, operator),
+    gate: (call) => access.gate(call),
+    afterSuccess: (call, output) => {
+      for (const m of modules) m.afterSuccess?.(call, output);
+    },
   });
+  router = built;
 
   return {
-    router,
+    router: built,
     bus,
     logger,
     store,
@@ -156,6 +189,7 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     keys,
     tenants,
     close: async () => {
+      for (const m of modules) await m.close?.();
       await connections.closeAll();
       store.close();
     },

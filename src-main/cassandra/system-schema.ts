@@ -2,6 +2,10 @@ import { AppError } from '../app/errors';
 import type { CqlClient } from './connections';
 import { fromDriverError } from './driver-errors';
 import { dcLiteral, keyspace } from './identifiers';
+import { COMPLIANCE_SCHEMA } from '../compliance/schema';
+import { ACCESS_SCHEMA } from '../access/schema';
+import { MONITOR_SCHEMA } from '../isolation/schema';
+import { MSP_SCHEMA } from '../msp/schema';
 
 export const SYSTEM_KEYSPACE = 'csm_system';
 
@@ -53,6 +57,11 @@ export const SYSTEM_MIGRATIONS: SchemaMigration[] = [
          tenant_id text PRIMARY KEY, snapshot text, reason text, suspended_by text, suspended_at timestamp)`,
     ],
   },
+  // Issue 6 items 2–5: each feature keeps its statements beside its code (one owner per file).
+  { version: 4, name: 'compliance boundaries and profiles', statements: COMPLIANCE_SCHEMA },
+  { version: 5, name: 'support access and change approvals', statements: ACCESS_SCHEMA },
+  { version: 6, name: 'continuous isolation checks', statements: MONITOR_SCHEMA },
+  { version: 7, name: 'MSP bulk operations', statements: MSP_SCHEMA },
 ];
 
 export const LATEST_SYSTEM_SCHEMA = SYSTEM_MIGRATIONS[SYSTEM_MIGRATIONS.length - 1]!.version;
@@ -93,16 +102,21 @@ export interface VersionedSchema {
 /** The console's own platform schema. Other versioned keyspaces (tests, later features) pass their own. */
 export const SYSTEM_SCHEMA: VersionedSchema = { keyspace: SYSTEM_KEYSPACE, migrations: SYSTEM_MIGRATIONS };
 
-export async function readSchemaVersion(client: CqlClient, schema: VersionedSchema = SYSTEM_SCHEMA): Promise<number> {
+/** Every migration version recorded as applied (empty when the keyspace does not exist yet). */
+export async function readAppliedVersions(client: CqlClient, schema: VersionedSchema = SYSTEM_SCHEMA): Promise<Set<number>> {
   const KS = keyspace(schema.keyspace);
   try {
     const ks = await client.execute('SELECT keyspace_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?', [schema.keyspace, 'schema_migrations'], { prepare: true });
-    if (ks.rowLength === 0) return 0;
+    if (ks.rowLength === 0) return new Set();
     const rs = await client.execute(`SELECT version FROM ${KS}.schema_migrations`);
-    return rs.rows.reduce((max, r) => Math.max(max, Number(r['version'])), 0);
+    return new Set(rs.rows.map((r) => Number(r['version'])));
   } catch (err) {
     throw fromDriverError(err, `reading the ${schema.keyspace} schema version`);
   }
+}
+
+export async function readSchemaVersion(client: CqlClient, schema: VersionedSchema = SYSTEM_SCHEMA): Promise<number> {
+  return Math.max(0, ...(await readAppliedVersions(client, schema)));
 }
 
 /**
@@ -112,7 +126,8 @@ export async function readSchemaVersion(client: CqlClient, schema: VersionedSche
 export async function ensureSystemSchema(client: CqlClient, appliedBy: string, schema: VersionedSchema = SYSTEM_SCHEMA): Promise<SchemaStatus> {
   const KS = keyspace(schema.keyspace);
   const latest = schema.migrations[schema.migrations.length - 1]?.version ?? 0;
-  const current = await readSchemaVersion(client, schema);
+  const recorded = await readAppliedVersions(client, schema);
+  const current = Math.max(0, ...recorded);
   if (current > latest) {
     throw new AppError(
       'SCHEMA_TOO_NEW',
@@ -128,8 +143,11 @@ export async function ensureSystemSchema(client: CqlClient, appliedBy: string, s
       );
       await waitForAgreement(client, `creating ${schema.keyspace}`);
     }
+    // Every migration not yet recorded, in order — not only those above the highest: a version
+    // whose statements are still empty (a feature mid-build) is skipped unrecorded and applied
+    // once it has statements, even if a later one went first. Shipped migrations are never empty.
     for (const m of schema.migrations) {
-      if (m.version <= current) continue;
+      if (recorded.has(m.version) || m.statements.length === 0) continue;
       for (const stmt of m.statements) await client.execute(stmt);
       await waitForAgreement(client, `${schema.keyspace} migration ${m.version}`);
       // LWT: when two consoles race, both ran the idempotent DDL; one row records it.

@@ -67,6 +67,29 @@ export interface AuditSink {
   record(entry: AuditEntry): void;
 }
 
+/** A call that passed its scope check, as the approval gate and the after-success hooks see it. */
+export interface CheckedCall {
+  channel: ChannelName;
+  def: ChannelDef;
+  /** The parsed input. */
+  input: unknown;
+  caller: Caller;
+  operator: string | null;
+  cluster: string | null;
+  tenant: string | null;
+  /** Set when an approved request is being carried out (see DispatchOptions.approval). */
+  approval: string | null;
+}
+
+/** In-process options; transports never pass them (they call dispatch with four arguments). */
+export interface DispatchOptions {
+  /**
+   * Carry out an approved request: the gate checks that this id names an approved, not yet
+   * executed request for exactly this channel and input, and lets the call through.
+   */
+  approval?: string;
+}
+
 export interface RouterDeps {
   handlers: Handlers;
   scope: ScopeGuard;
@@ -75,11 +98,18 @@ export interface RouterDeps {
   emit: CallContext['emit'];
   /** Builds the tenant context of a call that names cluster and tenant. */
   tenantContext?: (cluster: string, tenant: string, operator: string | null) => TenantContext;
+  /**
+   * Runs after the scope check and before the handler of every non-local mutating call. Throws to
+   * stop the call (APPROVAL_REQUIRED after filing a request); returns to let it run.
+   */
+  gate?: (call: CheckedCall) => Promise<void>;
+  /** Runs after every successful mutating call (isolation re-scan after grant changes …). Must not throw. */
+  afterSuccess?: (call: CheckedCall, output: unknown) => void;
 }
 
 export interface Router {
   /** Everything a transport receives goes through here: nothing else may call a handler. */
-  dispatch(channel: unknown, rawInput: unknown, caller: Caller, signal?: AbortSignal): Promise<Result<unknown>>;
+  dispatch(channel: unknown, rawInput: unknown, caller: Caller, signal?: AbortSignal, opts?: DispatchOptions): Promise<Result<unknown>>;
 }
 
 const REFUSALS = new Set(['FORBIDDEN', 'NOT_SIGNED_IN', 'AUTH_FAILED', 'QUOTA_EXCEEDED']);
@@ -96,7 +126,7 @@ export function createRouter(deps: RouterDeps): Router {
   const ref = (): string => randomUUID().slice(0, 8);
 
   return {
-    async dispatch(channel, rawInput, caller, signal) {
+    async dispatch(channel, rawInput, caller, signal, opts) {
       if (!isChannelName(channel)) {
         return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `unknown channel: ${String(channel).slice(0, 64)}` } };
       }
@@ -134,6 +164,9 @@ export function createRouter(deps: RouterDeps): Router {
       };
       try {
         ({ operator, tenant, cluster } = await deps.scope.check(channel, def, parsed.data, caller));
+        const checked: CheckedCall = { channel, def, input: parsed.data, caller, operator, cluster, tenant, approval: opts?.approval ?? null };
+        if (deps.gate && def.mutates && def.scope !== 'local') await deps.gate(checked);
+        else if (opts?.approval) throw new AppError('BAD_INPUT', `${channel} is not a call an approval can carry out`);
         const handler = deps.handlers[channel] as (i: unknown, c: CallContext) => Promise<unknown>;
         const ctx: CallContext = {
           caller,
@@ -150,6 +183,13 @@ export function createRouter(deps: RouterDeps): Router {
           throw new Error(`output of ${channel} does not match the contract`);
         }
         audit('ok', null);
+        if (def.mutates && deps.afterSuccess) {
+          try {
+            deps.afterSuccess(checked, out.data);
+          } catch (e) {
+            deps.logger.error('after-success hook failed', { channel, error: e instanceof Error ? e : String(e) });
+          }
+        }
         return { ok: true, value: out.data };
       } catch (err) {
         const wire = toWireError(err, ref);

@@ -1,5 +1,7 @@
 import type { isolationChannels } from '../../src-shared/contract/isolation';
 import { AppError } from '../app/errors';
+import type { ConsoleModule } from '../app/module';
+import type { ModuleDeps } from '../app/module-deps';
 import type { Logger } from '../app/log';
 import type { ConnectionManager } from '../cassandra/connections';
 import type { SessionService } from '../identity/sessions';
@@ -39,4 +41,9 @@ export function isolationHandlers(deps: IsolationDeps): IsolationHandlers {
     'isolation.export': async ({ cluster, tenant }) => service.export(cluster, { tenant: tenant ?? null }),
     'isolation.verifyReport': async ({ text }) => service.verify(text),
   };
+}
+
+/** The isolation feature as the composition root sees it: item 1's channels; item 2 adds the monitor's hooks. */
+export function isolationModule(deps: ModuleDeps): ConsoleModule<keyof typeof isolationChannels> {
+  return { handlers: isolationHandlers({ connections: deps.connections, sessions: deps.sessions, logger: deps.logger, secrets: deps.secrets }) };
 }

@@ -1,4 +1,6 @@
 import { useEffect, useRef, type ComponentType, type MouseEvent } from 'react';
+import { AccessPage } from '../features/access/AccessPage';
+import { MspPage } from '../features/msp/MspPage';
 import { ClustersPage } from '../features/clusters/ClustersPage';
 import { loadClusters } from '../features/clusters/actions';
 import { IsolationPage } from '../features/isolation/IsolationPage';
@@ -21,7 +23,9 @@ import { Toasts } from './Toasts';
 const PAGES: Record<RouteId, ComponentType> = {
   clusters: ClustersPage,
   tenants: TenantsScreen,
+  msp: MspPage,
   isolation: IsolationPage,
+  access: AccessPage,
   jobs: JobsPage,
   security: SecurityAlertsPage,
   about: AboutPage,

@@ -4,7 +4,9 @@ import { useSyncExternalStore } from 'react';
 export const ROUTES = [
   { id: 'clusters', label: 'Clusters', href: '#/clusters' },
   { id: 'tenants', label: 'Tenants', href: '#/tenants' },
+  { id: 'msp', label: 'MSP dashboard', href: '#/msp' },
   { id: 'isolation', label: 'Isolation', href: '#/isolation' },
+  { id: 'access', label: 'Support & approvals', href: '#/access' },
   { id: 'jobs', label: 'Jobs', href: '#/jobs' },
   { id: 'security', label: 'Security alerts', href: '#/security' },
   { id: 'about', label: 'About & settings', href: '#/about' },

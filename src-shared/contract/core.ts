@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'SCHEMA_TOO_NEW',
   'TLS_ERROR',
   'CANCELLED',
+  /** The tenant's policy wants a second person: the call was filed as an approval request, not run. */
+  'APPROVAL_REQUIRED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -54,6 +56,16 @@ export interface ChannelDef<I extends z.ZodType = z.ZodType, O extends z.ZodType
    * picks only among those.
    */
   readonly clusterOptional?: boolean;
+  /**
+   * A successful call may change roles, grants or DC access in Cassandra: the isolation monitor
+   * re-scans the cluster after it (issue 6 item 2).
+   */
+  readonly changesGrants?: boolean;
+  /**
+   * A tenant's policy may require a second person for this call (issue 6 item 5): the router's
+   * approval gate files it as a request instead of running it. Only tenant-naming mutations.
+   */
+  readonly approvable?: boolean;
 }
 
 export function defineChannel<I extends z.ZodType, O extends z.ZodType>(def: ChannelDef<I, O>): ChannelDef<I, O> {

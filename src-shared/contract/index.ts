@@ -1,12 +1,18 @@
 import type { z } from 'zod';
+import { accessChannels, accessEvents } from './access';
 import { appChannels, appEvents } from './app';
 import { clusterChannels } from './clusters';
+import { complianceChannels, complianceEvents } from './compliance';
 import { isolationChannels, isolationEvents } from './isolation';
 import { keyChannels, keyEvents } from './keys';
+import { mspChannels, mspEvents } from './msp';
 import { tenantChannels, tenantEvents } from './tenants';
 import type { ChannelDef, EventDef } from './core';
 
 export * from './core';
+export * from './access';
+export * from './compliance';
+export * from './msp';
 export * from './app';
 export * from './clusters';
 export * from './isolation';
@@ -20,6 +26,9 @@ export const contract = {
   ...tenantChannels,
   ...keyChannels,
   ...isolationChannels,
+  ...complianceChannels,
+  ...accessChannels,
+  ...mspChannels,
 } satisfies Record<string, ChannelDef>;
 
 export const events = {
@@ -27,6 +36,9 @@ export const events = {
   ...tenantEvents,
   ...keyEvents,
   ...isolationEvents,
+  ...complianceEvents,
+  ...accessEvents,
+  ...mspEvents,
 } satisfies Record<string, EventDef>;
 
 export type Contract = typeof contract;

@@ -130,6 +130,7 @@ export const isolationChannels = {
     output: fixResultSchema,
     scope: 'platform',
     mutates: true,
+    changesGrants: true,
     summary: 'Re-scan, run the fix statements of one finding, re-scan, and return before and after',
   }),
   'isolation.export': defineChannel({

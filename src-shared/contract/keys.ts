@@ -131,6 +131,7 @@ export const keyChannels = {
     output: z.object({ jobId: z.string(), cluster: clusterNameSchema, tenant: tenantIdSchema, label: z.string() }),
     scope: 'platform',
     mutates: true,
+    approvable: true,
     summary: "Start rotating a tenant's keys as a job: new KEK, data keys rewrapped, cache re-encrypted; finishes an interrupted rotation first",
   }),
   'keys.rotationReport': defineChannel({

@@ -151,6 +151,7 @@ export const tenantChannels = {
     output: jobStarted,
     scope: 'platform',
     mutates: true,
+    changesGrants: true,
     clusterOptional: true,
     summary: 'Provision a tenant: keyspaces, keys, roles, admin user, template config (a resumable saga)',
   }),
@@ -159,6 +160,8 @@ export const tenantChannels = {
     output: tenantSummarySchema,
     scope: 'platform',
     mutates: true,
+    changesGrants: true,
+    approvable: true,
     summary: 'Lock the tenant out: LOGIN and permissions of every tenant role revoked, sessions closed',
   }),
   'tenant.resume': defineChannel({
@@ -166,6 +169,8 @@ export const tenantChannels = {
     output: tenantSummarySchema,
     scope: 'platform',
     mutates: true,
+    changesGrants: true,
+    approvable: true,
     summary: 'Restore exactly the logins and permissions a suspension took away',
   }),
   'tenant.delete': defineChannel({
@@ -173,6 +178,8 @@ export const tenantChannels = {
     output: jobStarted,
     scope: 'platform',
     mutates: true,
+    changesGrants: true,
+    approvable: true,
     summary: 'Delete with purge: drop keyspaces and roles, shred keys, wipe cached data; the audit trail stays',
   }),
   'tenant.clone': defineChannel({
@@ -188,6 +195,8 @@ export const tenantChannels = {
     output: jobStarted,
     scope: 'platform',
     mutates: true,
+    changesGrants: true,
+    approvable: true,
     summary: 'A new tenant with the same template, schema and config (optionally data), new keys and credentials',
   }),
   'tenant.jobs': defineChannel({
@@ -202,6 +211,7 @@ export const tenantChannels = {
     output: sagaSchema,
     scope: 'platform',
     mutates: true,
+    changesGrants: true,
     summary: 'Finish a failed or interrupted saga from its first unfinished step',
   }),
   'tenant.rollbackJob': defineChannel({
@@ -209,6 +219,7 @@ export const tenantChannels = {
     output: sagaSchema,
     scope: 'platform',
     mutates: true,
+    changesGrants: true,
     summary: 'Undo a failed or interrupted saga: nothing it created is left behind',
   }),
   'tenant.placement': defineChannel({

@@ -4,6 +4,7 @@ import { canTransition } from '../../../src-shared/rules/lifecycle';
 import { useClient } from '../../app/client';
 import { useSession } from '../../app/stores/session';
 import { Badge, ErrorCode, YesNo } from '../../ui/Badge';
+import { ComplianceTab } from '../compliance/ComplianceTab';
 import { KeysTab } from '../keys/KeysTab';
 import { loadTenant, resumeTenant } from './actions';
 import { StateBadge, Swatch, tenantHref, when } from './bits';
@@ -12,13 +13,14 @@ import { tenantKey, useTenants } from './store';
 import { Tabs, type TabDef } from './Tabs';
 import { CloneTenantDialog, DeleteTenantDialog, SuspendDialog } from './TenantDialogs';
 
-type TabId = 'overview' | 'keyspaces' | 'roles' | 'jobs' | 'keys';
+type TabId = 'overview' | 'keyspaces' | 'roles' | 'jobs' | 'keys' | 'compliance';
 const TABS: readonly TabDef<TabId>[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'keyspaces', label: 'Keyspaces' },
   { id: 'roles', label: 'Roles' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'keys', label: 'Keys' },
+  { id: 'compliance', label: 'Compliance' },
 ];
 type Open = 'suspend' | 'delete' | 'clone' | null;
 
@@ -154,6 +156,7 @@ export function TenantDetailPage({ cluster, tenant }: { cluster: string; tenant:
         {tab === 'roles' ? <Roles detail={detail} /> : null}
         {tab === 'jobs' ? <Jobs jobs={jobs} /> : null}
         {tab === 'keys' ? <KeysTab cluster={cluster} tenant={tenant} /> : null}
+        {tab === 'compliance' ? <ComplianceTab cluster={cluster} tenant={tenant} /> : null}
       </Tabs>
 
       {open === 'suspend' ? <SuspendDialog cluster={cluster} tenant={tenant} onClose={() => setOpen(null)} /> : null}

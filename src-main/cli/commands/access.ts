@@ -1,0 +1,4 @@
+import type { Command } from './util';
+
+/** `csm access …` (issue 6). */
+export const ACCESS_COMMANDS: Command[] = [];
