@@ -196,7 +196,6 @@ export const tenantChannels = {
     scope: 'platform',
     mutates: true,
     changesGrants: true,
-    approvable: true,
     summary: 'A new tenant with the same template, schema and config (optionally data), new keys and credentials',
   }),
   'tenant.jobs': defineChannel({
