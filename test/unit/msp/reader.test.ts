@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import type { ChannelName, Result } from '../../../src-shared/contract';
+import type { CqlClient } from '../../../src-main/cassandra/connections';
+import { ClusterReader } from '../../../src-main/msp/reader';
+import { tenant } from './fixtures';
+
+const keyStatus = (tenantId: string, due: boolean) => ({ tenantId, rotation: { due, overdueDays: due ? 2 : 0, daysLeft: due ? 0 : 30, dueAt: null, intervalDays: 90 }, pending: { kek: false, reencrypt: [] }, source: 'master' });
+
+function client(tables: [string, string][]): CqlClient {
+  return {
+    execute: async () => ({
+      async *[Symbol.asyncIterator]() {
+        for (const [ks] of tables) yield { keyspace_name: ks };
+      },
+    }),
+  } as unknown as CqlClient;
+}
+
+function reader(answers: Record<string, (input: Record<string, unknown>) => Result<unknown> | Promise<Result<unknown>>>, opts: { deadlineMs?: number } = {}) {
+  const calls: string[] = [];
+  const r = new ClusterReader({
+    registry: async () => [tenant('acme'), tenant('beta')],
+    operator: () => client([['tenant_acme_data', 't1'], ['tenant_acme_data', 't2'], ['tenant_acme_csm', 'c']]),
+    dispatch: async (channel: ChannelName, input: unknown) => {
+      calls.push(channel);
+      const a = answers[channel];
+      return a ? a(input as Record<string, unknown>) : { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `unknown channel: ${channel}` } };
+    },
+    hasChannel: (n) => n in answers,
+    ...opts,
+  });
+  return { r, calls };
+}
+
+describe('dashboard reads of one cluster', () => {
+  it('a bounded set of calls: one per source, whatever the tenant count', async () => {
+    const { r, calls } = reader({
+      'tenant.jobs': () => ({ ok: true, value: [{ tenantId: 'acme', state: 'failed', steps: [] }] }),
+      'keys.status': () => ({ ok: true, value: [keyStatus('acme', true)] }),
+      'isolation.status': () => ({ ok: true, value: { byTenant: { acme: { critical: 0, warning: 1, info: 0 } }, scannedAt: 'x' } }),
+      'approval.list': (i) => ({ ok: true, value: i['state'] === 'pending' ? [{ tenant: 'acme', state: 'pending' }, { tenant: 'acme', state: 'pending' }] : [] }),
+      'support.list': () => ({ ok: true, value: [{ tenant: 'beta', state: 'active' }, { tenant: 'beta', state: 'expired' }] }),
+    });
+    const got = await r.read('prod', { refresh: false });
+    expect(calls.sort()).toEqual(['approval.list', 'isolation.status', 'keys.status', 'support.list', 'tenant.jobs']);
+    expect(got.tables).toMatchObject({ status: 'ok' });
+    expect(got.tables.status === 'ok' && [...got.tables.value]).toEqual([
+      ['tenant_acme_data', 2],
+      ['tenant_acme_csm', 1],
+    ]);
+    expect(got.keys.status === 'ok' && got.keys.value).toEqual([{ tenantId: 'acme', due: true, overdueDays: 2, daysLeft: 0, unfinished: false }]);
+    expect(got.isolation.status === 'ok' && got.isolation.value.get('acme')).toEqual({ critical: 0, warning: 1, info: 0 });
+    expect(got.approvals.status === 'ok' && [...got.approvals.value]).toEqual([['acme', 2]]);
+    expect(got.support.status === 'ok' && [...got.support.value]).toEqual([['beta', 1]]);
+    expect(got.compliance).toEqual({ status: 'unavailable', message: 'compliance.list is not available in this console' });
+  });
+
+  it('a failing channel or an answer in another shape is "unavailable", not an error', async () => {
+    const { r } = reader({
+      'tenant.jobs': () => ({ ok: false, error: { code: 'UNAVAILABLE', message: 'node down' } }),
+      'isolation.status': () => ({ ok: true, value: { something: 'else' } }),
+      'keys.status': () => {
+        throw new Error('boom');
+      },
+    });
+    const got = await r.read('prod', { refresh: false });
+    expect(got.sagas).toEqual({ status: 'unavailable', message: 'tenant.jobs: UNAVAILABLE: node down' });
+    expect(got.isolation).toEqual({ status: 'unavailable', message: 'isolation.status answered in a shape the dashboard does not read' });
+    expect(got.keys).toEqual({ status: 'unavailable', message: 'boom' });
+    expect(got.registry.status).toBe('ok');
+  });
+
+  it('keys.status is cached per cluster (it reads every tenant); refresh re-reads; a slow read is "pending" and kept', async () => {
+    let n = 0;
+    let slow = false;
+    const { r } = reader(
+      {
+        'keys.status': async () => {
+          n++;
+          if (slow) await new Promise((res) => setTimeout(res, 60));
+          return { ok: true, value: [keyStatus('acme', n > 1)] };
+        },
+      },
+      { deadlineMs: 20 },
+    );
+    await r.read('prod', { refresh: false });
+    const again = await r.read('prod', { refresh: false });
+    expect(n).toBe(1);
+    expect(again.keys.status === 'ok' && again.keys.value[0]!.due).toBe(false);
+    slow = true;
+    const pending = await r.read('prod', { refresh: true });
+    expect(n).toBe(2);
+    expect(pending.keys.status).toBe('pending');
+    await new Promise((res) => setTimeout(res, 80));
+    const later = await r.read('prod', { refresh: false });
+    expect(n).toBe(2);
+    expect(later.keys.status === 'ok' && later.keys.value[0]!.due).toBe(true);
+  });
+});
