@@ -25,6 +25,29 @@ const ORDER: Record<ApprovalState, number> = { pending: 0, approved: 1, executin
 export const sortApprovals = (list: ApprovalRequest[]): ApprovalRequest[] => [...list].sort((a, b) => ORDER[a.state] - ORDER[b.state] || b.requestedAt.localeCompare(a.requestedAt) || a.id.localeCompare(b.id));
 
 /**
+ * Why an approval id may not carry out this call, or null when it may (before the one-use LWT).
+ * Pure, so each refusal is unit-tested: unknown id, a different call (channel, tenant or input —
+ * the stored input is re-hashed too, so an edited row does not pass), not approved (pending,
+ * already executed, rejected …), no second person, or not the approver's own console.
+ */
+export function claimProblem(row: ApprovalRequest | null, call: { channel: string; tenant: string; input: unknown; operator: string | null }, id: string): string | null {
+  if (!row) return `approval ${id} does not exist`;
+  let stored: unknown;
+  try {
+    stored = JSON.parse(row.input);
+  } catch {
+    return `approval ${id} holds an unreadable input`;
+  }
+  if (row.channel !== call.channel || row.tenant !== call.tenant || row.inputHash !== inputHash(call.channel, call.input) || row.inputHash !== inputHash(row.channel, stored)) {
+    return `approval ${id} was given for a different call (${row.channel} on tenant ${row.tenant})`;
+  }
+  if (row.state !== 'approved') return `approval ${id} is ${row.state}, not approved and unused`;
+  if (row.decidedBy === null || row.decidedBy === row.requestedBy) return `approval ${id} was not approved by a second person`;
+  if (call.operator !== row.decidedBy) return `approval ${id} is carried out by its approver ${row.decidedBy}'s console only`;
+  return null;
+}
+
+/**
  * The change-approval workflow. The gate runs inside the router for every non-local mutating call
  * (after the scope check): approvable calls the tenant's policy marks are filed, not run; a call
  * carrying an approval id runs only if that id names an approved, unused request for exactly
@@ -96,14 +119,8 @@ export class Approvals {
 
   private async claim(call: CheckedCall, cluster: string, tenant: string, id: string): Promise<void> {
     const repo = this.repo(cluster);
-    const row = await repo.approval(id);
-    if (!row) throw new AppError('FORBIDDEN', `approval ${id} does not exist on ${cluster}`);
-    if (row.channel !== call.channel || row.tenant !== tenant || row.inputHash !== inputHash(call.channel, call.input) || row.inputHash !== inputHash(row.channel, JSON.parse(row.input))) {
-      throw new AppError('FORBIDDEN', `approval ${id} was given for a different call (${row.channel} on tenant ${row.tenant}); nothing ran`);
-    }
-    if (row.state !== 'approved') throw new AppError('FORBIDDEN', `approval ${id} is ${row.state}, not approved and unused; nothing ran`);
-    if (row.decidedBy === null || row.decidedBy === row.requestedBy) throw new AppError('FORBIDDEN', `approval ${id} was not approved by a second person; nothing ran`);
-    if (call.operator !== row.decidedBy) throw new AppError('FORBIDDEN', `approval ${id} is carried out by its approver ${row.decidedBy}'s console only; nothing ran`);
+    const problem = claimProblem(await repo.approval(id), { channel: call.channel, tenant, input: call.input, operator: call.operator }, id);
+    if (problem) throw new AppError('FORBIDDEN', `${problem}; nothing ran`);
     // One use: the first console to move it to executing carries it out; a replay finds it taken.
     if (!(await repo.moveApproval(id, 'approved', 'executing', {}, entry(call.operator, 'executing')))) throw new AppError('FORBIDDEN', `approval ${id} is already being carried out or was used; nothing ran`);
   }
