@@ -34,6 +34,11 @@ export interface KeyLite {
   unfinished: boolean;
 }
 export type Counts = { critical: number; warning: number; info: number };
+export interface IsolationLite {
+  scannedAt: string | null;
+  byTenant: Map<string, Counts>;
+}
+const ZERO: Counts = { critical: 0, warning: 0, info: 0 };
 export interface ComplianceLite {
   frameworks: string[];
   pass: number | null;
@@ -48,8 +53,11 @@ export interface ClusterReads {
   tables: Fetched<Map<string, number>>;
   sagas: Fetched<SagaLite[]>;
   keys: Fetched<KeyLite[]>;
-  /** Findings per tenant from the latest scan; a tenant absent from the map was not scanned. */
-  isolation: Fetched<Map<string, Counts>>;
+  /**
+   * The latest isolation scan: null scannedAt means never scanned. A tenant absent from byTenant
+   * had no findings — unless it was created after the scan, then it was not scanned yet.
+   */
+  isolation: Fetched<IsolationLite>;
   compliance: Fetched<Map<string, ComplianceLite>>;
   approvals: Fetched<Map<string, number>>;
   support: Fetched<Map<string, number>>;
@@ -146,7 +154,7 @@ function onlineRows(r: ClusterReads): DashboardRow[] {
     const s = sagas ? (sagas.get(t.id) ?? NO_SAGAS) : null;
     const k = keys?.get(t.id);
     const keyInfo = k ? { rotationDue: k.due, overdueDays: k.overdueDays, daysLeft: k.daysLeft, unfinished: k.unfinished } : null;
-    const isolation = iso?.get(t.id) ?? null;
+    const isolation = iso && iso.scannedAt !== null && t.createdAt <= iso.scannedAt ? (iso.byTenant.get(t.id) ?? ZERO) : null;
     const c = comp?.get(t.id);
     const compliance = comp ? (c ?? { frameworks: [], pass: null, fail: null }) : null;
     const userPrefix = `tenant_${t.id}_u_`;

@@ -3,7 +3,7 @@ import type { ChannelName, Result } from '../../src-shared/contract';
 import { AppError } from '../app/errors';
 import type { CqlClient } from '../cassandra/connections';
 import { fromDriverError } from '../cassandra/driver-errors';
-import type { ClusterReads, ComplianceLite, Counts, Fetched, KeyLite, RegistryTenant, SagaLite } from './derive';
+import type { ClusterReads, ComplianceLite, Fetched, IsolationLite, KeyLite, RegistryTenant, SagaLite } from './derive';
 
 /**
  * The dashboard's reads for one cluster, bounded whatever the tenant count: one registry read,
@@ -35,7 +35,7 @@ const keysOut = z.array(
     pending: z.object({ kek: z.boolean(), reencrypt: z.array(z.unknown()) }),
   }),
 );
-const isolationOut = z.object({ byTenant: z.record(z.string(), counts) });
+const isolationOut = z.object({ lastScan: z.object({ at: z.string() }).nullable(), byTenant: z.record(z.string(), counts) });
 /** compliance.list (platform, per cluster), if the compliance feature offers one. */
 const complianceOut = z.array(
   z.object({
@@ -146,7 +146,9 @@ export class ClusterReader {
       this.within(this.tables(cluster)),
       this.within(this.fromChannel<SagaLite[]>('tenant.jobs', { cluster }, sagasOut)),
       this.within(this.keysOf(cluster, opts.refresh)),
-      this.within(this.fromChannel('isolation.status', { cluster }, isolationOut)).then((f): Fetched<Map<string, Counts>> => (f.status === 'ok' ? { ...f, value: new Map(Object.entries(f.value.byTenant)) } : f)),
+      this.within(this.fromChannel('isolation.status', { cluster }, isolationOut)).then(
+        (f): Fetched<IsolationLite> => (f.status === 'ok' ? { ...f, value: { scannedAt: f.value.lastScan?.at ?? null, byTenant: new Map(Object.entries(f.value.byTenant)) } } : f),
+      ),
       this.within(this.fromChannel('compliance.list', { cluster }, complianceOut)).then(
         (f): Fetched<Map<string, ComplianceLite>> => (f.status === 'ok' ? { ...f, value: new Map(f.value.map((c) => [c.tenant, { frameworks: c.frameworks, pass: c.pass ?? null, fail: c.fail ?? null }])) } : f),
       ),

@@ -42,7 +42,7 @@ describe('buildDashboard', () => {
     const r = reads('prod', [tenant('acme'), tenant('beta', 'suspended'), tenant('gone', 'deleted'), tenant('cat', 'failed')], {
       sagas: { status: 'ok', at: T0, value: [{ tenantId: 'cat', state: 'failed' }, { tenantId: 'acme', state: 'succeeded' }, { tenantId: 'beta', state: 'running' }] },
       keys: { status: 'ok', at: T0, value: [{ tenantId: 'acme', due: true, overdueDays: 4, daysLeft: 0, unfinished: false }] },
-      isolation: { status: 'ok', at: T0, value: new Map([['cat', { critical: 1, warning: 0, info: 0 }]]) },
+      isolation: { status: 'ok', at: T0, value: { scannedAt: '2026-01-15T00:00:00.000Z', byTenant: new Map([['cat', { critical: 1, warning: 0, info: 0 }]]) } },
     });
     const d = buildDashboard([r], [], now);
     expect(dashboardSchema.safeParse(d).success).toBe(true);
@@ -53,7 +53,8 @@ describe('buildDashboard', () => {
     ]);
     const acme = d.rows[0]!;
     expect(acme.keys).toEqual({ rotationDue: true, overdueDays: 4, daysLeft: 0, unfinished: false });
-    expect(acme.isolation).toBeNull(); // scanned cluster, but acme absent: not scanned
+    // Scanned after acme was created and acme absent: no findings (zeros), not "not scanned".
+    expect(acme.isolation).toEqual({ critical: 0, warning: 0, info: 0 });
     expect(acme.usage).toEqual({ keyspaces: 2, tables: 6, roles: 4, users: 1 });
     expect(acme.pending).toEqual({ approvals: null, support: null });
     expect(acme.compliance).toBeNull();
@@ -63,6 +64,17 @@ describe('buildDashboard', () => {
     expect(c).toMatchObject({ cluster: 'prod', online: true, tenants: 3, byState: { active: 1, suspended: 1, failed: 1 }, byHealth: { healthy: 0, warning: 2, critical: 1, unknown: 0 }, findings: { critical: 1, warning: 0, info: 0 }, rotationDue: 1, pendingApprovals: null });
     expect(c.sources.find((s) => s.source === 'compliance')).toMatchObject({ status: 'unavailable', message: 'compliance.list is not available in this console' });
     expect(c.sources.find((s) => s.source === 'keys')).toMatchObject({ status: 'ok', at: T0 });
+  });
+
+  it('isolation: never scanned, or the tenant created after the last scan, reads as not scanned (null)', () => {
+    const late = tenant('late', 'active', { createdAt: '2026-01-20T00:00:00.000Z' });
+    const never = buildDashboard([reads('prod', [tenant('acme')])], [], now);
+    expect(never.rows[0]!.isolation).toBeNull();
+    const r = reads('prod', [tenant('acme'), late], { isolation: { status: 'ok', at: T0, value: { scannedAt: '2026-01-15T00:00:00.000Z', byTenant: new Map() } } });
+    expect(buildDashboard([r], [], now).rows.map((x) => [x.id, x.isolation])).toEqual([
+      ['acme', { critical: 0, warning: 0, info: 0 }],
+      ['late', null],
+    ]);
   });
 
   it('a failing source makes its columns unknown, never the whole dashboard', () => {

@@ -35,7 +35,7 @@ export function reads(cluster: string, tenants: RegistryTenant[], over: Partial<
     tables: { status: 'ok', value: new Map(tenants.flatMap((t) => t.keyspaces.map((k) => [k, k.endsWith('_csm') ? 4 : 2] as const))), at },
     sagas: { status: 'ok', value: [], at },
     keys: { status: 'ok', value: [], at },
-    isolation: { status: 'ok', value: new Map(), at },
+    isolation: { status: 'ok', value: { scannedAt: null, byTenant: new Map() }, at },
     compliance: { status: 'unavailable', message: 'compliance.list is not available in this console' },
     approvals: { status: 'unavailable', message: 'approval.list is not available in this console' },
     support: { status: 'unavailable', message: 'support.list is not available in this console' },

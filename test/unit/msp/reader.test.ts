@@ -37,7 +37,7 @@ describe('dashboard reads of one cluster', () => {
     const { r, calls } = reader({
       'tenant.jobs': () => ({ ok: true, value: [{ tenantId: 'acme', state: 'failed', steps: [] }] }),
       'keys.status': () => ({ ok: true, value: [keyStatus('acme', true)] }),
-      'isolation.status': () => ({ ok: true, value: { byTenant: { acme: { critical: 0, warning: 1, info: 0 } }, scannedAt: 'x' } }),
+      'isolation.status': () => ({ ok: true, value: { lastScan: { at: '2026-01-01T00:00:00.000Z', counts: {} }, byTenant: { acme: { critical: 0, warning: 1, info: 0 } }, schedule: {} } }),
       'approval.list': (i) => ({ ok: true, value: i['state'] === 'pending' ? [{ tenant: 'acme', state: 'pending' }, { tenant: 'acme', state: 'pending' }] : [] }),
       'support.list': () => ({ ok: true, value: [{ tenant: 'beta', state: 'active' }, { tenant: 'beta', state: 'expired' }] }),
     });
@@ -49,7 +49,8 @@ describe('dashboard reads of one cluster', () => {
       ['tenant_acme_csm', 1],
     ]);
     expect(got.keys.status === 'ok' && got.keys.value).toEqual([{ tenantId: 'acme', due: true, overdueDays: 2, daysLeft: 0, unfinished: false }]);
-    expect(got.isolation.status === 'ok' && got.isolation.value.get('acme')).toEqual({ critical: 0, warning: 1, info: 0 });
+    expect(got.isolation.status === 'ok' && got.isolation.value.byTenant.get('acme')).toEqual({ critical: 0, warning: 1, info: 0 });
+    expect(got.isolation.status === 'ok' && got.isolation.value.scannedAt).toBe('2026-01-01T00:00:00.000Z');
     expect(got.approvals.status === 'ok' && [...got.approvals.value]).toEqual([['acme', 2]]);
     expect(got.support.status === 'ok' && [...got.support.value]).toEqual([['beta', 1]]);
     expect(got.compliance).toEqual({ status: 'unavailable', message: 'compliance.list is not available in this console' });
