@@ -14,6 +14,8 @@ export interface IsolationServiceDeps {
   /** Absent: this build cannot sign reports (export refuses, verify still works without "own key"). */
   signer: ReportSigner | null;
   logger?: Logger;
+  /** Sees the full (unfiltered) report of every scan an operator asked for: the monitor's baseline moves with it. */
+  observe?: (report: IsolationReport) => Promise<void>;
   /** Tests and the bench replace the reader; the default reads the real cluster. */
   read?: (client: CqlClient) => Promise<AuthSnapshot>;
 }
@@ -34,7 +36,8 @@ export class IsolationService {
     return c;
   }
 
-  async scan(cluster: string, opts: { tenant?: string | null } = {}): Promise<IsolationReport> {
+  /** `observe`: an operator's own scan (channel), handed in full to the monitor before it is filtered. */
+  async scan(cluster: string, opts: { tenant?: string | null; observe?: boolean } = {}): Promise<IsolationReport> {
     const client = this.client(cluster);
     const t0 = process.hrtime.bigint();
     const snapshot = await (this.deps.read ?? readSnapshot)(client);
@@ -44,17 +47,20 @@ export class IsolationService {
     const analysisMs = since(t1);
     const tenant = opts.tenant ?? null;
     if (tenant !== null && !snapshot.tenants.some((t) => t.id === tenant)) throw new AppError('NOT_FOUND', `tenant ${tenant} is not registered on ${cluster}`);
-    const shown = forTenant(findings, tenant);
-    return {
+    const full: IsolationReport = {
       cluster,
       scannedAt: new Date().toISOString(),
       scannedBy: this.deps.operatorOf(cluster),
-      tenant,
-      counts: countSeverities(shown),
+      tenant: null,
+      counts: countSeverities(findings),
       stats: { ...stats, readMs, analysisMs },
       auth: snapshot.auth,
-      findings: shown,
+      findings,
     };
+    if (opts.observe && this.deps.observe) await this.deps.observe(full);
+    if (tenant === null) return full;
+    const shown = forTenant(findings, tenant);
+    return { ...full, tenant, counts: countSeverities(shown), findings: shown };
   }
 
   /**
@@ -81,7 +87,7 @@ export class IsolationService {
     return { finding, applied, before: before.counts, after, resolved: !after.findings.some((f) => f.id === findingId) };
   }
 
-  async export(cluster: string, opts: { tenant?: string | null } = {}): Promise<{ fileName: string; text: string; keyId: string; counts: IsolationReport['counts'] }> {
+  async export(cluster: string, opts: { tenant?: string | null; observe?: boolean } = {}): Promise<{ fileName: string; text: string; keyId: string; counts: IsolationReport['counts'] }> {
     if (!this.deps.signer) throw new AppError('UNAVAILABLE', 'this console cannot sign reports: its secret store is not wired to the isolation service');
     const report = await this.scan(cluster, opts);
     const { text, keyId } = await this.deps.signer.sign(report);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineChannel } from './core';
+import { defineChannel, defineEvent, errorCodeSchema } from './core';
 import { clusterNameSchema, tenantIdSchema } from '../rules/names';
 
 /** Isolation verification (issue 6, item 1): the scanner's report, its fixes and its signed export. */
@@ -112,6 +112,74 @@ export const reportVerificationSchema = z.object({
 });
 export type ReportVerification = z.infer<typeof reportVerificationSchema>;
 
+
+/** Continuous checks (issue 6, item 2): what triggered a monitor scan. */
+export const SCAN_TRIGGERS = ['schedule', 'grant-change', 'sign-in', 'manual'] as const;
+export type ScanTrigger = (typeof SCAN_TRIGGERS)[number];
+/** Default minutes between scheduled scans, and the bounds a schedule may take. */
+export const DEFAULT_SCAN_MINUTES = 15;
+export const MIN_SCAN_MINUTES = 1;
+export const MAX_SCAN_MINUTES = 1440;
+export const alertIdSchema = z.string().uuid('alert id: a UUID (from csm isolation status)');
+
+/** A new violation of warning severity or worse, raised by the monitor the first time a scan saw it. */
+export const isolationAlertSchema = z.object({
+  id: alertIdSchema,
+  /** The cluster as the console that reads the alert names it. */
+  cluster: z.string(),
+  findingId: findingIdSchema,
+  kind: z.enum(FINDING_KINDS),
+  severity: z.enum(SEVERITIES),
+  tenants: z.array(z.string()),
+  title: z.string(),
+  trigger: z.enum(SCAN_TRIGGERS),
+  raisedAt: z.string(),
+  /** The role the scanning console was signed in with. */
+  raisedBy: z.string().nullable(),
+  acknowledgedBy: z.string().nullable(),
+  acknowledgedAt: z.string().nullable(),
+  /** Set by the first later scan that no longer finds the violation. */
+  resolvedAt: z.string().nullable(),
+});
+export type IsolationAlert = z.infer<typeof isolationAlertSchema>;
+
+/** `off`, or minutes between scheduled scans. Shared by every console through csm_system. */
+export const scanScheduleSchema = z.object({
+  everyMinutes: z.number().int().min(MIN_SCAN_MINUTES).max(MAX_SCAN_MINUTES).nullable(),
+  /** No schedule was ever set: the default applies. */
+  isDefault: z.boolean(),
+  updatedBy: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
+export type ScanSchedule = z.infer<typeof scanScheduleSchema>;
+
+export const monitorStatusSchema = z.object({
+  cluster: z.string(),
+  schedule: scanScheduleSchema,
+  /** The latest monitor scan of this cluster by any console (shared through csm_system). */
+  lastScan: z
+    .object({
+      at: z.string(),
+      by: z.string().nullable(),
+      trigger: z.enum(SCAN_TRIGGERS),
+      counts: severityCountsSchema,
+      /** Cluster-wide findings (configuration, schema visibility …): not counted per tenant. */
+      global: severityCountsSchema,
+    })
+    .nullable(),
+  /** The last failed scan of this console, cleared by the next successful one. */
+  lastError: z.object({ at: z.string(), code: errorCodeSchema, message: z.string(), trigger: z.enum(SCAN_TRIGGERS) }).nullable(),
+  /** This console's next scheduled scan; null when the schedule is off or this host does not schedule (CLI). */
+  nextScanAt: z.string().nullable(),
+  scanning: z.boolean(),
+  /** Unacknowledged alerts and acknowledged ones whose violation is still there, newest first. */
+  openAlerts: z.array(isolationAlertSchema),
+  unacknowledged: z.number().int(),
+  /** Finding counts per tenant from the latest scan; tenants without findings are absent (read as zeros). */
+  byTenant: z.record(z.string(), severityCountsSchema),
+});
+export type MonitorStatus = z.infer<typeof monitorStatusSchema>;
+
 const scanInput = z.object({ cluster: clusterNameSchema, tenant: tenantIdSchema.optional() }).strict();
 /** The CLI's `--cluster` is optional for a scan: with one signed-in platform cluster, that one. */
 const scanAnyInput = z.object({ cluster: clusterNameSchema.optional(), tenant: tenantIdSchema.optional() }).strict();
@@ -147,5 +215,35 @@ export const isolationChannels = {
     mutates: false,
     summary: 'Check the signature of an exported isolation report, offline',
   }),
+  'isolation.status': defineChannel({
+    input: scanAnyInput.omit({ tenant: true }).strict(),
+    output: monitorStatusSchema,
+    scope: 'platform',
+    mutates: false,
+    clusterOptional: true,
+    summary: 'The isolation monitor of a cluster: schedule, last and next scan, last error, open alerts, findings per tenant',
+  }),
+  'isolation.acknowledge': defineChannel({
+    input: z.object({ cluster: clusterNameSchema, alertId: alertIdSchema }).strict(),
+    output: isolationAlertSchema,
+    scope: 'platform',
+    mutates: true,
+    summary: 'Acknowledge an isolation alert (who and when are recorded; acknowledging twice changes nothing)',
+  }),
+  'isolation.setSchedule': defineChannel({
+    input: z
+      .object({
+        cluster: clusterNameSchema,
+        everyMinutes: z.union([z.number().int().min(MIN_SCAN_MINUTES, `everyMinutes: at least ${MIN_SCAN_MINUTES}`).max(MAX_SCAN_MINUTES, `everyMinutes: at most ${MAX_SCAN_MINUTES} (a day)`), z.literal('off')]),
+      })
+      .strict(),
+    output: scanScheduleSchema,
+    scope: 'platform',
+    mutates: true,
+    summary: 'Minutes between scheduled isolation scans of a cluster (1–1440) or off; shared by every console',
+  }),
 };
-export const isolationEvents = {};
+export const isolationEvents = {
+  /** An alert was raised, acknowledged or resolved (the nav badge counts unacknowledged ones). */
+  'isolation.alert': defineEvent(isolationAlertSchema),
+};

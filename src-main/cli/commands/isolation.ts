@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { Finding, IsolationReport } from '../../../src-shared/contract/isolation';
+import type { Finding, IsolationAlert, IsolationReport, MonitorStatus, ScanSchedule } from '../../../src-shared/contract/isolation';
 import { AppError } from '../../app/errors';
 import { writeSealedFile } from './keys';
 import { command, need, str, type Command, type Values } from './util';
@@ -24,6 +24,32 @@ export const reportText = (r: IsolationReport): string =>
     ...r.findings.map(findingText),
     ...(r.counts.critical + r.counts.warning === 0 ? ['no role reaches across a tenant boundary'] : [`fix one: csm isolation fix ID --cluster ${r.cluster}`]),
   ].join('\n');
+
+/** Exit 1 while any alert waits for acknowledgement (a resolved but unacknowledged one too: someone should look). */
+export const statusExitCode = (s: Pick<MonitorStatus, 'unacknowledged'>): number => (s.unacknowledged > 0 ? 1 : 0);
+
+const scheduleText = (s: ScanSchedule): string => (s.everyMinutes === null ? 'off' : `every ${s.everyMinutes} min${s.isDefault ? ' (default)' : ''}`) + (s.updatedBy ? ` — set by ${s.updatedBy} at ${s.updatedAt}` : '');
+const alertText = (a: IsolationAlert): string =>
+  `${a.id} [${a.severity}] ${a.acknowledgedAt ? `acknowledged by ${a.acknowledgedBy ?? 'unknown'}` : 'UNACKNOWLEDGED'}${a.resolvedAt ? `, resolved ${a.resolvedAt}` : ''}\n  ${a.title}\n  finding ${a.findingId} (${a.kind}) raised ${a.raisedAt} by a ${a.trigger} scan${a.tenants.length ? ` — tenants ${a.tenants.join(', ')}` : ''}`;
+
+export const statusText = (s: MonitorStatus): string =>
+  [
+    `isolation monitor of ${s.cluster}: ${scheduleText(s.schedule)}`,
+    s.lastScan ? `last scan ${s.lastScan.at} by ${s.lastScan.by ?? 'unknown'} (${s.lastScan.trigger}): ${s.lastScan.counts.critical} critical, ${s.lastScan.counts.warning} warning, ${s.lastScan.counts.info} info` : 'not scanned by the monitor yet',
+    ...(s.nextScanAt ? [`next scan ${s.nextScanAt}`] : []),
+    ...(s.lastError ? [`last error ${s.lastError.at} (${s.lastError.trigger}): ${s.lastError.code}: ${s.lastError.message}`] : []),
+    s.openAlerts.length ? `${s.unacknowledged} unacknowledged, ${s.openAlerts.length} open alerts:` : 'no open alerts',
+    ...s.openAlerts.map(alertText),
+    ...(s.unacknowledged ? [`acknowledge one: csm isolation ack ALERT --cluster ${s.cluster}`] : []),
+  ].join('\n');
+
+/** `--every 30` or `--every off`. */
+export function everyInput(v: Values): number | 'off' {
+  const raw = need(v, 'every').trim().toLowerCase();
+  if (raw === 'off') return 'off';
+  if (!/^[0-9]{1,5}$/.test(raw)) throw new AppError('BAD_INPUT', `--every: minutes between scans (1–1440) or off, not "${raw.slice(0, 20)}"`);
+  return Number(raw);
+}
 
 const scanOptions = { cluster: { type: 'string' as const }, tenant: { type: 'string' as const } };
 const scanInput = (v: Values) => ({ ...(str(v, 'cluster') !== undefined ? { cluster: str(v, 'cluster')! } : {}), ...(str(v, 'tenant') !== undefined ? { tenant: str(v, 'tenant')! } : {}) });
@@ -75,6 +101,34 @@ export const ISOLATION_COMMANDS: Command[] = [
       const w = r as unknown as { written?: string; keyId: string; counts: IsolationReport['counts'] };
       return `signed isolation report written to ${w.written ?? '(nowhere)'} — key ${w.keyId}; ${w.counts.critical} critical, ${w.counts.warning} warning, ${w.counts.info} info`;
     },
+  }),
+  command({
+    words: ['isolation', 'status'],
+    usage: 'csm isolation status [--cluster NAME] [--json]   (schedule, last scan, open alerts; exit 1 while alerts wait for acknowledgement)',
+    options: { cluster: { type: 'string' } },
+    positionals: [],
+    channel: 'isolation.status',
+    input: async (v) => (str(v, 'cluster') !== undefined ? { cluster: str(v, 'cluster')! } : {}),
+    text: statusText,
+    exitCode: statusExitCode,
+  }),
+  command({
+    words: ['isolation', 'ack'],
+    usage: 'csm isolation ack ALERT --cluster NAME [--json]   (acknowledge an isolation alert; again is harmless)',
+    options: { cluster: { type: 'string' } },
+    positionals: ['alert'],
+    channel: 'isolation.acknowledge',
+    input: async (v, p) => ({ cluster: need(v, 'cluster'), alertId: p.alert! }),
+    text: (a) => `acknowledged by ${a.acknowledgedBy ?? 'unknown'} at ${a.acknowledgedAt}: ${a.title}`,
+  }),
+  command({
+    words: ['isolation', 'schedule'],
+    usage: 'csm isolation schedule --cluster NAME --every MINUTES|off [--json]   (1–1440; shared by every console on the cluster)',
+    options: { cluster: { type: 'string' }, every: { type: 'string' } },
+    positionals: [],
+    channel: 'isolation.setSchedule',
+    input: async (v) => ({ cluster: need(v, 'cluster'), everyMinutes: everyInput(v) }),
+    text: (s) => `isolation scans: ${scheduleText(s)}`,
   }),
   command({
     words: ['isolation', 'verify'],
