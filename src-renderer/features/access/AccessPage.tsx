@@ -28,7 +28,9 @@ export function AccessPage() {
   // A tenant admin's calls must name one of their tenants; a platform operator may filter or not.
   const chosenTenant = scope && !scope.platform ? (scope.tenantAdmin.includes(tenant) ? tenant : (scope.tenantAdmin[0] ?? '')) : tenant;
   const [open, setOpen] = useState<Open>(null);
-  const [now, setNow] = useState(() => new Date());
+  // "Expires in" is computed at every render; the tick only makes it re-render while idle.
+  const [, setTick] = useState(0);
+  const now = new Date();
   // A platform operator's tenant filter applies on Enter or leaving the field, and only when valid.
   const [typed, setTyped] = useState(tenant);
   const typedError = typed && !tenantIdSchema.safeParse(typed).success ? 'tenant id: lower-case letters, digits and _' : undefined;
@@ -43,7 +45,7 @@ export function AccessPage() {
   useEffect(() => subscribeAccess(client), [client]);
   // "Expires in" counts down without a reload.
   useEffect(() => {
-    const t = setInterval(() => setNow(new Date()), 30_000);
+    const t = setInterval(() => setTick((n) => n + 1), 30_000);
     return () => clearInterval(t);
   }, []);
 
