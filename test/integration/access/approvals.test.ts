@@ -164,6 +164,23 @@ describe('change approvals on the real node', () => {
     expect(pendingFirst.filter((x) => ids.includes(x.id)).map((x) => x.state).sort()).toEqual(['cancelled', 'executed', 'executed', 'rejected']);
   });
 
+  it("a tenant admin sees their tenant's requests (from the tenant's keyspace) and cannot decide them", async () => {
+    const ta = await realServices();
+    try {
+      const tapi = localClient(ta.router, { host: 'cli' });
+      const name = unique('tc').replace(/_/g, '-');
+      value(await tapi.call('cluster.add', { name, contactPoints: [node().contactPoint], localDc: node().localDc, username: `tenant_${t}_u_boss`, password: 'correct-horse-battery' }));
+      expect(value(await tapi.call('session.signIn', { cluster: name })).platform).toBe(false);
+      const theirs = value(await tapi.call('approval.list', { cluster: name, tenant: t }));
+      const platformView = value(await A.api.call('approval.list', { cluster, tenant: t }));
+      expect(theirs.map((x) => [x.id, x.state, x.decidedBy]).sort()).toEqual(platformView.map((x) => [x.id, x.state, x.decidedBy]).sort());
+      expect(theirs.length).toBeGreaterThanOrEqual(4);
+      expect(code(await tapi.call('approval.approve', { cluster: name, id: theirs[0]!.id }))).toBe('FORBIDDEN');
+    } finally {
+      await ta.close();
+    }
+  });
+
   it('with the policy row cleared, the same calls run at once: the gate follows the policy', async () => {
     await admin.execute(`UPDATE "tenant_${t}_csm".config SET value = '' WHERE key = 'approval.required'`);
     expect(value(await A.api.call('tenant.suspend', { cluster, tenant: t })).state).toBe('suspended');
