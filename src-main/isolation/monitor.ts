@@ -12,7 +12,7 @@ import { AppError, toWireError } from '../app/errors';
 import type { Logger } from '../app/log';
 import type { AuditEntry, HostKind } from '../ipc/router';
 import { diffBaseline, summarize } from './diff';
-import type { MonitorStore, StoredAlert } from './monitor-store';
+import type { MonitorRow, MonitorStore, StoredAlert } from './monitor-store';
 
 export interface MonitorDeps {
   host: HostKind;
@@ -294,16 +294,35 @@ export class IsolationMonitor {
   }
 
   async status(cluster: string): Promise<MonitorStatus> {
-    const store = this.deps.storeFor(cluster);
     const st = this.state(cluster);
-    const [row, open] = await Promise.all([store.read(), store.openAlerts()]);
+    let row: MonitorRow;
+    let open: StoredAlert[];
+    try {
+      const store = this.deps.storeFor(cluster);
+      [row, open] = await Promise.all([store.read(), store.openAlerts()]);
+      // Acknowledged and resolved by two consoles at once: both kept it indexed; drop it now.
+      await Promise.all(open.filter((a) => a.acknowledgedAt && a.resolvedAt).map((a) => store.close(a.id)));
+    } catch (e) {
+      // The node is down or the session gone: say what this console knows, and that the rest is unknown.
+      const wire = toWireError(e, () => randomUUID().slice(0, 8));
+      const next = this.nextAt(cluster);
+      return {
+        cluster,
+        schedule: this.schedule({ everyMinutes: st.every, scheduleBy: null, scheduleAt: null }),
+        lastScan: null,
+        lastError: st.lastError ?? { at: this.now().toISOString(), code: wire.code, message: wire.message, trigger: 'manual' },
+        nextScanAt: next === null ? null : new Date(next).toISOString(),
+        scanning: st.inFlight !== null,
+        stale: true,
+        openAlerts: [],
+        unacknowledged: 0,
+        byTenant: {},
+      };
+    }
     if (st.every !== row.everyMinutes) {
       st.every = row.everyMinutes; // another console changed the shared schedule
       this.arm();
     }
-    // Acknowledged and resolved by two consoles at once: both kept it indexed; drop it now.
-    const done = open.filter((a) => a.acknowledgedAt && a.resolvedAt);
-    await Promise.all(done.map((a) => store.close(a.id)));
     const alerts = open
       .filter((a) => !(a.acknowledgedAt && a.resolvedAt))
       .sort((a, b) => (a.raisedAt < b.raisedAt ? 1 : a.raisedAt > b.raisedAt ? -1 : a.id.localeCompare(b.id)))
@@ -317,6 +336,7 @@ export class IsolationMonitor {
       lastError: st.lastError,
       nextScanAt: next === null ? null : new Date(next).toISOString(),
       scanning: st.inFlight !== null,
+      stale: false,
       openAlerts: alerts,
       unacknowledged: alerts.filter((a) => a.acknowledgedAt === null).length,
       byTenant: s?.byTenant ?? {},

@@ -172,6 +172,8 @@ export const monitorStatusSchema = z.object({
   /** This console's next scheduled scan; null when the schedule is off or this host does not schedule (CLI). */
   nextScanAt: z.string().nullable(),
   scanning: z.boolean(),
+  /** csm_system could not be read (node down, signed out): schedule, last scan and alerts below are unknown, see lastError. */
+  stale: z.boolean(),
   /** Unacknowledged alerts and acknowledged ones whose violation is still there, newest first. */
   openAlerts: z.array(isolationAlertSchema),
   unacknowledged: z.number().int(),

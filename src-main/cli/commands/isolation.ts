@@ -25,8 +25,8 @@ export const reportText = (r: IsolationReport): string =>
     ...(r.counts.critical + r.counts.warning === 0 ? ['no role reaches across a tenant boundary'] : [`fix one: csm isolation fix ID --cluster ${r.cluster}`]),
   ].join('\n');
 
-/** Exit 1 while any alert waits for acknowledgement (a resolved but unacknowledged one too: someone should look). */
-export const statusExitCode = (s: Pick<MonitorStatus, 'unacknowledged'>): number => (s.unacknowledged > 0 ? 1 : 0);
+/** Exit 1 while any alert waits for acknowledgement (a resolved but unacknowledged one too: someone should look), or when the alerts could not be read. */
+export const statusExitCode = (s: Pick<MonitorStatus, 'unacknowledged' | 'stale'>): number => (s.unacknowledged > 0 || s.stale ? 1 : 0);
 
 const scheduleText = (s: ScanSchedule): string => (s.everyMinutes === null ? 'off' : `every ${s.everyMinutes} min${s.isDefault ? ' (default)' : ''}`) + (s.updatedBy ? ` — set by ${s.updatedBy} at ${s.updatedAt}` : '');
 const alertText = (a: IsolationAlert): string =>
@@ -37,6 +37,7 @@ export const statusText = (s: MonitorStatus): string =>
     `isolation monitor of ${s.cluster}: ${scheduleText(s.schedule)}`,
     s.lastScan ? `last scan ${s.lastScan.at} by ${s.lastScan.by ?? 'unknown'} (${s.lastScan.trigger}): ${s.lastScan.counts.critical} critical, ${s.lastScan.counts.warning} warning, ${s.lastScan.counts.info} info` : 'not scanned by the monitor yet',
     ...(s.nextScanAt ? [`next scan ${s.nextScanAt}`] : []),
+    ...(s.stale ? ['csm_system could not be read: schedule, last scan and alerts are unknown'] : []),
     ...(s.lastError ? [`last error ${s.lastError.at} (${s.lastError.trigger}): ${s.lastError.code}: ${s.lastError.message}`] : []),
     s.openAlerts.length ? `${s.unacknowledged} unacknowledged, ${s.openAlerts.length} open alerts:` : 'no open alerts',
     ...s.openAlerts.map(alertText),

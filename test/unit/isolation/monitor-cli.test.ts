@@ -36,6 +36,7 @@ const status = (alerts: IsolationAlert[]): MonitorStatus => ({
   lastError: null,
   nextScanAt: null,
   scanning: false,
+  stale: false,
   openAlerts: alerts,
   unacknowledged: alerts.filter((a) => !a.acknowledgedAt).length,
   byTenant: {},
@@ -47,6 +48,7 @@ describe('csm isolation status | ack | schedule (unit)', () => {
     expect(statusExitCode(status([alert({ resolvedAt: '2025-01-02T00:00:00.000Z' })]))).toBe(1);
     expect(statusExitCode(status([alert({ acknowledgedBy: 'ops', acknowledgedAt: '2025-01-02T00:00:00.000Z' })]))).toBe(0);
     expect(statusExitCode(status([]))).toBe(0);
+    expect(statusExitCode({ ...status([]), stale: true })).toBe(1);
     const text = statusText(status([alert()]));
     expect(text).toContain('UNACKNOWLEDGED');
     expect(text).toContain('csm isolation ack ALERT --cluster prod');

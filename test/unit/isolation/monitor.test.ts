@@ -233,8 +233,11 @@ describe('IsolationMonitor (unit: in-memory csm_system)', () => {
     const cluster = { snapshot: snapshot(['a']), signedIn: false };
     const c = fakeConsole(store, cluster);
     await expect(c.monitor.request('prod', 'schedule')).resolves.toBeUndefined();
+    const down = await c.monitor.status('prod');
+    expect(down).toMatchObject({ stale: true, openAlerts: [], lastError: { code: 'NOT_SIGNED_IN', trigger: 'schedule' } });
     cluster.signedIn = true;
     const st = await c.monitor.status('prod');
+    expect(st.stale).toBe(false);
     expect(st.lastError).toMatchObject({ code: 'NOT_SIGNED_IN', trigger: 'schedule' });
     const broken = fakeConsole(store, cluster, {
       scan: async () => {
