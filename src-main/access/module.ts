@@ -75,6 +75,13 @@ export function accessModule(deps: ModuleDeps): ConsoleModule<AccessChannels> & 
       'approval.reject': (input) => approvals.reject(input),
       'approval.cancel': (input) => approvals.cancel(input),
     },
+    // A suspended or deleted tenant's support windows end at once (suspension does not know them).
+    afterSuccess: (call) => {
+      if ((call.channel === 'tenant.suspend' || call.channel === 'tenant.delete') && call.cluster && call.tenant) {
+        const { cluster, tenant } = call;
+        void support.sweep(cluster, tenant).catch((e: unknown) => deps.logger.warn('support sweep after a suspension failed', { cluster, tenant, error: e instanceof Error ? e.message : String(e) }));
+      }
+    },
     // "Revoked at its next start": a console closed across an expiry ends the window at sign-in.
     onSignIn: async (cluster, platform) => {
       if (platform) await sweep(cluster);

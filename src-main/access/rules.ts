@@ -93,8 +93,15 @@ const APPROVAL_MOVES: Record<ApprovalState, readonly ApprovalState[]> = {
 export const canMoveApproval = (from: ApprovalState, to: ApprovalState): boolean => APPROVAL_MOVES[from].includes(to);
 
 /** Which support windows the sweep ends now, and why (pure, so the timing rule is unit-tested). */
-export function sweepDecision(g: { state: SupportState; expiresAt: string | null; decideBy: string | null; revokeRequestedBy: string | null }, now: Date): { end: 'revoke' | 'expire'; why: string } | null {
+export function sweepDecision(g: { state: SupportState; expiresAt: string | null; decideBy: string | null; revokeRequestedBy: string | null }, now: Date, tenantState = 'active'): { end: 'revoke' | 'expire'; why: string } | null {
   const past = (iso: string | null): boolean => iso !== null && Date.parse(iso) <= now.getTime();
+  // Suspension locks the tenant's roles out, but only the roles it knows (admin, auditor, service,
+  // users): a support window of a tenant that is no longer active is ended here instead.
+  if (tenantState !== 'active') {
+    if (g.state === 'active' || g.state === 'activating') return { end: 'revoke', why: `tenant ${tenantState}` };
+    if (g.state === 'pending' || g.state === 'approved') return { end: 'expire', why: `tenant ${tenantState}` };
+    return null;
+  }
   if ((g.state === 'active' || g.state === 'activating') && past(g.expiresAt)) return { end: 'revoke', why: 'expired' };
   if (g.state === 'active' && g.revokeRequestedBy !== null) return { end: 'revoke', why: `revoked by tenant admin ${g.revokeRequestedBy}` };
   if ((g.state === 'pending' || g.state === 'approved') && past(g.decideBy)) return { end: 'expire', why: 'not decided or activated in time' };

@@ -315,21 +315,27 @@ export class SupportAccess {
    * End what is due: windows past expires_at, windows a tenant admin asked to end, requests not
    * decided or activated in time. Not channel calls, so each end is written to the local audit here.
    */
-  async sweep(cluster: string): Promise<number> {
+  async sweep(cluster: string, only?: string): Promise<number> {
     const scope = this.deps.sessions.scopeOf(cluster);
     if (!scope?.platform) return 0;
     const repo = new AccessRepo(this.client(cluster));
     const now = this.now();
     const all = await this.syncDecisions(cluster, (await repo.supports()).filter((g) => ['pending', 'approved', 'activating', 'active'].includes(g.state)));
+    const states = new Map<string, string>();
+    const stateOf = async (tenant: string): Promise<string> => {
+      if (!states.has(tenant)) states.set(tenant, (await this.deps.tenants.registry(cluster).get(tenant))?.state ?? 'deleted');
+      return states.get(tenant)!;
+    };
     let n = 0;
     for (const g of all) {
-      const d = sweepDecision(g, now);
+      if (only !== undefined && g.tenant !== only) continue;
+      const d = sweepDecision(g, now, await stateOf(g.tenant));
       if (!d) continue;
       let outcome: 'ok' | 'error' = 'ok';
       let code: string | null = null;
       try {
         // A window that had a role is revoked (by the sweep, for its reason); a request that never opened one expires.
-        const by = d.why === 'expired' || !g.revokeRequestedBy ? `${scope.role} (sweep)` : g.revokeRequestedBy;
+        const by = d.why.startsWith('revoked by tenant admin') && g.revokeRequestedBy ? g.revokeRequestedBy : `${scope.role} (sweep)`;
         if (await this.end(cluster, g, by, d.why, d.end === 'revoke' ? 'revoked' : 'expired')) {
           n++;
           this.deps.emit({ cluster, tenant: g.tenant, id: g.id, why: d.why });

@@ -192,6 +192,15 @@ describe('support access on the real node', () => {
     expect(regRoles).not.toContain(g.role);
   });
 
+  it('suspending the tenant ends its support windows (suspension locks only the roles it knows); resume still works', async () => {
+    const req = await approvedRequest(true, 60);
+    const g = value(await papi.call('support.activate', { cluster, id: req.id }));
+    expect((await papi.call('tenant.suspend', { cluster, tenant: a, reason: 'support test' })).ok).toBe(true);
+    await expect.poll(async () => (await admin.execute('SELECT state, revoke_reason FROM csm_system.support_access WHERE id = ?', [req.id], { prepare: true })).rows[0]?.['revoke_reason'], { timeout: 15_000 }).toBe('tenant suspended');
+    expect(await roleExists(g.role!)).toBe(false);
+    expect(value(await papi.call('tenant.resume', { cluster, tenant: a })).state).toBe('active');
+  });
+
   it('refuses bad input clearly and loses nothing', async () => {
     const over = await papi.call('support.request', { cluster, tenant: a, minutes: 1441, readOnly: true, reason: 'x' });
     expect(over.ok ? 'ok' : over.error.code).toBe('BAD_INPUT');

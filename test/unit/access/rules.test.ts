@@ -96,6 +96,10 @@ describe('expiry', () => {
     expect(sweepDecision({ ...base, state: 'pending', decideBy: '2030-01-01T11:59:59.000Z' }, now)).toEqual({ end: 'expire', why: 'not decided or activated in time' });
     expect(sweepDecision({ ...base, state: 'approved', decideBy: '2030-01-02T00:00:00.000Z' }, now)).toBeNull();
     expect(sweepDecision({ ...base, state: 'revoked', expiresAt: '2029-01-01T00:00:00.000Z' }, now)).toBeNull();
+    // A tenant that is no longer active: its open windows end, its undecided requests expire.
+    expect(sweepDecision({ ...base, state: 'active', expiresAt: '2030-01-02T00:00:00.000Z' }, now, 'suspended')).toEqual({ end: 'revoke', why: 'tenant suspended' });
+    expect(sweepDecision({ ...base, state: 'pending', decideBy: '2030-01-02T00:00:00.000Z' }, now, 'deleted')).toEqual({ end: 'expire', why: 'tenant deleted' });
+    expect(sweepDecision({ ...base, state: 'rejected' }, now, 'suspended')).toBeNull();
   });
 });
 
