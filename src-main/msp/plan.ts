@@ -65,7 +65,7 @@ export function planOne(action: BulkAction, t: BulkTarget, env: PlanEnv): Planne
       if (row.state !== 'active' && row.state !== 'suspended') return skip(t, row, `${row.state}: a compliance policy is set on active or suspended tenants only`);
       const parts = [
         ...(action.frameworks !== undefined ? [`frameworks → ${action.frameworks.length ? action.frameworks.join(', ') : 'none'}`] : []),
-        ...(action.approvals !== undefined ? [`second-person approval for → ${action.approvals.length ? action.approvals.join(', ') : 'nothing'}`] : []),
+        ...(action.approvals !== undefined ? [`second person for → ${action.approvals.length ? action.approvals.join(', ') : 'nothing'}`] : []),
       ];
       return run(t, row, `compliance: ${parts.join('; ')}`);
     }

@@ -22,6 +22,8 @@ export interface ReaderPorts {
   now?(): Date;
   /** keys.status reads every tenant's key records: cached this long (default 5 min); refresh re-reads. */
   keysTtlMs?: number;
+  /** Compliance profiles read one by one (no cluster-wide list): cached this long (default 10 min). */
+  complianceTtlMs?: number;
   /** A source slower than this is reported "pending" (its answer is kept for the next call). */
   deadlineMs?: number;
 }
@@ -46,13 +48,27 @@ const complianceOut = z.array(
   }),
 );
 /** approval.list / support.list: any array of records naming their tenant and state. */
+/** compliance.get: only the frameworks are read here. */
+const profileOut = z.object({ frameworks: z.array(z.string()) });
 const pendingOut = z.array(z.object({ tenant: z.string().nullable().optional(), state: z.string().optional(), status: z.string().optional() }));
 
 /** Approvals waiting for a second person; support requests waiting or windows open. */
 const APPROVAL_OPEN = new Set(['pending']);
 const SUPPORT_OPEN = new Set(['pending', 'approved', 'activating', 'active']);
 
+interface Fill {
+  total: number;
+  done: number;
+  failed: number;
+  firstError: string | null;
+  map: Map<string, ComplianceLite>;
+  at: string | null;
+  finishedAt: number | null;
+  promise: Promise<void>;
+}
+
 export class ClusterReader {
+  private readonly fills = new Map<string, Fill>();
   private readonly keys = new Map<string, { at: number; promise: Promise<Fetched<KeyLite[]>>; settled: Fetched<KeyLite[]> | null }>();
 
   constructor(private readonly p: ReaderPorts) {}
@@ -139,19 +155,69 @@ export class ClusterReader {
     return { ...f, value: m };
   }
 
+  /**
+   * Compliance frameworks per tenant. With a cluster-wide `compliance.list`, one call. Without it,
+   * `compliance.get` per tenant — so it is never done for the list itself: a background fill
+   * (four at a time) caches the profiles for `complianceTtlMs`, and until it is complete the
+   * source is "pending" with its progress (frameworks only; pass/fail would need a drift scan
+   * per tenant).
+   */
+  private complianceOf(cluster: string, tenants: readonly RegistryTenant[] | null, refresh: boolean): Promise<Fetched<Map<string, ComplianceLite>>> {
+    if (this.p.hasChannel('compliance.list')) {
+      return this.fromChannel('compliance.list', { cluster }, complianceOut).then((f): Fetched<Map<string, ComplianceLite>> => (f.status === 'ok' ? { ...f, value: new Map(f.value.map((c) => [c.tenant, { frameworks: c.frameworks, pass: c.pass ?? null, fail: c.fail ?? null }])) } : f));
+    }
+    if (!this.p.hasChannel('compliance.get')) return Promise.resolve({ status: 'unavailable', message: 'compliance.get is not available in this console' });
+    if (!tenants) return Promise.resolve({ status: 'unavailable', message: 'the registry could not be read' });
+    const ttl = this.p.complianceTtlMs ?? 10 * 60_000;
+    let fill = this.fills.get(cluster);
+    const stale = !fill || (fill.finishedAt !== null && this.now().getTime() - fill.finishedAt > ttl);
+    if (!fill || ((stale || refresh) && fill.finishedAt !== null)) {
+      const ids = tenants.filter((t) => t.state !== 'deleted').map((t) => t.id);
+      const entry: Fill = { total: ids.length, done: 0, failed: 0, firstError: null, map: new Map(), finishedAt: null, at: null, promise: Promise.resolve() };
+      entry.promise = this.fill(cluster, ids, entry);
+      this.fills.set(cluster, entry);
+      fill = entry;
+    }
+    const f = fill;
+    const answer = (): Fetched<Map<string, ComplianceLite>> => {
+      if (f.finishedAt === null) return { status: 'pending', message: `reading compliance profiles in the background: ${f.done} of ${f.total}` };
+      if (f.total > 0 && f.failed === f.total) return { status: 'unavailable', message: `compliance.get failed for every tenant (${f.firstError ?? 'unknown'})` };
+      return { status: 'ok', value: f.map, at: f.at! };
+    };
+    return f.finishedAt !== null ? Promise.resolve(answer()) : f.promise.then(answer);
+  }
+
+  private async fill(cluster: string, ids: string[], entry: Fill): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ids.length) {
+        const tenant = ids[next++]!;
+        const r = await this.p.dispatch('compliance.get', { cluster, tenant }).catch((e: unknown): Result<unknown> => ({ ok: false, error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } }));
+        const parsed = r.ok ? profileOut.safeParse(r.value) : null;
+        if (parsed?.success) entry.map.set(tenant, { frameworks: parsed.data.frameworks, pass: null, fail: null });
+        else {
+          entry.failed++;
+          entry.firstError ??= r.ok ? 'compliance.get answered in a shape the dashboard does not read' : `${r.error.code}: ${r.error.message}`;
+        }
+        entry.done++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, ids.length) }, worker));
+    entry.at = this.now().toISOString();
+    entry.finishedAt = this.now().getTime();
+  }
+
   async read(cluster: string, opts: { refresh: boolean }): Promise<ClusterReads> {
     const at = this.now().toISOString();
-    const [registry, tables, sagas, keys, isolation, compliance, approvals, support] = await Promise.all([
-      this.registry(cluster),
+    const registry = await this.registry(cluster);
+    const [tables, sagas, keys, isolation, compliance, approvals, support] = await Promise.all([
       this.within(this.tables(cluster)),
       this.within(this.fromChannel<SagaLite[]>('tenant.jobs', { cluster }, sagasOut)),
       this.within(this.keysOf(cluster, opts.refresh)),
       this.within(this.fromChannel('isolation.status', { cluster }, isolationOut)).then(
         (f): Fetched<IsolationLite> => (f.status === 'ok' ? { ...f, value: { scannedAt: f.value.lastScan?.at ?? null, byTenant: new Map(Object.entries(f.value.byTenant)) } } : f),
       ),
-      this.within(this.fromChannel('compliance.list', { cluster }, complianceOut)).then(
-        (f): Fetched<Map<string, ComplianceLite>> => (f.status === 'ok' ? { ...f, value: new Map(f.value.map((c) => [c.tenant, { frameworks: c.frameworks, pass: c.pass ?? null, fail: c.fail ?? null }])) } : f),
-      ),
+      this.within(this.complianceOf(cluster, registry.status === 'ok' ? registry.value : null, opts.refresh)),
       this.within(this.fromChannel('approval.list', { cluster, state: 'pending' }, pendingOut)).then((f) => this.pendingByTenant(f, APPROVAL_OPEN)),
       this.within(this.fromChannel('support.list', { cluster }, pendingOut)).then((f) => this.pendingByTenant(f, SUPPORT_OPEN)),
     ]);

@@ -101,7 +101,7 @@ export class MspService {
     return out;
   }
 
-  async plan(input: { targets?: BulkTarget[] | undefined; filter?: BulkFilter | undefined; action: BulkAction }): Promise<{ targets: BulkTarget[]; plan: PlanItem[]; selection: string }> {
+  async plan(input: { targets?: BulkTarget[] | undefined; filter?: BulkFilter | undefined; action: BulkAction; dryRun?: boolean }): Promise<{ targets: BulkTarget[]; plan: PlanItem[]; selection: string }> {
     const platform = new Set(this.p.platformClusters());
     let targets: BulkTarget[];
     let views: Map<string, ClusterView>;
@@ -126,7 +126,11 @@ export class MspService {
     const planned = targets.map((t) => planOne(input.action, t, env));
     const channel = ACTION_CHANNEL[input.action.action] as ChannelName;
     const plan: PlanItem[] = [];
-    for (const item of planned) plan.push({ ...item, approval: item.will === 'run' ? await this.approval(item, channel) : 'unknown' });
+    for (const item of planned) {
+      // Only a preview reads each tenant's current profile; the run reads it once, when it writes.
+      const detail = input.dryRun && item.will === 'run' && input.action.action === 'policy' && this.p.hasChannel('compliance.get') ? await this.policyDetail(input.action, item) : item.detail;
+      plan.push({ ...item, detail, approval: item.will === 'run' ? await this.approval(item, channel) : 'unknown' });
+    }
     return { targets, plan, selection: describeSelection(input) };
   }
 
@@ -244,11 +248,7 @@ export class MspService {
         r = await this.p.dispatch('keys.rotate', ref);
         break;
       case 'policy':
-        r = await this.p.dispatch(ACTION_CHANNEL.policy as ChannelName, {
-          ...ref,
-          ...(action.frameworks !== undefined ? { frameworks: action.frameworks } : {}),
-          ...(action.approvals !== undefined ? { approvals: action.approvals } : {}),
-        });
+        r = await this.runPolicy(action, ref);
         break;
     }
     if (!r.ok) {
@@ -272,8 +272,44 @@ export class MspService {
       }
       return { ...base, outcome: 'ok', code: null, message: `keys rotated (job ${String(rotation)})`, at: at() };
     }
+    if (action.action === 'policy') {
+      const p = r.value as { frameworks?: unknown; effective?: { approvalRequired?: unknown } };
+      const fw = Array.isArray(p.frameworks) ? p.frameworks.join(', ') || 'none' : '?';
+      const ap = Array.isArray(p.effective?.approvalRequired) ? p.effective.approvalRequired.join(', ') || 'nothing' : '?';
+      return { ...base, outcome: 'ok', code: null, message: `frameworks: ${fw}; second person required for: ${ap}`, at: at() };
+    }
     const state = (r.value as { state?: unknown }).state;
     return { ...base, outcome: 'ok', code: null, message: typeof state === 'string' ? `now ${state}` : 'applied', at: at() };
+  }
+
+  /**
+   * compliance.set replaces the overrides as a whole: the approval list is merged into the
+   * tenant's current overrides (read with compliance.get) and written at the version read, so a
+   * concurrent change elsewhere makes this tenant CONFLICT instead of being overwritten.
+   */
+  private async runPolicy(action: Extract<BulkAction, { action: 'policy' }>, ref: { cluster: string; tenant: string }): Promise<Result<unknown>> {
+    const input: Record<string, unknown> = { ...ref };
+    if (action.frameworks !== undefined) input['frameworks'] = action.frameworks;
+    if (action.approvals !== undefined) {
+      const g = await this.p.dispatch('compliance.get' as ChannelName, ref);
+      if (!g.ok) return g;
+      const profile = g.value as { overrides?: Record<string, unknown>; version?: number };
+      input['overrides'] = { ...(profile.overrides ?? {}), approvalRequired: action.approvals };
+      if (typeof profile.version === 'number') input['expectedVersion'] = profile.version;
+    }
+    return this.p.dispatch(ACTION_CHANNEL.policy as ChannelName, input);
+  }
+
+  /** A policy preview says what changes: the tenant's frameworks and approval list now → then. */
+  private async policyDetail(action: Extract<BulkAction, { action: 'policy' }>, item: Planned): Promise<string> {
+    const g = await this.p.dispatch('compliance.get' as ChannelName, { cluster: item.cluster, tenant: item.tenant }).catch(() => null);
+    if (!g?.ok) return `${item.detail} (current profile unreadable${g && !g.ok ? `: ${g.error.code}` : ''})`;
+    const p = g.value as { frameworks?: string[]; overrides?: { approvalRequired?: string[] | null } };
+    const list = (xs: readonly string[] | null | undefined, none: string): string => (xs && xs.length ? xs.join(', ') : none);
+    return [
+      ...(action.frameworks !== undefined ? [`frameworks: ${list(p.frameworks, 'none')} → ${list(action.frameworks, 'none')}`] : []),
+      ...(action.approvals !== undefined ? [`second person for: ${list(p.overrides?.approvalRequired, 'nothing')} → ${list(action.approvals, 'nothing')} (plus what the frameworks demand)`] : []),
+    ].join('; ');
   }
 
   // Records -------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineChannel, defineEvent, errorCodeSchema } from './core';
 import { clusterNameSchema, tenantIdSchema } from '../rules/names';
 import { TENANT_STATES } from '../rules/lifecycle';
+import { channelNameSchema, FRAMEWORKS, frameworkSchema } from '../rules/compliance';
 
 /** The MSP dashboard across tenants and bulk operations with dry-run (issue 6 item 5). */
 
@@ -100,7 +101,12 @@ export const bulkFilterSchema = z
   .strict();
 export type BulkFilter = z.infer<typeof bulkFilterSchema>;
 
-const frameworkSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'framework: lower-case name (gdpr, hipaa, pci-dss …)');
+
+/** `gdpr`, `Pci-Dss` … as typed by people → the framework's own name; null when there is none. */
+export function frameworkNamed(s: string): (typeof FRAMEWORKS)[number] | null {
+  const u = s.trim().toUpperCase();
+  return FRAMEWORKS.find((f) => f === u) ?? null;
+}
 
 export const bulkActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('suspend'), reason: z.string().trim().min(1, 'reason: required for a suspension').max(200) }).strict(),
@@ -109,10 +115,14 @@ export const bulkActionSchema = z.discriminatedUnion('action', [
   z
     .object({
       action: z.literal('policy'),
-      /** Compliance frameworks the tenants must follow (replaces the list). */
-      frameworks: z.array(frameworkSchema).max(16).optional(),
-      /** Channels that need a second person's approval on these tenants (replaces the list). */
-      approvals: z.array(z.string().regex(/^[a-z][a-zA-Z]*\.[a-z][a-zA-Z]*$/, 'approvals: channel names such as tenant.suspend')).max(32).optional(),
+      /** Compliance frameworks the tenants must follow (replaces their list; compliance.set). */
+      frameworks: z.array(frameworkSchema).max(FRAMEWORKS.length).optional(),
+      /**
+       * Channels that need a second person's approval on these tenants: replaces the tenant's
+       * `approvalRequired` override, its other overrides kept (read with compliance.get, written
+       * with compliance.set at the version read).
+       */
+      approvals: z.array(channelNameSchema).max(32).optional(),
     })
     .strict()
     .refine((p) => p.frameworks !== undefined || p.approvals !== undefined, 'policy: give frameworks, approvals or both'),

@@ -1,5 +1,6 @@
 import type { BulkAction, BulkApplyInput, BulkApplyOutput, BulkFilter, BulkOperation, BulkSummary, BulkTarget, Dashboard } from '../../../src-shared/contract/msp';
-import { BULK_ACTIONS } from '../../../src-shared/contract/msp';
+import { BULK_ACTIONS, frameworkNamed } from '../../../src-shared/contract/msp';
+import { FRAMEWORKS } from '../../../src-shared/rules/compliance';
 import { TENANT_STATES, type TenantState } from '../../../src-shared/rules/lifecycle';
 import { AppError } from '../../app/errors';
 import { command, list, need, str, table, type Command, type Values } from './util';
@@ -70,7 +71,12 @@ export function parseAction(v: Values): BulkAction {
       const none = v['no-frameworks'] === true;
       if (none && frameworks.length) throw new AppError('BAD_INPUT', '--no-frameworks and --framework exclude each other');
       if (!none && !frameworks.length && !approvals.length) throw new AppError('BAD_INPUT', '--action policy needs --framework NAME (repeatable), --no-frameworks, or --approval CHANNEL');
-      return { action, ...(frameworks.length || none ? { frameworks } : {}), ...(approvals.length ? { approvals } : {}) };
+      const named = frameworks.map((f) => {
+        const n = frameworkNamed(f);
+        if (!n) throw new AppError('BAD_INPUT', `--framework: unknown framework "${f}" (one of ${FRAMEWORKS.join(', ')})`);
+        return n;
+      });
+      return { action, ...(named.length || none ? { frameworks: named } : {}), ...(approvals.length ? { approvals } : {}) };
     }
     default:
       throw new AppError('BAD_INPUT', `--action: one of ${BULK_ACTIONS.join(', ')}`);

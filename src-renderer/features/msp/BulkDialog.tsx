@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { BULK_ACTIONS, type BulkAction, type BulkActionName, type BulkResult, type BulkTarget, type PlanItem } from '../../../src-shared/contract/msp';
+import { BULK_ACTIONS, frameworkNamed, type BulkAction, type BulkActionName, type BulkResult, type BulkTarget, type PlanItem } from '../../../src-shared/contract/msp';
+import { FRAMEWORKS } from '../../../src-shared/rules/compliance';
 import { useClient } from '../../app/client';
 import { Badge, type Tone } from '../../ui/Badge';
 import { Dialog } from '../../ui/Dialog';
@@ -31,8 +32,11 @@ export function actionFrom(kind: BulkActionName, reason: string, frameworks: str
     case 'rotate-keys':
       return { action: kind };
     case 'policy': {
-      const fw = list(frameworks);
+      const typed = list(frameworks);
+      const fw = typed.map(frameworkNamed).filter((f) => f !== null);
+      const unknown = typed.filter((f) => !frameworkNamed(f));
       const ap = list(approvals);
+      if (unknown.length) return `Unknown framework ${unknown.join(', ')} (one of ${FRAMEWORKS.join(', ')}).`;
       if (fw.length === 0 && ap.length === 0) return 'Give frameworks, channels needing approval, or both.';
       return { action: 'policy', ...(fw.length ? { frameworks: fw } : {}), ...(ap.length ? { approvals: ap } : {}) };
     }
@@ -206,7 +210,7 @@ export function BulkDialog({ targets, onClose }: { targets: BulkTarget[]; onClos
           <>
             <div className="field">
               <label htmlFor="bulk-frameworks">
-                Frameworks <span className="field-optional">(comma-separated, replaces the list)</span>
+                Frameworks <span className="field-optional">(comma-separated: SOX, PCI-DSS, GDPR, HIPAA; replaces the list)</span>
               </label>
               <input id="bulk-frameworks" value={frameworks} onChange={(e) => setFrameworks(e.target.value)} autoComplete="off" data-testid="bulk-frameworks" />
             </div>

@@ -60,7 +60,8 @@ describe('csm msp / bulk commands', () => {
     const i = applyInput({ action: 'suspend', reason: 'unpaid', tenants: 'prod/acme', 'dry-run': true });
     expect(i).toEqual({ targets: [{ cluster: 'prod', tenant: 'acme' }], action: { action: 'suspend', reason: 'unpaid' }, dryRun: true });
     expect(bulkApplyInputSchema.safeParse(i).success).toBe(true);
-    expect(applyInput({ action: 'policy', framework: ['gdpr', 'hipaa'], filter: 'state=active' })).toEqual({ filter: { states: ['active'] }, action: { action: 'policy', frameworks: ['gdpr', 'hipaa'] }, dryRun: false });
+    expect(applyInput({ action: 'policy', framework: ['gdpr', 'HIPAA'], filter: 'state=active' })).toEqual({ filter: { states: ['active'] }, action: { action: 'policy', frameworks: ['GDPR', 'HIPAA'] }, dryRun: false });
+    expect(err(() => applyInput({ action: 'policy', framework: ['iso27001'], filter: 'x' }))).toMatch(/unknown framework "iso27001" \(one of SOX, PCI-DSS, GDPR, HIPAA\)/);
     expect(applyInput({ action: 'policy', 'no-frameworks': true, filter: 'x' }).action).toEqual({ action: 'policy', frameworks: [] });
     expect(err(() => applyInput({ action: 'suspend', tenants: 'prod/acme' }))).toMatch(/needs --reason/);
     expect(err(() => applyInput({ action: 'resume', reason: 'x', tenants: 'prod/acme' }))).toMatch(/--reason goes with --action suspend only/);
@@ -69,7 +70,7 @@ describe('csm msp / bulk commands', () => {
     expect(err(() => applyInput({ action: 'delete', tenants: 'a/b' }))).toMatch(/--action: one of suspend, resume, rotate-keys, policy/);
     expect(err(() => applyInput({ tenants: 'a/b' }))).toBe('BAD_INPUT: --action is required');
     expect(err(() => applyInput({ action: 'policy', tenants: 'a/b' }))).toMatch(/needs --framework/);
-    expect(err(() => applyInput({ action: 'resume', framework: ['gdpr'], tenants: 'a/b' }))).toMatch(/--action policy only/);
+    expect(err(() => applyInput({ action: 'resume', framework: ['GDPR'], tenants: 'a/b' }))).toMatch(/--action policy only/);
   });
 
   it('exit code: 1 when a tenant failed or the run was cancelled; skips and approvals waiting are not failures; a dry run is 0', () => {

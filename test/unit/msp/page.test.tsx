@@ -143,7 +143,8 @@ describe('MSP dashboard screen (unit: fake bridge)', () => {
   it('the action form refuses what main would refuse', () => {
     expect(actionFrom('suspend', '  ', '', '')).toMatch(/needs a reason/);
     expect(actionFrom('policy', '', '', '')).toMatch(/frameworks/);
-    expect(actionFrom('policy', '', 'gdpr, hipaa', '')).toEqual({ action: 'policy', frameworks: ['gdpr', 'hipaa'] });
+    expect(actionFrom('policy', '', 'gdpr, HIPAA', '')).toEqual({ action: 'policy', frameworks: ['GDPR', 'HIPAA'] });
+    expect(actionFrom('policy', '', 'iso27001', '')).toMatch(/Unknown framework iso27001/);
     expect(actionFrom('rotate-keys', '', '', '')).toEqual({ action: 'rotate-keys' });
   });
 });

@@ -44,8 +44,8 @@ describe('bulk planning (dry run)', () => {
     expect(planOne(a, at('dead'), env())).toMatchObject({ will: 'refuse', code: 'NOT_FOUND' });
     expect(planOne(a, at('acme', 'elsewhere'), env())).toMatchObject({ will: 'refuse', code: 'FORBIDDEN', detail: 'not signed in to elsewhere with platform scope' });
     expect(planOne(a, at('acme', 'down'), env())).toMatchObject({ will: 'refuse', code: 'UNAVAILABLE', detail: expect.stringContaining('no host reachable') });
-    expect(planOne({ action: 'policy', frameworks: ['gdpr'] }, at('acme'), env())).toMatchObject({ will: 'refuse', code: 'UNAVAILABLE', detail: 'compliance.set is not available in this console' });
-    expect(planOne({ action: 'policy', frameworks: ['gdpr'], approvals: [] }, at('acme'), env({ hasChannel: () => true }))).toMatchObject({ will: 'run', detail: 'compliance: frameworks → gdpr; second-person approval for → nothing' });
+    expect(planOne({ action: 'policy', frameworks: ['GDPR'] }, at('acme'), env())).toMatchObject({ will: 'refuse', code: 'UNAVAILABLE', detail: 'compliance.set is not available in this console' });
+    expect(planOne({ action: 'policy', frameworks: ['GDPR'], approvals: [] }, at('acme'), env({ hasChannel: () => true }))).toMatchObject({ will: 'run', detail: 'compliance: frameworks → GDPR; second person for → nothing' });
   });
 
   it('a filter selects with the Tenants screen rules, never deleted tenants; unreadable registries contribute nothing', () => {

@@ -53,7 +53,7 @@ describe('dashboard reads of one cluster', () => {
     expect(got.isolation.status === 'ok' && got.isolation.value.scannedAt).toBe('2026-01-01T00:00:00.000Z');
     expect(got.approvals.status === 'ok' && [...got.approvals.value]).toEqual([['acme', 2]]);
     expect(got.support.status === 'ok' && [...got.support.value]).toEqual([['beta', 1]]);
-    expect(got.compliance).toEqual({ status: 'unavailable', message: 'compliance.list is not available in this console' });
+    expect(got.compliance).toEqual({ status: 'unavailable', message: 'compliance.get is not available in this console' });
   });
 
   it('a failing channel or an answer in another shape is "unavailable", not an error', async () => {
@@ -69,6 +69,28 @@ describe('dashboard reads of one cluster', () => {
     expect(got.isolation).toEqual({ status: 'unavailable', message: 'isolation.status answered in a shape the dashboard does not read' });
     expect(got.keys).toEqual({ status: 'unavailable', message: 'boom' });
     expect(got.registry.status).toBe('ok');
+  });
+
+  it('without a compliance listing, profiles are read per tenant in the background: pending first, then cached', async () => {
+    let gets = 0;
+    const { r } = reader(
+      {
+        'compliance.get': async (i) => {
+          gets++;
+          await new Promise((res) => setTimeout(res, 15));
+          return i['tenant'] === 'beta' ? { ok: false, error: { code: 'NOT_FOUND', message: 'no profile' } } : { ok: true, value: { frameworks: ['GDPR'], version: 1 } };
+        },
+      },
+      { deadlineMs: 5 },
+    );
+    const first = await r.read('prod', { refresh: false });
+    expect(first.compliance.status).toBe('pending');
+    await new Promise((res) => setTimeout(res, 60));
+    const second = await r.read('prod', { refresh: false });
+    expect(second.compliance.status === 'ok' && [...second.compliance.value]).toEqual([['acme', { frameworks: ['GDPR'], pass: null, fail: null }]]);
+    expect(gets).toBe(2);
+    await r.read('prod', { refresh: false });
+    expect(gets).toBe(2);
   });
 
   it('keys.status is cached per cluster (it reads every tenant); refresh re-reads; a slow read is "pending" and kept', async () => {

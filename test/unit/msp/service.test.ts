@@ -165,6 +165,34 @@ describe('bulk operations over fake ports', () => {
     expect(one.clusters.map((c) => c.cluster)).toEqual(['dr']);
   });
 
+  it('policy: frameworks via compliance.set; the approval list merged into the current overrides at the version read; the preview says now → then', async () => {
+    const profile = { frameworks: ['SOX'], overrides: { retentionYears: 9, approvalRequired: ['tenant.delete'] }, version: 4, effective: { approvalRequired: ['tenant.delete', 'tenant.suspend'] } };
+    const f = fakeService({
+      registries: registries(),
+      channels: ['compliance.set', 'compliance.get'],
+      dispatch: (channel, input) => (channel === 'compliance.get' ? { ok: true, value: profile } : { ok: true, value: { ...profile, frameworks: input['frameworks'], effective: { approvalRequired: ['tenant.delete', 'keys.rotate'] } } }),
+    });
+    const action = { action: 'policy' as const, frameworks: ['GDPR' as const], approvals: ['keys.rotate'] };
+    const dry = await f.svc.apply({ targets: [at('acme')], action, dryRun: true });
+    expect(dry.plan[0]!.detail).toBe('frameworks: SOX → GDPR; second person for: tenant.delete → keys.rotate (plus what the frameworks demand)');
+    expect(f.calls.map((c) => c.channel)).toEqual(['compliance.get']);
+    f.calls.length = 0;
+    const out = await f.svc.apply({ targets: [at('acme')], action, dryRun: false });
+    await f.jobs.wait(out.jobId!);
+    expect(f.calls).toEqual([
+      { channel: 'compliance.get', input: { cluster: 'prod', tenant: 'acme' } },
+      { channel: 'compliance.set', input: { cluster: 'prod', tenant: 'acme', frameworks: ['GDPR'], overrides: { retentionYears: 9, approvalRequired: ['keys.rotate'] }, expectedVersion: 4 } },
+    ]);
+    const op = await f.svc.show({ id: out.id! });
+    expect(op.results[0]).toMatchObject({ outcome: 'ok', message: 'frameworks: GDPR; second person required for: tenant.delete, keys.rotate' });
+  });
+
+  it('policy without compliance.set in this console is refused per tenant', async () => {
+    const f = fakeService({ registries: registries(), channels: [] });
+    const dry = await f.svc.apply({ targets: [at('acme')], action: { action: 'policy', frameworks: ['GDPR'] }, dryRun: true });
+    expect(dry.plan[0]).toMatchObject({ will: 'refuse', code: 'UNAVAILABLE' });
+  });
+
   it('finds the approval request id in the gate’s message', () => {
     expect(approvalIdFrom('filed as request 3f2a9c1d-0000-4000-8000-000000000001')).toBe('3f2a9c1d-0000-4000-8000-000000000001');
     expect(approvalIdFrom('approval request ab12cd34 filed')).toBe('ab12cd34');
