@@ -5,6 +5,7 @@ import type { ConnectionManager, CqlClient } from '../cassandra/connections';
 import { fromDriverError } from '../cassandra/driver-errors';
 import { column, newRole, qualified } from '../cassandra/identifiers';
 import { waitForAgreement } from '../cassandra/system-schema';
+import { assertWithinBoundary } from '../compliance/boundary';
 import { tenantKeyTables } from '../keys/cassandra-stores';
 import type { KeyService } from '../keys/hierarchy';
 import type { SecretStore } from '../secrets/types';
@@ -196,6 +197,8 @@ const keyspacesStep: StepDef<SagaCtx> = {
   name: 'keyspaces',
   label: 'Create keyspaces and tables',
   async run(ctx, report) {
+    // A resumed saga's tenant may have been given a compliance boundary since it started.
+    await assertWithinBoundary(ctx.client, ctx.tenantId, ctx.params.dataCenters, 'replication to');
     const repl = replication(topology(ctx), ctx.params.template.replicationFactor);
     const t = ctx.tenantId;
     for (const k of ctx.params.template.keyspaces) {
@@ -234,6 +237,7 @@ const rolesStep: StepDef<SagaCtx> = {
   async run(ctx, report) {
     const r = fixedRoles(ctx.tenantId);
     const dcs = ctx.params.dataCenters;
+    await assertWithinBoundary(ctx.client, ctx.tenantId, dcs, 'DC access to');
     // The service role's password is written to the keychain before the role exists, so a crash
     // between the two never leaves a role whose password nobody holds.
     const key = secretKey.tenant(ctx.tenantId, SECRET_SERVICE_PASSWORD);
