@@ -1,8 +1,10 @@
+import { unacknowledgedCount, useIsolation } from '../features/isolation/store';
 import { runningCount, useJobs } from '../features/jobs/store';
 import { ROUTES, type RouteId } from './routes';
 
 export function Nav({ current }: { current: RouteId }) {
   const running = useJobs((s) => runningCount(s.jobs));
+  const alerts = useIsolation((s) => unacknowledgedCount(s.alerts));
   return (
     <nav className="app-nav" aria-label="Main">
       <ul>
@@ -13,6 +15,11 @@ export function Nav({ current }: { current: RouteId }) {
               {r.id === 'jobs' && running > 0 ? (
                 <span className="nav-count" aria-label={`${running} running`}>
                   {running}
+                </span>
+              ) : null}
+              {r.id === 'isolation' && alerts > 0 ? (
+                <span className="nav-count" aria-label={`${alerts} unacknowledged isolation alert${alerts === 1 ? '' : 's'}`} data-testid="nav-isolation-alerts">
+                  {alerts}
                 </span>
               ) : null}
             </a>

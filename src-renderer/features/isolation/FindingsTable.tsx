@@ -1,4 +1,4 @@
-import { Fragment } from 'react';
+import { Fragment, useEffect } from 'react';
 import type { Finding, Severity } from '../../../src-shared/contract/isolation';
 import { Badge, type Tone } from '../../ui/Badge';
 import { useIsolation } from './store';
@@ -40,6 +40,13 @@ function Evidence({ f }: { f: Finding }) {
 export function FindingsTable({ findings, onFix }: { findings: Finding[]; onFix(f: Finding): void }) {
   const open = useIsolation((s) => s.open);
   const toggle = useIsolation((s) => s.toggle);
+  // An alert's "Show finding" opens a row: bring it into view and give it the focus.
+  useEffect(() => {
+    if (!open) return;
+    const el = document.getElementById(`finding-row-${open}`);
+    el?.scrollIntoView?.({ block: 'center' });
+    document.getElementById(`finding-toggle-${open}`)?.focus();
+  }, [open]);
   return (
     <div className="table-wrap">
       <table className="table" data-testid="isolation-findings">
@@ -58,7 +65,7 @@ export function FindingsTable({ findings, onFix }: { findings: Finding[]; onFix(
         <tbody>
           {findings.map((f) => (
             <Fragment key={f.id}>
-              <tr data-testid={`finding-${f.id}`}>
+              <tr id={`finding-row-${f.id}`} data-testid={`finding-${f.id}`}>
                 <td>
                   <SeverityBadge severity={f.severity} />
                 </td>
@@ -69,7 +76,7 @@ export function FindingsTable({ findings, onFix }: { findings: Finding[]; onFix(
                 <td>{f.global ? <span className="muted">all</span> : f.tenants.join(', ')}</td>
                 <td className="mono">{f.id}</td>
                 <td className="cell-actions">
-                  <button type="button" className="btn btn-ghost btn-small" aria-expanded={open === f.id} onClick={() => toggle(f.id)} data-testid={`finding-toggle-${f.id}`}>
+                  <button type="button" className="btn btn-ghost btn-small" id={`finding-toggle-${f.id}`} aria-expanded={open === f.id} onClick={() => toggle(f.id)} data-testid={`finding-toggle-${f.id}`}>
                     Evidence
                   </button>
                   <button type="button" className="btn btn-small" disabled={f.fix.length === 0} title={f.fix.length === 0 ? (f.fixNote ?? 'manual fix') : undefined} onClick={() => onFix(f)} data-testid={`finding-apply-${f.id}`}>

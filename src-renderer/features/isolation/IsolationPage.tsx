@@ -10,6 +10,7 @@ import { offerDownload } from '../keys/download';
 import { runScan } from './actions';
 import { FindingsTable } from './FindingsTable';
 import { FixDialog } from './FixDialog';
+import { MonitorPanel } from './MonitorPanel';
 import { useIsolation } from './store';
 
 function Summary({ r }: { r: IsolationReport }) {
@@ -121,6 +122,7 @@ export function IsolationPage() {
             </div>
           </form>
           {error ? <FormError code={error.code} message={error.message} /> : null}
+          <MonitorPanel cluster={chosen} />
           {lastFix && lastFix.after.cluster === chosen ? <FixResultCard r={lastFix} /> : null}
           {report ? (
             <>
