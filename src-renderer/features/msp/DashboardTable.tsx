@@ -9,7 +9,7 @@ export const MSP_ROW_HEIGHT = 44;
 
 export const HEALTH_TONE: Record<HealthLevel, Tone> = { healthy: 'success', warning: 'warning', critical: 'danger', unknown: 'neutral' };
 
-const HEADERS = ['Tenant', 'Cluster', 'State', 'Health', 'Isolation', 'Keys', 'Compliance', 'Usage', 'Pending'];
+const HEADERS = ['Tenant', 'Cluster', 'State', 'Health', 'Isolation', 'Keys', 'Compliance', 'Usage', 'Appr./supp.'];
 
 function Isolation({ r }: { r: DashboardRow }) {
   if (!r.online) return <span className="muted">—</span>;
@@ -22,7 +22,11 @@ function Isolation({ r }: { r: DashboardRow }) {
 function Keys({ r }: { r: DashboardRow }) {
   if (!r.keys) return <span className="muted">{r.online ? 'unknown' : '—'}</span>;
   if (r.keys.rotationDue) return <Badge tone="warning">{r.keys.overdueDays > 0 ? `overdue ${r.keys.overdueDays} d` : 'rotation due'}</Badge>;
-  return <span className="small">{r.keys.unfinished ? 'unfinished rotation' : `${r.keys.daysLeft} d to rotation`}</span>;
+  return (
+    <span className="small" title={r.keys.unfinished ? 'An interrupted rotation: rotating again finishes it' : `${r.keys.daysLeft} days until the next rotation is due`}>
+      {r.keys.unfinished ? 'unfinished' : `${r.keys.daysLeft} d left`}
+    </span>
+  );
 }
 
 function Compliance({ r }: { r: DashboardRow }) {
@@ -40,8 +44,8 @@ function Usage({ r }: { r: DashboardRow }) {
   if (!r.usage) return <span className="muted">—</span>;
   const u = r.usage;
   return (
-    <span className="small" title="From the registry and the schema; usage metering (requests, storage) is not yet available">
-      {`${u.keyspaces} ks · ${u.tables ?? '?'} tables · ${u.users} users`}
+    <span className="small" title={`${u.keyspaces} keyspaces, ${u.tables ?? 'unknown'} tables, ${u.roles} roles of which ${u.users} users — from the registry and the schema; usage metering (requests, storage) is not yet available`}>
+      {`${u.keyspaces} ks · ${u.tables ?? '?'} tbl · ${u.users} usr`}
     </span>
   );
 }
@@ -50,7 +54,7 @@ function Pending({ r }: { r: DashboardRow }) {
   const a = r.pending.approvals;
   const s = r.pending.support;
   if (a === null && s === null) return <span className="muted">—</span>;
-  return <span className="small">{`${a ?? '?'} appr. · ${s ?? '?'} support`}</span>;
+  return <span className="small" title={`${a ?? 'unknown'} approval request(s) pending, ${s ?? 'unknown'} support request(s) or window(s) open`}>{`${a ?? '?'} / ${s ?? '?'}`}</span>;
 }
 
 export function DashboardTable({ rows, selected, onToggle, onToggleAll }: { rows: readonly DashboardRow[]; selected: Record<string, true>; onToggle(key: string): void; onToggleAll(on: boolean): void }) {
