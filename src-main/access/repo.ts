@@ -192,12 +192,11 @@ export interface TenantDecision {
  * on that one table, so they can never touch keys, config or the tenant's audit stream.
  */
 export class TenantAccessTables {
-  private readonly ready = new Set<string>();
-
-  /** Platform session: create both tables and the one grant, once per tenant per process. */
-  async ensure(client: CqlClient, cluster: string, tenant: string): Promise<void> {
-    const key = `${cluster}\u0000${tenant}`;
-    if (this.ready.has(key)) return;
+  /**
+   * Platform session: create both tables and the one grant. Checked every time (requests are rare):
+   * a tenant deleted and provisioned again under the same id has a new, empty console keyspace.
+   */
+  async ensure(client: CqlClient, _cluster: string, tenant: string): Promise<void> {
     const ks = tenantConsoleKeyspace(tenant);
     await run(`preparing support tables of ${tenant}`, async () => {
       const have = new Set((await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [ks], { prepare: true })).rows.map((r) => String(r['table_name'])));
@@ -215,7 +214,6 @@ export class TenantAccessTables {
       if (created) await waitForAgreement(client, `support tables of ${tenant}`);
       await client.execute(`GRANT MODIFY ON TABLE ${qualified(ks, TENANT_SUPPORT_TABLE)} TO ${newRole(tenantAdminRole(tenant))}`);
     });
-    this.ready.add(key);
   }
 
   async publishSupport(client: CqlClient, g: SupportGrant): Promise<void> {
