@@ -58,11 +58,17 @@ export function SupportTable({ grants, scope, cluster, now, onOp }: { grants: Su
                 </Badge>
                 {g.revokeRequestedBy && (g.state === 'active' || g.state === 'activating') ? <div className="muted small">revocation requested by {g.revokeRequestedBy}; the next platform sweep drops the role</div> : null}
               </td>
-              <td>{g.tenant}</td>
+              <td>
+                {g.tenant}
+                <div className="muted small">{g.reason}</div>
+              </td>
               <td className="mono">{g.requestedBy}</td>
               <td className="mono">{g.decidedBy ?? '—'}</td>
               <td data-testid={`support-expires-${g.id}`}>{expiresIn(g, now)}</td>
-              <td>{g.readOnly ? 'read-only' : 'read-write'}</td>
+              <td>
+                {g.readOnly ? 'read-only' : 'read-write'}
+                <div className="muted small">{g.minutes} min</div>
+              </td>
               <td>
                 {g.role ? <code className="mono">{g.role}</code> : '—'}
                 {g.role && g.state === 'active' && scope.platform && g.activatedBy === scope.role ? (
