@@ -185,8 +185,9 @@ export class SupportAccess {
     let roles: { role: string; super: boolean }[];
     try {
       roles = (await client.execute(`LIST ROLES OF ${existingRole(by)}`)).rows.map((r) => ({ role: String(r['role']), super: Boolean(r['super']) }));
-    } catch {
-      return `the deciding role ${by} does not exist`;
+    } catch (e) {
+      // Gone, or this platform role may not DESCRIBE roles: either way the decision is not taken over.
+      return `the deciding role ${by} could not be checked (${e instanceof Error ? e.message.slice(0, 120) : 'error'})`;
     }
     if (roles.some((r) => r.super || r.role === PLATFORM_ADMIN_ROLE)) return 'decided by a platform role';
     if (!roles.some((r) => r.role === tenantAdminRole(g.tenant))) return `${by} is not an admin of tenant ${g.tenant}`;
