@@ -201,6 +201,19 @@ describe('support access on the real node', () => {
     expect(value(await papi.call('tenant.resume', { cluster, tenant: a })).state).toBe('active');
   });
 
+  it('a decision written on the tenant side by anyone but an admin of that tenant is not taken over', async () => {
+    const req = value(await papi.call('support.request', { cluster, tenant: a, minutes: 10, readOnly: true, reason: 'forgery check' }));
+    ids.push(req.id);
+    // Written straight into the tenant's decision table (as a platform role with cqlsh could):
+    // the requester itself, then an admin of ANOTHER tenant.
+    for (const forged of ['cassandra', `tenant_${b}_u_boss`]) {
+      await admin.execute(`UPDATE "tenant_${a}_csm".support_requests SET decision = 'approved', decided_by = ? WHERE id = ?`, [forged, req.id], { prepare: true });
+      expect(value(await papi.call('support.list', { cluster, tenant: a })).find((g) => g.id === req.id)?.state).toBe('pending');
+      const act = await papi.call('support.activate', { cluster, id: req.id });
+      expect(act.ok ? 'ok' : act.error.code).toBe('CONFLICT');
+    }
+  });
+
   it('refuses bad input clearly and loses nothing', async () => {
     const over = await papi.call('support.request', { cluster, tenant: a, minutes: 1441, readOnly: true, reason: 'x' });
     expect(over.ok ? 'ok' : over.error.code).toBe('BAD_INPUT');
