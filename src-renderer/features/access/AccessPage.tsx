@@ -42,7 +42,7 @@ export function AccessPage() {
     if (scope) void loadAccess(client, scope.cluster, chosenTenant);
   };
   useEffect(reload, [client, scope?.cluster, scope?.role, chosenTenant]);
-  useEffect(() => subscribeAccess(client), [client]);
+  useEffect(() => (scope ? subscribeAccess(client, scope.cluster, chosenTenant) : undefined), [client, scope?.cluster, chosenTenant]);
   // "Expires in" counts down without a reload.
   useEffect(() => {
     const t = setInterval(() => setTick((n) => n + 1), 30_000);

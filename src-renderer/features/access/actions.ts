@@ -47,10 +47,9 @@ export async function cancel(client: CsmClient, cluster: string, id: string): Pr
   return r.ok;
 }
 
-/** A window the sweep ended: re-read the lists of the cluster on screen. */
-export function subscribeAccess(client: CsmClient): () => void {
+/** A window the sweep ended on the cluster on screen: re-read its lists. */
+export function subscribeAccess(client: CsmClient, cluster: string, tenant: string): () => void {
   return client.on('support.revoked', (p) => {
-    const s = useAccess.getState();
-    if (s.cluster === p.cluster) void loadAccess(client, p.cluster, s.tenant);
+    if (p.cluster === cluster) void loadAccess(client, cluster, tenant);
   });
 }

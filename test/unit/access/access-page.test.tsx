@@ -163,6 +163,17 @@ describe('Support & approvals screen (unit: fake bridge)', () => {
     expect(fake.callsTo('support.approve')[0]!.input).toEqual({ cluster: 'prod', tenant: 'acme', id: g.id });
   });
 
+  it('re-reads the lists when the sweep ends a window on the cluster on screen', async () => {
+    useSession.getState().setScope('prod', platform());
+    const fake = createFakeBridge({ 'support.list': () => ok([]), 'approval.list': () => ok([]) });
+    mount(fake);
+    await screen.findByTestId('support-empty');
+    expect(fake.callsTo('support.list')).toHaveLength(1);
+    fake.emit('support.revoked', { cluster: 'other', tenant: 'acme', id: '1111111111111111', why: 'expired' });
+    fake.emit('support.revoked', { cluster: 'prod', tenant: 'acme', id: '1111111111111111', why: 'expired' });
+    await waitFor(() => expect(fake.callsTo('support.list')).toHaveLength(2));
+  });
+
   it('shows a refusal in place, with its code', async () => {
     useSession.getState().setScope('prod', tenantAdmin);
     mount(createFakeBridge({ 'support.list': () => fail('FORBIDDEN', 'role x has no tenant scope'), 'approval.list': () => ok([]) }));
