@@ -29,6 +29,12 @@ function ToastItem({ toast }: { toast: Toast }) {
         </span>
         {toast.count > 1 ? <span className="toast-count">×{toast.count}</span> : null}
       </div>
+      {toast.code === 'APPROVAL_REQUIRED' ? (
+        // The call was filed, not run: say where the second person decides.
+        <a className="toast-link" href="#/access" data-testid="toast-approvals-link">
+          Open Support &amp; approvals
+        </a>
+      ) : null}
       {toast.source ? <div className="toast-source mono">{toast.source}</div> : null}
       <button type="button" className="btn btn-ghost btn-icon toast-close" aria-label="Dismiss notification" onClick={() => dismiss(toast.id)}>
         <span aria-hidden="true">×</span>

@@ -1,3 +1,4 @@
+import { useAccess } from '../../features/access/store';
 import { useClusters } from '../../features/clusters/store';
 import { useIsolation } from '../../features/isolation/store';
 import { useJobs } from '../../features/jobs/store';
@@ -7,10 +8,11 @@ import { useSession } from './session';
 import { useTheme } from './theme';
 import { useToasts } from './toasts';
 
-export { useAppInfo, useClusters, useIsolation, useJobs, useSession, useTenants, useTheme, useToasts };
+export { useAccess, useAppInfo, useClusters, useIsolation, useJobs, useSession, useTenants, useTheme, useToasts };
 
 /** Between tests, and when the operator reloads the console state. */
 export function resetAllStores(): void {
+  useAccess.getState().reset();
   useAppInfo.getState().reset();
   useClusters.getState().reset();
   useIsolation.getState().reset();

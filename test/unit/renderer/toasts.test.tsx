@@ -28,6 +28,19 @@ describe('toasts for result envelopes (unit: fake bridge)', () => {
     expect(screen.getByTestId('clusters-error').textContent).toContain('KEYCHAIN_LOCKED');
   });
 
+  it('APPROVAL_REQUIRED says the call was filed and links to where a second person decides; other errors carry no link', async () => {
+    const fake = createFakeBridge({ 'cluster.list': () => fail('APPROVAL_REQUIRED', 'tenant.suspend needs a second person: request abc filed') });
+    renderApp(fake);
+    const toast = await screen.findByTestId('toast');
+    expect(within(toast).getByTestId('toast-code').textContent).toBe('APPROVAL_REQUIRED');
+    expect(within(toast).getByTestId('toast-approvals-link').getAttribute('href')).toBe('#/access');
+    cleanup();
+    resetAllStores();
+    renderApp(createFakeBridge({ 'cluster.list': () => fail('CONFLICT', 'no') }));
+    const other = await screen.findByTestId('toast');
+    expect(within(other).queryByTestId('toast-approvals-link')).toBeNull();
+  });
+
   it('an unreachable host surfaces as UNAVAILABLE once, naming every call that failed', async () => {
     const fake = createFakeBridge({
       'app.info': () => fail('UNAVAILABLE', 'console host unreachable'),
