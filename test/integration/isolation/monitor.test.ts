@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import type cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../../src-shared/contract';
@@ -11,6 +13,7 @@ import { createMonitor } from '../../../src-main/isolation/handlers';
 import type { IsolationMonitor } from '../../../src-main/isolation/monitor';
 import { IsolationService } from '../../../src-main/isolation/service';
 import { driverClient, node, realServices, SUPERUSER, unique } from '../../support/cassandra';
+import { REPO_ROOT } from '../../support/web-host';
 import { platformConsole, provision, scrub, type Svc } from '../tenancy/support';
 
 /**
@@ -137,6 +140,43 @@ describe('isolation monitor on the real node', () => {
     expect(alertsOf(await status(), fid)).toEqual([expect.objectContaining({ resolvedAt: expect.any(String), acknowledgedAt: null })]);
     ok(await api.call('isolation.acknowledge', { cluster, alertId: raised[0]!.id }));
     expect(alertsOf(await status(), fid)).toEqual([]);
+  });
+
+  it('csm: a grant change made by a one-shot CLI command still gets its re-scan (at close); status exits 1 with an unacknowledged alert; ack; schedule bounds', async () => {
+    const csm = (args: string[]): Promise<{ code: number; stdout: string }> =>
+      new Promise((done) => {
+        const child = spawn(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', svc.dataDir], { env: { ...process.env, CSM_KEYCHAIN_SERVICE: svc.keychainService }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.on('close', (code) => done({ code: code ?? -1, stdout }));
+      });
+    await admin.execute(`GRANT MODIFY ON KEYSPACE "tenant_${a}_data" TO "tenant_${b}_svc"`);
+    const fid = findingId('cross-tenant-grant', `tenant_${b}_svc\u0000data/tenant_${a}_data`);
+    ok(await api.call('isolation.scan', { cluster }));
+    const raised = alertsOf(await status(), fid)[0]!;
+    expect(raised.acknowledgedAt).toBeNull();
+
+    const st = await csm(['isolation', 'status', '--cluster', cluster, '--json']);
+    expect(st.code).toBe(1);
+    const parsed = JSON.parse(st.stdout) as MonitorStatus;
+    expect(alertsOf(parsed, fid).map((x) => x.id)).toEqual([raised.id]);
+    expect(parsed.nextScanAt).toBeNull(); // the CLI schedules nothing
+
+    const fix = await csm(['isolation', 'fix', fid, '--cluster', cluster, '--json']);
+    expect(fix.code).toBe(0);
+    // Nothing else of this file scans now: the resolution is the CLI process's own re-scan at close.
+    const after = alertsOf(await status(), fid);
+    expect(after).toEqual([expect.objectContaining({ id: raised.id, resolvedAt: expect.any(String) })]);
+    const ack = await csm(['isolation', 'ack', raised.id, '--cluster', cluster, '--json']);
+    expect(ack.code).toBe(0);
+    expect(JSON.parse(ack.stdout)).toMatchObject({ id: raised.id, acknowledgedBy: SUPERUSER.username });
+    expect(alertsOf(await status(), fid)).toEqual([]);
+    const again = await csm(['isolation', 'status', '--cluster', cluster, '--json']);
+    const s2 = JSON.parse(again.stdout) as MonitorStatus;
+    expect(again.code).toBe(s2.unacknowledged > 0 ? 1 : 0); // other files' alerts on the shared node may remain
+    expect((await csm(['isolation', 'schedule', '--cluster', cluster, '--every', '0', '--json'])).code).toBe(2);
+    expect((await csm(['isolation', 'schedule', '--cluster', cluster, '--every', 'hourly', '--json'])).code).toBe(2);
+    expect((await csm(['isolation', 'ack', '5f0c7b39-1d2e-4e0a-9b7e-3c4d5e6f7a8b', '--cluster', cluster, '--json'])).code).toBe(1);
   });
 
   it('a second console signing in shares the baseline: the violation the first one alerted is not alerted again', async () => {
