@@ -156,7 +156,8 @@ function onlineRows(r: ClusterReads): DashboardRow[] {
     const keyInfo = k ? { rotationDue: k.due, overdueDays: k.overdueDays, daysLeft: k.daysLeft, unfinished: k.unfinished } : null;
     const isolation = iso && iso.scannedAt !== null && t.createdAt <= iso.scannedAt ? (iso.byTenant.get(t.id) ?? ZERO) : null;
     const c = comp?.get(t.id);
-    const compliance = comp ? (c ?? { frameworks: [], pass: null, fail: null }) : null;
+    // Absent from the answer: its profile could not be read (or was not yet): unknown, not "none".
+    const compliance = c ?? null;
     const userPrefix = `tenant_${t.id}_u_`;
     let tableCount: number | null = null;
     if (tables) {

@@ -17,22 +17,17 @@ async function registryOf(deps: ModuleDeps, cluster: string): Promise<RegistryTe
   return rows.map((r) => ({ id: r.id, name: r.name, tier: r.tier, template: r.template, state: r.state, createdAt: r.createdAt, updatedAt: r.updatedAt, suspendedAt: r.suspendedAt, keyspaces: r.keyspaces, roles: r.roles }));
 }
 
-export function mspService(deps: ModuleDeps): MspService {
-  const hasChannel = (name: string): boolean => isChannelName(name);
-  const reader = new ClusterReader({
-    registry: (c) => registryOf(deps, c),
-    operator: (c) => deps.connections.operator(c) ?? null,
-    dispatch: (channel, input) => deps.dispatch(channel, input),
-    hasChannel,
-  });
+export function mspService(deps: ModuleDeps, reader?: ClusterReader): MspService {
+  const r = reader ?? readerFor(deps);
   return new MspService({
     platformClusters: () => deps.sessions.platformClusters(),
     operatorOf: (c) => deps.sessions.scopeOf(c)?.role ?? 'unknown',
-    readCluster: (c, opts) => reader.read(c, opts),
+    readCluster: (c, opts) => r.read(c, opts),
+    invalidate: (c, what) => r.invalidate(c, what),
     mirror: () => deps.store.tenantMirror.all(),
     registry: (c) => registryOf(deps, c),
     dispatch: (channel, input) => deps.dispatch(channel, input),
-    hasChannel,
+    hasChannel: (name) => isChannelName(name),
     approvalPolicy: deps.approvalPolicy,
     jobs: deps.jobs,
     records: (c) => {
@@ -46,10 +41,26 @@ export function mspService(deps: ModuleDeps): MspService {
   });
 }
 
+function readerFor(deps: ModuleDeps): ClusterReader {
+  return new ClusterReader({
+    registry: (c) => registryOf(deps, c),
+    operator: (c) => deps.connections.operator(c) ?? null,
+    dispatch: (channel, input) => deps.dispatch(channel, input),
+    hasChannel: (name) => isChannelName(name),
+  });
+}
+
 /** MSP dashboard and bulk operations (issue 6 item 5). */
 export function mspModule(deps: ModuleDeps): ConsoleModule<MspChannels> {
-  const svc = mspService(deps);
+  const reader = readerFor(deps);
+  const svc = mspService(deps, reader);
   return {
+    // A change made anywhere in this console (a screen, the CLI, a bulk run) is not hidden by a cache.
+    afterSuccess: (call) => {
+      if (!call.cluster) return;
+      if (call.channel === 'compliance.set') reader.invalidate(call.cluster, 'compliance');
+      else if (call.channel === 'keys.rotate') reader.invalidate(call.cluster, 'keys');
+    },
     handlers: {
       'msp.dashboard': async ({ cluster, refresh }) => svc.dashboard({ cluster, refresh }),
       'bulk.apply': async (input) => svc.apply(input),

@@ -63,7 +63,9 @@ interface Fill {
   firstError: string | null;
   map: Map<string, ComplianceLite>;
   at: string | null;
+  startedAt: number;
   finishedAt: number | null;
+  dirty: boolean;
   promise: Promise<void>;
 }
 
@@ -124,10 +126,23 @@ export class ClusterReader {
     }
   }
 
-  private keysOf(cluster: string, refresh: boolean): Promise<Fetched<KeyLite[]>> {
+  /** Forget a cached source (after compliance.set or a key rotation, from anywhere in this console). */
+  invalidate(cluster: string, what: 'keys' | 'compliance'): void {
+    if (what === 'keys') this.keys.delete(cluster);
+    else {
+      const f = this.fills.get(cluster);
+      // A fill still running keeps going (it may have read the old profile): it is marked and
+      // replaced once it has ended.
+      if (f && f.finishedAt !== null) this.fills.delete(cluster);
+      else if (f) f.dirty = true;
+    }
+  }
+
+  private keysOf(cluster: string, refresh: boolean, newest: number): Promise<Fetched<KeyLite[]>> {
     const ttl = this.p.keysTtlMs ?? 5 * 60_000;
     const hit = this.keys.get(cluster);
-    const fresh = hit && this.now().getTime() - hit.at < ttl;
+    // A tenant registered after the cache was filled is not in it: read again.
+    const fresh = hit && this.now().getTime() - hit.at < ttl && newest <= hit.at;
     if (hit && fresh && !refresh) return hit.settled ? Promise.resolve(hit.settled) : hit.promise;
     const entry = {
       at: this.now().getTime(),
@@ -162,7 +177,7 @@ export class ClusterReader {
    * source is "pending" with its progress (frameworks only; pass/fail would need a drift scan
    * per tenant).
    */
-  private complianceOf(cluster: string, tenants: readonly RegistryTenant[] | null, refresh: boolean): Promise<Fetched<Map<string, ComplianceLite>>> {
+  private complianceOf(cluster: string, tenants: readonly RegistryTenant[] | null, refresh: boolean, newest: number): Promise<Fetched<Map<string, ComplianceLite>>> {
     if (this.p.hasChannel('compliance.list')) {
       return this.fromChannel('compliance.list', { cluster }, complianceOut).then((f): Fetched<Map<string, ComplianceLite>> => (f.status === 'ok' ? { ...f, value: new Map(f.value.map((c) => [c.tenant, { frameworks: c.frameworks, pass: c.pass ?? null, fail: c.fail ?? null }])) } : f));
     }
@@ -170,10 +185,10 @@ export class ClusterReader {
     if (!tenants) return Promise.resolve({ status: 'unavailable', message: 'the registry could not be read' });
     const ttl = this.p.complianceTtlMs ?? 10 * 60_000;
     let fill = this.fills.get(cluster);
-    const stale = !fill || (fill.finishedAt !== null && this.now().getTime() - fill.finishedAt > ttl);
+    const stale = !fill || (fill.finishedAt !== null && (fill.dirty || this.now().getTime() - fill.finishedAt > ttl || newest > fill.startedAt));
     if (!fill || ((stale || refresh) && fill.finishedAt !== null)) {
       const ids = tenants.filter((t) => t.state !== 'deleted').map((t) => t.id);
-      const entry: Fill = { total: ids.length, done: 0, failed: 0, firstError: null, map: new Map(), finishedAt: null, at: null, promise: Promise.resolve() };
+      const entry: Fill = { total: ids.length, done: 0, failed: 0, firstError: null, map: new Map(), startedAt: this.now().getTime(), finishedAt: null, dirty: false, at: null, promise: Promise.resolve() };
       entry.promise = this.fill(cluster, ids, entry);
       this.fills.set(cluster, entry);
       fill = entry;
@@ -210,14 +225,16 @@ export class ClusterReader {
   async read(cluster: string, opts: { refresh: boolean }): Promise<ClusterReads> {
     const at = this.now().toISOString();
     const registry = await this.registry(cluster);
+    let newest = 0;
+    if (registry.status === 'ok') for (const t of registry.value) newest = Math.max(newest, Date.parse(t.createdAt) || 0);
     const [tables, sagas, keys, isolation, compliance, approvals, support] = await Promise.all([
       this.within(this.tables(cluster)),
       this.within(this.fromChannel<SagaLite[]>('tenant.jobs', { cluster }, sagasOut)),
-      this.within(this.keysOf(cluster, opts.refresh)),
+      this.within(this.keysOf(cluster, opts.refresh, newest)),
       this.within(this.fromChannel('isolation.status', { cluster }, isolationOut)).then(
         (f): Fetched<IsolationLite> => (f.status === 'ok' ? { ...f, value: { scannedAt: f.value.lastScan?.at ?? null, byTenant: new Map(Object.entries(f.value.byTenant)) } } : f),
       ),
-      this.within(this.complianceOf(cluster, registry.status === 'ok' ? registry.value : null, opts.refresh)),
+      this.within(this.complianceOf(cluster, registry.status === 'ok' ? registry.value : null, opts.refresh, newest)),
       this.within(this.fromChannel('approval.list', { cluster, state: 'pending' }, pendingOut)).then((f) => this.pendingByTenant(f, APPROVAL_OPEN)),
       this.within(this.fromChannel('support.list', { cluster }, pendingOut)).then((f) => this.pendingByTenant(f, SUPPORT_OPEN)),
     ]);

@@ -44,6 +44,8 @@ export interface MspPorts {
   /** Identifies this console process as the runner of an operation. */
   ownerId: string;
   now?(): Date;
+  /** Forget a cached dashboard source of a cluster after this service changed it. */
+  invalidate?(cluster: string, what: 'keys' | 'compliance'): void;
   /** How often a running operation says it is alive (tests shorten it). */
   heartbeatMs?: number;
 }
@@ -270,6 +272,7 @@ export class MspService {
           return { ...base, outcome: 'failed', code: err.code, message: `key rotation job ${String(rotation)}: ${err.message}`, at: at() };
         }
       }
+      this.p.invalidate?.(item.cluster, 'keys');
       return { ...base, outcome: 'ok', code: null, message: `keys rotated (job ${String(rotation)})`, at: at() };
     }
     if (action.action === 'policy') {

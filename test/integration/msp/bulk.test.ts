@@ -179,6 +179,33 @@ describe('MSP dashboard and bulk operations on the real node', () => {
     expect(after.ok && before.ok && after.value.length).toBe(before.ok ? before.value.length : -1);
   });
 
+  it('policy through compliance.set, then a suspension the policy wants a second person for: awaiting approval, the request filed, nothing suspended', async () => {
+    const set = await run({ targets: [{ cluster, tenant: c }], action: { action: 'policy', frameworks: ['SOX'] } });
+    expect(set.results[0], JSON.stringify(set.results)).toMatchObject({ tenant: c, outcome: 'ok', message: expect.stringMatching(/^frameworks: SOX; second person required for: .*tenant\.suspend/) });
+    const profile = await api.call('compliance.get', { cluster, tenant: c });
+    expect(profile.ok && profile.value.frameworks).toEqual(['SOX']);
+    const dry = await api.call('bulk.apply', { targets: [{ cluster, tenant: c }, { cluster, tenant: a }], action: { action: 'suspend', reason: 'needs two' }, dryRun: true });
+    expect(dry.ok && dry.value.plan.map((p) => [p.tenant, p.approval])).toEqual([
+      [c, 'required'],
+      [a, 'not-required'],
+    ]);
+    const op = await run({ targets: [{ cluster, tenant: c }], action: { action: 'suspend', reason: 'needs two' } });
+    const r = op.results[0]!;
+    expect(r).toMatchObject({ tenant: c, outcome: 'awaiting-approval', code: 'APPROVAL_REQUIRED' });
+    expect(r.approvalId).toMatch(/^[0-9a-f]{16}$/);
+    expect(r.message).toMatch(new RegExp(`^awaiting approval ${r.approvalId}`));
+    expect(op.counts).toMatchObject({ 'awaiting-approval': 1, failed: 0 });
+    expect(await state(c)).toBe('active');
+    const pending = await api.call('approval.list', { cluster, tenant: c, state: 'pending' });
+    expect(pending.ok && pending.value.map((x) => [x.id, x.channel])).toEqual([[r.approvalId, 'tenant.suspend']]);
+    const d = await api.call('msp.dashboard', { cluster });
+    expect(d.ok && d.value.rows.find((x) => x.id === c)).toMatchObject({ pending: { approvals: 1 }, compliance: { frameworks: ['SOX'] } });
+    // Leave nothing behind: withdraw the request, drop the framework.
+    expect((await api.call('approval.cancel', { cluster, id: r.approvalId! })).ok).toBe(true);
+    const unset = await run({ targets: [{ cluster, tenant: c }], action: { action: 'policy', frameworks: [] } });
+    expect(unset.results[0]!.outcome, JSON.stringify(unset.results)).toBe('ok');
+  });
+
   it('csm: dashboard, dry run (exit 0, nothing changed), a run with a failing tenant (exit 1), bulk show, bad input (exit 2)', async () => {
     const dash = await csm(['msp', 'dashboard', '--cluster', cluster, '--json'], svc);
     expect(dash.code, dash.stderr).toBe(0);

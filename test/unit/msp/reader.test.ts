@@ -16,10 +16,11 @@ function client(tables: [string, string][]): CqlClient {
   } as unknown as CqlClient;
 }
 
-function reader(answers: Record<string, (input: Record<string, unknown>) => Result<unknown> | Promise<Result<unknown>>>, opts: { deadlineMs?: number } = {}) {
+function reader(answers: Record<string, (input: Record<string, unknown>) => Result<unknown> | Promise<Result<unknown>>>, opts: { deadlineMs?: number; registry?: () => ReturnType<typeof tenant>[] } = {}) {
   const calls: string[] = [];
+  const { registry, ...rest } = opts;
   const r = new ClusterReader({
-    registry: async () => [tenant('acme'), tenant('beta')],
+    registry: async () => (registry ? registry() : [tenant('acme'), tenant('beta')]),
     operator: () => client([['tenant_acme_data', 't1'], ['tenant_acme_data', 't2'], ['tenant_acme_csm', 'c']]),
     dispatch: async (channel: ChannelName, input: unknown) => {
       calls.push(channel);
@@ -27,7 +28,7 @@ function reader(answers: Record<string, (input: Record<string, unknown>) => Resu
       return a ? a(input as Record<string, unknown>) : { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `unknown channel: ${channel}` } };
     },
     hasChannel: (n) => n in answers,
-    ...opts,
+    ...rest,
   });
   return { r, calls };
 }
@@ -118,5 +119,35 @@ describe('dashboard reads of one cluster', () => {
     const later = await r.read('prod', { refresh: false });
     expect(n).toBe(2);
     expect(later.keys.status === 'ok' && later.keys.value[0]!.due).toBe(true);
+  });
+
+  it('caches are dropped after a change (invalidate) and when a tenant newer than the cache appears', async () => {
+    let keysCalls = 0;
+    let getCalls = 0;
+    const tenants = [tenant('acme')];
+    const { r } = reader(
+      {
+        'keys.status': () => {
+          keysCalls++;
+          return { ok: true, value: [] };
+        },
+        'compliance.get': () => {
+          getCalls++;
+          return { ok: true, value: { frameworks: getCalls > 1 ? ['SOX'] : [] } };
+        },
+      },
+      { registry: () => tenants },
+    );
+    await r.read('prod', { refresh: false });
+    await r.read('prod', { refresh: false });
+    expect([keysCalls, getCalls]).toEqual([1, 1]);
+    r.invalidate('prod', 'keys');
+    r.invalidate('prod', 'compliance');
+    const after = await r.read('prod', { refresh: false });
+    expect([keysCalls, getCalls]).toEqual([2, 2]);
+    expect(after.compliance.status === 'ok' && after.compliance.value.get('acme')?.frameworks).toEqual(['SOX']);
+    tenants.push(tenant('newbie', 'active', { createdAt: new Date(Date.now() + 1000).toISOString() }));
+    await r.read('prod', { refresh: false });
+    expect([keysCalls, getCalls]).toEqual([3, 4]);
   });
 });
