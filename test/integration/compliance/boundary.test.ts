@@ -4,7 +4,8 @@ import type { LocalClient } from '../../../src-main/ipc/local-client';
 import { ComplianceService } from '../../../src-main/compliance/service';
 import { assertWithinBoundary } from '../../../src-main/compliance/boundary';
 import type { ComplianceScan } from '../../../src-shared/contract/compliance';
-import { driverClient, unique } from '../../support/cassandra';
+import { driverClient, node, realServices, unique } from '../../support/cassandra';
+import { localClient } from '../../../src-main/ipc/local-client';
 import { platformConsole, provision, scrub, type Svc } from '../tenancy/support';
 
 /**
@@ -106,6 +107,31 @@ describe('compliance boundary and profile on the real node', () => {
     expect(fixed.value.after.drift).toEqual([]);
     const gone = await api.call('compliance.fix', { cluster, tenant: t, driftId: d.id });
     expect(!gone.ok && gone.error.code).toBe('NOT_FOUND');
+  }, 120_000);
+
+  it('a tenant admin reads its own profile (from its console keyspace) and scans, but cannot set it', async () => {
+    const mine = await realServices();
+    try {
+      const api2 = localClient(mine.router, { host: 'cli' });
+      const name = unique('ta').replace(/_/g, '-');
+      expect((await api2.call('cluster.add', { name, contactPoints: [node().contactPoint], localDc: node().localDc, username: `tenant_${t}_u_boss`, password: 'correct-horse-battery' })).ok).toBe(true);
+      const s = await api2.call('session.signIn', { cluster: name });
+      expect(s.ok && !s.value.platform && s.value.tenantAdmin).toEqual([t]);
+      const g = await api2.call('compliance.get', { cluster: name, tenant: t });
+      if (!g.ok) throw new Error(`${g.error.code}: ${g.error.message}`);
+      expect(g.value).toMatchObject({ readFrom: 'tenant-keyspace', boundary: [{ dc: 'dc1', region: 'eu-west-1' }], frameworks: ['HIPAA', 'PCI-DSS'] });
+      const sc = await api2.call('compliance.scan', { cluster: name, tenant: t });
+      if (!sc.ok) throw new Error(`${sc.error.code}: ${sc.error.message}`);
+      expect(sc.value.keyspaces.map((k) => k.name)).toContain(`tenant_${t}_csm`);
+      // What a tenant admin cannot read is reported unknown, never passed.
+      expect(sc.value.controls.find((c) => c.id === 'isolation-clean')?.status).toBe('unknown');
+      const set = await api2.call('compliance.set', { cluster: name, tenant: t, frameworks: [] });
+      expect(!set.ok && set.error.code).toBe('FORBIDDEN');
+      const other = await api2.call('compliance.get', { cluster: name, tenant: 'zz_00000000' });
+      expect(!other.ok && other.error.code).toBe('FORBIDDEN');
+    } finally {
+      await mine.close();
+    }
   }, 120_000);
 
   it('finds a tenant LOGIN role widened to every DC, fixes it, and reports the controls with evidence', async () => {
