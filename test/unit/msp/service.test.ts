@@ -193,6 +193,22 @@ describe('bulk operations over fake ports', () => {
     expect(dry.plan[0]).toMatchObject({ will: 'refuse', code: 'UNAVAILABLE' });
   });
 
+  it('an operation recorded as running that nobody touches any more is shown as interrupted', async () => {
+    const f = fakeService({ registries: registries() });
+    const out = await f.svc.apply({ targets: [at('acme')], action: { action: 'resume' }, dryRun: false });
+    await f.jobs.wait(out.jobId!);
+    const stored = f.records.get('prod')!.ops.get(out.id!)!;
+    stored.state = 'running';
+    // Ours, not running in this process: the console that ran it is gone (it is this one, restarted).
+    expect((await f.svc.show({ id: out.id! })).state).toBe('interrupted');
+    // Another console's, touched a minute ago: still running there.
+    stored.owner = 'someone-else';
+    stored.updatedAt = new Date(Date.now() - 60_000).toISOString();
+    expect((await f.svc.show({ id: out.id! })).state).toBe('running');
+    stored.updatedAt = new Date(Date.now() - 6 * 60_000).toISOString();
+    expect((await f.svc.show({ id: out.id! })).state).toBe('interrupted');
+  });
+
   it('finds the approval request id in the gate’s message', () => {
     expect(approvalIdFrom('filed as request 3f2a9c1d-0000-4000-8000-000000000001')).toBe('3f2a9c1d-0000-4000-8000-000000000001');
     expect(approvalIdFrom('approval request ab12cd34 filed')).toBe('ab12cd34');
