@@ -57,6 +57,7 @@ export class LocalAuditRepo {
   private readonly appendStmt;
   private readonly recentStmt;
   private readonly forbiddenStmt;
+  private readonly securityStmt;
 
   constructor(db: Db) {
     this.appendStmt = db.prepare<[Omit<Row, 'seq'>], unknown>(
@@ -65,6 +66,12 @@ export class LocalAuditRepo {
     );
     this.recentStmt = db.prepare<[number, number], Row>('SELECT * FROM audit_local WHERE seq < ? ORDER BY seq DESC LIMIT ?');
     this.forbiddenStmt = db.prepare<[number], Row>(`SELECT * FROM audit_local WHERE outcome = 'refused' AND error_code = 'FORBIDDEN' ORDER BY seq DESC LIMIT ?`);
+    this.securityStmt = db.prepare<[number], Row>(
+      `SELECT * FROM audit_local
+        WHERE (outcome = 'refused' AND error_code = 'FORBIDDEN')
+           OR (channel = 'isolation.monitor' AND json_extract(input_redacted, '$.event') = 'alert')
+        ORDER BY seq DESC LIMIT ?`,
+    );
   }
 
   /** Returns the sequence number. Redacting again here means a caller's slip never reaches the disk. */
@@ -95,5 +102,10 @@ export class LocalAuditRepo {
   /** Out-of-scope calls (security events), newest first. */
   forbidden(limit = 50): LocalAuditRecord[] {
     return this.forbiddenStmt.all(limit).map(fromRow);
+  }
+
+  /** Security events, newest first: refused out-of-scope calls and isolation alerts raised by the monitor. */
+  securityEvents(limit = 50): LocalAuditRecord[] {
+    return this.securityStmt.all(limit).map(fromRow);
   }
 }

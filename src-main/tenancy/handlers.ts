@@ -44,13 +44,18 @@ export function tenantHandlers(deps: { tenants: TenantService; store: Store }): 
     'template.save': async ({ cluster, template }) => t.saveTemplate(cluster, template),
     'template.delete': async ({ cluster, name }) => t.deleteTemplate(cluster, name),
     'security.alerts': async ({ limit }) =>
-      deps.store.localAudit.forbidden(limit).map((e) => {
-        const input = (e.input ?? {}) as { cluster?: unknown };
+      deps.store.localAudit.securityEvents(limit).map((e) => {
+        const input = (e.input ?? {}) as { cluster?: unknown; title?: unknown; severity?: unknown; findingId?: unknown };
+        const cluster = typeof input.cluster === 'string' ? input.cluster : null;
+        if (e.channel === 'isolation.monitor') {
+          // Raised by the isolation monitor, not refused: a new path across a tenant boundary.
+          return { at: e.at, channel: e.channel, operator: e.operator, cluster, tenant: e.tenant, message: `isolation alert [${String(input.severity)}] ${String(input.title)} (finding ${String(input.findingId)})` };
+        }
         return {
           at: e.at,
           channel: e.channel,
           operator: e.operator,
-          cluster: typeof input.cluster === 'string' ? input.cluster : null,
+          cluster,
           tenant: e.tenant,
           message: `refused: ${e.channel}${e.tenant ? ` on tenant ${e.tenant}` : ''} by ${e.operator ?? 'an operator'} (out of scope)`,
         };

@@ -3,6 +3,7 @@ import { AccessPage } from '../features/access/AccessPage';
 import { MspPage } from '../features/msp/MspPage';
 import { ClustersPage } from '../features/clusters/ClustersPage';
 import { loadClusters } from '../features/clusters/actions';
+import { subscribeIsolation } from '../features/isolation/actions';
 import { IsolationPage } from '../features/isolation/IsolationPage';
 import { JobsPage } from '../features/jobs/JobsPage';
 import { loadJobs, subscribeJobs } from '../features/jobs/actions';
@@ -44,12 +45,14 @@ export function App() {
     // Subscribe before listing so no progress event falls between the two.
     const off = subscribeJobs(client);
     const offTenants = subscribeTenants(client);
+    const offIsolation = subscribeIsolation(client);
     void loadAppInfo(client);
     void loadJobs(client);
     void loadClusters(client);
     return () => {
       off();
       offTenants();
+      offIsolation();
     };
   }, [client]);
 

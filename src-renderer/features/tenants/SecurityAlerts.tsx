@@ -17,7 +17,11 @@ export function SecurityAlertBanner() {
     <div className="banner banner-security" role="alert" data-testid="security-alert-banner">
       <span className="banner-level">Security</span>
       <span className="banner-message">
-        Refused <code className="mono">{latest.channel}</code>
+        {latest.channel === 'isolation.monitor' ? 'Isolation violation found by the monitor' : (
+          <>
+            Refused <code className="mono">{latest.channel}</code>
+          </>
+        )}
         {latest.tenant ? (
           <>
             {' '}
@@ -54,7 +58,7 @@ export function SecurityAlertsPage() {
       <header className="page-header">
         <div>
           <h1>Security alerts</h1>
-          <p className="muted">Calls this console refused because they reached outside the operator's scope, newest first. Each is also in the audit trail.</p>
+          <p className="muted">Calls this console refused because they reached outside the operator's scope, and new isolation violations the monitor found, newest first. Each is also in the audit trail.</p>
         </div>
         <div className="page-actions">
           <button type="button" className="btn" onClick={() => void loadAlerts(client)} data-testid="refresh-alerts">

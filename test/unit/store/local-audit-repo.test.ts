@@ -34,6 +34,21 @@ describe('LocalAuditRepo', () => {
     }
   });
 
+  it('securityEvents: FORBIDDEN refusals and monitor alerts, newest first; resolutions, other refusals and ok calls are not', () => {
+    const store = openStore({ dir: tmp() });
+    try {
+      const forbidden = store.localAudit.append(entry({ channel: 'tenant.show', outcome: 'refused', errorCode: 'FORBIDDEN' }));
+      store.localAudit.append(entry({ outcome: 'refused', errorCode: 'NOT_SIGNED_IN' }));
+      store.localAudit.append(entry());
+      const alert = store.localAudit.append(entry({ channel: 'isolation.monitor', operator: null, input: { event: 'alert', findingId: 'abc' } }));
+      store.localAudit.append(entry({ channel: 'isolation.monitor', operator: null, input: { event: 'resolved', findingId: 'abc' } }));
+      expect(store.localAudit.securityEvents(10).map((r) => r.seq)).toEqual([alert, forbidden]);
+      expect(store.localAudit.securityEvents(1).map((r) => r.seq)).toEqual([alert]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('pages backwards with limit and beforeSeq', () => {
     const store = openStore({ dir: tmp() });
     try {
