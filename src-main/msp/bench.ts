@@ -73,7 +73,7 @@ export async function mspDashboardBenchmarks(): Promise<Record<string, Figure>> 
       platformClusters: () => ['bench-a', 'bench-b'],
       operatorOf: () => 'bench',
       readCluster: async (c) => data.reads.find((r) => r.cluster === c)!,
-      mirror: () => data.offline,
+      mirror: async () => data.offline,
       registry: async () => [],
       dispatch: async () => ({ ok: false, error: { code: 'UNKNOWN_CHANNEL', message: 'bench' } }),
       hasChannel: () => false,

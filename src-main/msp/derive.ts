@@ -101,7 +101,7 @@ export interface HealthInput {
  * the cached copy is known) or its sagas could not be read; healthy otherwise.
  */
 export function health(h: HealthInput): { level: HealthLevel; reasons: string[] } {
-  if (!h.online) return { level: 'unknown', reasons: [`cluster not signed in: cached copy${h.syncedAt ? ` from ${h.syncedAt}` : ''}`] };
+  if (!h.online) return { level: 'unknown', reasons: [`no platform session on this cluster: cached copy${h.syncedAt ? ` from ${h.syncedAt}` : ''}`] };
   const critical: string[] = [];
   const warning: string[] = [];
   if (h.state === 'failed') critical.push('failed: resume or roll back its saga');

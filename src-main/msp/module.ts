@@ -24,7 +24,8 @@ export function mspService(deps: ModuleDeps, reader?: ClusterReader): MspService
     operatorOf: (c) => deps.sessions.scopeOf(c)?.role ?? 'unknown',
     readCluster: (c, opts) => r.read(c, opts),
     invalidate: (c, what) => r.invalidate(c, what),
-    mirror: () => deps.store.tenantMirror.all(),
+    // tenant.list's rules: a cluster signed in with tenant scope shows only that operator's tenants.
+    mirror: async () => (await deps.tenants.list({ refresh: false })).map((t) => ({ cluster: t.cluster, id: t.id, name: t.name, tier: t.tier, template: t.template, state: t.state, createdAt: t.createdAt, updatedAt: t.updatedAt, syncedAt: t.syncedAt })),
     registry: (c) => registryOf(deps, c),
     dispatch: (channel, input) => deps.dispatch(channel, input),
     hasChannel: (name) => isChannelName(name),

@@ -27,8 +27,8 @@ export interface MspPorts {
   operatorOf(cluster: string): string;
   /** The cluster-level reads of one cluster for the dashboard (reader.ts). */
   readCluster(cluster: string, opts: { refresh: boolean }): Promise<ClusterReads>;
-  /** Cached mirror rows (every cluster): the offline part of the dashboard. */
-  mirror(): OfflineTenant[];
+  /** Cached mirror rows, limited to the operator's scope as tenant.list limits them: the offline part of the dashboard. */
+  mirror(): Promise<OfflineTenant[]>;
   registry(cluster: string): Promise<RegistryTenant[]>;
   dispatch(channel: ChannelName, input: unknown): Promise<Result<unknown>>;
   hasChannel(name: string): boolean;
@@ -81,7 +81,7 @@ export class MspService {
     const platform = this.p.platformClusters().filter((c) => opts.cluster === undefined || c === opts.cluster);
     if (opts.cluster !== undefined && platform.length === 0) throw new AppError('FORBIDDEN', `not signed in to ${opts.cluster} with platform scope`);
     const reads = await Promise.all(platform.map((c) => this.p.readCluster(c, { refresh: opts.refresh })));
-    const offline = opts.cluster === undefined ? this.p.mirror() : [];
+    const offline = opts.cluster === undefined ? await this.p.mirror() : [];
     return buildDashboard(reads, offline, this.now(), performance.now() - t0);
   }
 

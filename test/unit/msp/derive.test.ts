@@ -30,7 +30,7 @@ describe('dashboard health rules', () => {
   });
 
   it('unknown: offline (cached copy) or saga records unreadable', () => {
-    expect(health({ ...base, online: false, syncedAt: T0 })).toEqual({ level: 'unknown', reasons: [`cluster not signed in: cached copy from ${T0}`] });
+    expect(health({ ...base, online: false, syncedAt: T0 })).toEqual({ level: 'unknown', reasons: [`no platform session on this cluster: cached copy from ${T0}`] });
     expect(health({ ...base, sagas: null }).level).toBe('unknown');
     // A real problem is still shown when sagas are unreadable.
     expect(health({ ...base, sagas: null, state: 'suspended' }).level).toBe('warning');

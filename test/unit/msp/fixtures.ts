@@ -91,7 +91,7 @@ export function fakeService(opts: { registries: Record<string, RegistryTenant[]>
     platformClusters: () => platform,
     operatorOf: () => 'cassandra',
     readCluster: async (c) => reads(c, opts.registries[c] ?? []),
-    mirror: () => [],
+    mirror: async () => [],
     registry: async (c) => {
       const r = opts.registries[c];
       if (!r) throw new Error(`no registry ${c}`);
