@@ -136,7 +136,8 @@ export function analyze(s: AuthSnapshot): AnalysisResult {
     grantCount += p.permissions.length;
   }
 
-  // Platform = superuser or csm_* or inherits a superuser / platform role — unless a tenant owns
+  // Platform = superuser, a console platform role (csm_platform_admin, csm_auditor) or a member of
+  // one — never a name prefix: a csm_backup made in cqlsh is unowned until proven otherwise. Unless a tenant owns
   // it (a tenant role that inherits platform powers is a finding, not an operator).
   const platformReach = new Set<string>();
   const queue: string[] = [];
@@ -147,7 +148,7 @@ export function analyze(s: AuthSnapshot): AnalysisResult {
   const classOf = new Map<string, RoleClass>();
   for (const name of roles.keys()) {
     const t = own.ofRole(name);
-    classOf.set(name, t !== null ? { kind: 'tenant', tenant: t } : name === 'cassandra' || name.startsWith('csm_') || platformReach.has(name) ? { kind: 'platform' } : { kind: 'unowned' });
+    classOf.set(name, t !== null ? { kind: 'tenant', tenant: t } : name === 'cassandra' || platformReach.has(name) ? { kind: 'platform' } : { kind: 'unowned' });
   }
 
   // Everything a role reaches through membership, with one shortest path each: BFS, so cycles end,

@@ -27,9 +27,9 @@ describe('isolation analysis: a clean cluster', () => {
     expect(analyze(snapshot([])).findings).toEqual([]);
   });
 
-  it('treats superusers, csm_* roles and members of csm_platform_admin as the platform', () => {
+  it('treats superusers, the console platform roles and their members as the platform', () => {
     const s = snapshot(['a'], {
-      roles: [{ name: 'dba_root', superuser: true, login: true, memberOf: [] }, { name: 'csm_sandbox_admin', superuser: false, login: true, memberOf: [] }],
+      roles: [{ name: 'dba_root', superuser: true, login: true, memberOf: [] }, { name: 'csm_sandbox_admin', superuser: true, login: true, memberOf: [] }],
       permissions: [
         { role: 'dba_root', resource: 'data', permissions: ['SELECT'] },
         { role: 'csm_sandbox_admin', resource: 'data/tenant_a_data', permissions: ['SELECT'] },
@@ -40,6 +40,14 @@ describe('isolation analysis: a clean cluster', () => {
 });
 
 describe('isolation analysis: each kind of violation', () => {
+  it('a csm_-named role made behind the console’s back is not the platform: its tenant grant is a finding', () => {
+    const s = snapshot(['a'], {
+      roles: [{ name: 'csm_backup', superuser: false, login: true, memberOf: [] }],
+      permissions: [{ role: 'csm_backup', resource: 'data/tenant_a_data', permissions: ['SELECT'] }],
+    });
+    expect(only(analyze(s).findings)).toMatchObject({ kind: 'unowned-role-tenant-access', subject: 'csm_backup', tenants: ['a'] });
+  });
+
   it('a direct cross-tenant grant, with the exact REVOKE statements', () => {
     const s = snapshot(['a', 'b'], { permissions: [{ role: 'tenant_a_admin', resource: 'data/tenant_b_data', permissions: ['SELECT', 'MODIFY'] }] });
     const f = only(analyze(s).findings);
