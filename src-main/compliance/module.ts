@@ -23,6 +23,7 @@ export function complianceModule(deps: Omit<ModuleDeps, 'approvalPolicy'>): Comp
   };
   return {
     handlers: {
+      'compliance.list': async ({ cluster }) => service.list(cluster),
       'compliance.get': async ({ cluster, tenant }) => service.get(cluster, tenant),
       'compliance.set': async (input, ctx) => service.set(input, ctx.tenant, operatorOf(input.cluster)),
       'compliance.scan': async ({ cluster, tenant }) => service.scan(cluster, tenant),

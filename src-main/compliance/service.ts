@@ -9,7 +9,7 @@ import type { TenantContext } from '../ipc/router';
 import type { Store } from '../store';
 import { TenantRegistry } from '../tenancy/registry';
 import { contract, isChannelName, type ChannelName } from '../../src-shared/contract';
-import type { ComplianceProfile, ComplianceScan, Drift } from '../../src-shared/contract/compliance';
+import type { ComplianceProfile, ComplianceScan, ComplianceSummary, Drift } from '../../src-shared/contract/compliance';
 import type { IsolationReport } from '../../src-shared/contract/isolation';
 import type { KeyPolicy, TenantKeyStatus } from '../../src-shared/contract/keys';
 import { effectivePolicy, overrideProblems, type Framework, type Overrides } from '../../src-shared/rules/compliance';
@@ -54,6 +54,8 @@ const since = (t0: bigint): number => Math.round(Number(process.hrtime.bigint() 
  */
 export class ComplianceService {
   private readonly cache = new Map<string, { at: number; profile: StoredProfile; readFrom: ReadFrom }>();
+  /** Counts of the last scan per tenant, for compliance.list (in memory: a restart forgets them). */
+  private readonly lastScans = new Map<string, { pass: number; fail: number; drift: number; at: string }>();
   constructor(private readonly deps: ComplianceServiceDeps) {}
 
   private now(): Date {
@@ -110,6 +112,19 @@ export class ComplianceService {
     const { profile, readFrom } = await this.read(cluster, tenant);
     this.cache.set(`${cluster}\u0000${tenant}`, { at: Date.now(), profile, readFrom });
     return this.view(cluster, profile, readFrom);
+  }
+
+  async list(cluster: string): Promise<ComplianceSummary[]> {
+    let all: StoredProfile[] = [];
+    try {
+      all = await new ProfileStore(this.client(cluster)).all();
+    } catch (e) {
+      if (!isMissingTable(e)) throw e;
+    }
+    return all.map((p) => {
+      const last = this.lastScans.get(`${cluster}\u0000${p.tenant}`);
+      return { tenant: p.tenant, frameworks: p.frameworks, boundary: p.boundary?.map((b) => b.dc) ?? null, version: p.version, pass: last?.pass ?? null, fail: last?.fail ?? null, drift: last?.drift ?? null, scannedAt: last?.at ?? null };
+    });
   }
 
   /** The router's approval gate asks this for every approvable call: cheap (cached), fails closed. */
@@ -227,10 +242,12 @@ export class ComplianceService {
       approvals,
       now: this.now(),
     });
+    const scannedAt = this.now().toISOString();
+    this.lastScans.set(`${cluster}\u0000${tenant}`, { pass: controls.filter((c) => c.status === 'pass').length, fail: controls.filter((c) => c.status === 'fail').length, drift: drift.length, at: scannedAt });
     return {
       cluster,
       tenant,
-      scannedAt: this.now().toISOString(),
+      scannedAt,
       profile,
       registeredDataCenters: snap.registryDcs,
       keyspaces: snap.keyspaces.map((k) => ({ name: k.name, strategy: k.strategy, dcs: k.dcs })),

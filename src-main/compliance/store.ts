@@ -87,6 +87,21 @@ export class ProfileStore {
     });
   }
 
+  /** Every stored profile (the MSP dashboard's overview); a row that does not parse is skipped, not fatal. */
+  all(): Promise<StoredProfile[]> {
+    return run('reading compliance profiles', async () => {
+      const out: StoredProfile[] = [];
+      for await (const r of await this.client.execute(`SELECT tenant_id, boundary, frameworks, overrides, version, updated_by, updated_at FROM ${TABLE()}`, [], { ...Q, fetchSize: 5000 })) {
+        try {
+          out.push(fromRow(String(r['tenant_id']), r));
+        } catch {
+          /* an invalid row shows as such on compliance.get for that tenant */
+        }
+      }
+      return out.sort((a, b) => a.tenant.localeCompare(b.tenant));
+    });
+  }
+
   /** Write the profile if the stored version is still `expected` (0 = no row yet); CONFLICT otherwise. */
   async put(p: StoredProfile, expected: number, by: string): Promise<StoredProfile> {
     const boundary = p.boundary ? Object.fromEntries(p.boundary.map((b) => [b.dc, b.region])) : null;

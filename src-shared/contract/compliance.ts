@@ -132,7 +132,27 @@ export const complianceSetInputSchema = tenantRef
   })
   .strict();
 
+export const complianceSummarySchema = z.object({
+  tenant: tenantIdSchema,
+  frameworks: z.array(frameworkSchema),
+  boundary: z.array(z.string()).nullable(),
+  version: z.number().int(),
+  /** From the last compliance scan this console ran of the tenant (null: not scanned since the console started). */
+  pass: z.number().int().nullable(),
+  fail: z.number().int().nullable(),
+  drift: z.number().int().nullable(),
+  scannedAt: z.string().nullable(),
+});
+export type ComplianceSummary = z.infer<typeof complianceSummarySchema>;
+
 export const complianceChannels = {
+  'compliance.list': defineChannel({
+    input: z.object({ cluster: clusterNameSchema }).strict(),
+    output: z.array(complianceSummarySchema),
+    scope: 'platform',
+    mutates: false,
+    summary: 'Every stored compliance profile of a cluster, with the counts of the last scan this console ran (for the MSP dashboard)',
+  }),
   'compliance.get': defineChannel({
     input: tenantRef,
     output: complianceProfileSchema,

@@ -111,6 +111,18 @@ export const COMPLIANCE_COMMANDS: Command[] = [
     text: profileText,
   }),
   command({
+    words: ['compliance', 'list'],
+    usage: 'csm compliance list --cluster C [--json]   (stored profiles; pass/fail from scans this console ran)',
+    options: { cluster: { type: 'string' } },
+    positionals: [],
+    channel: 'compliance.list',
+    input: async (v) => ({ cluster: need(v, 'cluster') }),
+    text: (rows) =>
+      rows.length === 0
+        ? 'no compliance profiles (csm compliance set …)'
+        : table([['TENANT', 'FRAMEWORKS', 'BOUNDARY', 'VERSION', 'LAST SCAN'], ...rows.map((r) => [r.tenant, r.frameworks.join(',') || '—', r.boundary?.join(',') ?? '—', String(r.version), r.scannedAt ? `${r.fail} failing, ${r.drift} drift (${r.scannedAt})` : 'not scanned here'])]),
+  }),
+  command({
     words: ['compliance', 'show'],
     usage: 'csm compliance show --cluster C --tenant T [--json]',
     options: tenantOpts,

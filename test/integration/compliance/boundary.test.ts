@@ -153,7 +153,10 @@ describe('compliance boundary and profile on the real node', () => {
     expect(byId['approval-required']?.status).toBe('pass');
     expect(byId['key-rotation']?.status).toBe('pass'); // keys made at provisioning, minutes old
     expect(byId['key-rotation']?.evidence[0]).toMatch(/KEK v1 since/);
-    expect(['pass', 'fail']).toContain(byId['isolation-clean']?.status); // other files' tenants share the node
+    expect(['pass', 'fail']).toContain(byId['isolation-clean']?.status);
+    const list = await api.call('compliance.list', { cluster });
+    const row = list.ok ? list.value.find((x) => x.tenant === t) : undefined;
+    expect(row).toMatchObject({ frameworks: ['HIPAA', 'PCI-DSS'], boundary: ['dc1'], drift: 0, fail: after.counts.failed, scannedAt: after.scannedAt }); // other files' tenants share the node
     expect(byId['isolation-clean']?.cli).toBe(`csm isolation scan --cluster ${cluster} --tenant ${t}`);
   }, 120_000);
 });
