@@ -56,8 +56,18 @@ export async function scrubTestTenants(opts: { contactPoint: string; localDc: st
     for (const id of ids) {
       for (const k of keyspaces.filter((k) => k.startsWith(`tenant_${id}_`))) await c.execute(`DROP KEYSPACE IF EXISTS "${k}"`).catch(() => undefined);
       for (const r of roles.filter((r) => r.startsWith(`tenant_${id}_`))) await c.execute(`DROP ROLE IF EXISTS "${r}"`).catch(() => undefined);
-      for (const [t, col] of [['tenants', 'id'], ['tenant_keks', 'tenant_id'], ['tenant_suspensions', 'tenant_id']] as const) {
+      for (const [t, col] of [['tenants', 'id'], ['tenant_keks', 'tenant_id'], ['tenant_suspensions', 'tenant_id'], ['compliance_profiles', 'tenant_id']] as const) {
         await c.execute(`DELETE FROM csm_system.${t} WHERE ${col} = ?`, [id], { prepare: true }).catch(() => undefined);
+      }
+    }
+    // Support windows and approval requests name their tenant in a plain column: scan (test-sized tables).
+    for (const t of ['support_access', 'approval_requests']) {
+      try {
+        for await (const r of await c.execute(`SELECT id, tenant FROM csm_system.${t}`, [], { fetchSize: 1000 })) {
+          if (ids.has(String(r['tenant']))) await c.execute(`DELETE FROM csm_system.${t} WHERE id = ?`, [String(r['id'])], { prepare: true });
+        }
+      } catch {
+        // table not there (an older schema): nothing to scrub
       }
     }
   } finally {
