@@ -39,9 +39,31 @@ export async function apply(client: CsmClient, targets: BulkTarget[], action: Bu
   s.setBusy(true);
   try {
     const r = await call(client, 'bulk.apply', { targets, action, dryRun: false }, { success: (v) => `Bulk operation started on ${v.plan.length} tenant${v.plan.length === 1 ? '' : 's'}` });
-    if (r.ok) useMsp.getState().setStep({ kind: 'running', started: r.value, results: {}, done: 0, op: null });
+    if (r.ok) {
+      useMsp.getState().setStep({ kind: 'running', started: r.value, results: {}, done: 0, op: null });
+      // Events travel on their own socket and may beat this answer: a short run can have ended
+      // (its results and its end already sent) before the dialog knew its id. Read the record once.
+      if (r.value.id) await catchUp(client, r.value.id);
+    }
   } finally {
     useMsp.getState().setBusy(false);
+  }
+}
+
+async function catchUp(client: CsmClient, id: string): Promise<void> {
+  const r = await call(client, 'bulk.show', { id }, { quiet: true });
+  if (!r.ok) return;
+  const s = useMsp.getState();
+  if (r.value.state !== 'running') {
+    s.finished(r.value);
+    await Promise.all([loadDashboard(client), loadRecent(client)]);
+    return;
+  }
+  let done = 0;
+  for (const res of r.value.results) {
+    if (res.outcome === 'pending') continue;
+    done++;
+    s.liveResult({ id, done, result: res });
   }
 }
 
