@@ -8,6 +8,8 @@ import { accessModule } from '../access/module';
 import { complianceModule } from '../compliance/module';
 import { isolationModule } from '../isolation/handlers';
 import { mspModule } from '../msp/module';
+import { configModule } from '../config/module';
+import { usersModule } from '../users/module';
 import type { ConsoleModule, InternalDispatch } from './module';
 import type { ModuleDeps } from './module-deps';
 import { keyHandlers } from '../keys/handlers';
@@ -102,7 +104,9 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
   const isolation = isolationModule(moduleDeps);
   const access = accessModule(moduleDeps);
   const msp = mspModule(moduleDeps);
-  const modules: ConsoleModule<never>[] = [isolation, compliance, access, msp] as unknown as ConsoleModule<never>[];
+  const tenantConfig = configModule(moduleDeps);
+  const users = usersModule({ ...moduleDeps, policies: tenantConfig.policies });
+  const modules: ConsoleModule<never>[] = [isolation, compliance, access, msp, tenantConfig, users] as unknown as ConsoleModule<never>[];
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -152,6 +156,8 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     ...compliance.handlers,
     ...access.handlers,
     ...msp.handlers,
+    ...tenantConfig.handlers,
+    ...users.handlers,
   };
 
   const built = createRouter({

@@ -3,16 +3,20 @@ import { accessChannels, accessEvents } from './access';
 import { appChannels, appEvents } from './app';
 import { clusterChannels } from './clusters';
 import { complianceChannels, complianceEvents } from './compliance';
+import { configChannels, configEvents } from './config';
 import { isolationChannels, isolationEvents } from './isolation';
 import { keyChannels, keyEvents } from './keys';
 import { mspChannels, mspEvents } from './msp';
 import { tenantChannels, tenantEvents } from './tenants';
+import { userChannels, userEvents } from './users';
 import type { ChannelDef, EventDef } from './core';
 
 export * from './core';
 export * from './access';
 export * from './compliance';
 export * from './msp';
+export * from './users';
+export * from './config';
 export * from './app';
 export * from './clusters';
 export * from './isolation';
@@ -29,6 +33,8 @@ export const contract = {
   ...complianceChannels,
   ...accessChannels,
   ...mspChannels,
+  ...userChannels,
+  ...configChannels,
 } satisfies Record<string, ChannelDef>;
 
 export const events = {
@@ -39,6 +45,8 @@ export const events = {
   ...complianceEvents,
   ...accessEvents,
   ...mspEvents,
+  ...userEvents,
+  ...configEvents,
 } satisfies Record<string, EventDef>;
 
 export type Contract = typeof contract;

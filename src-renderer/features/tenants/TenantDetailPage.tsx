@@ -5,6 +5,8 @@ import { useClient } from '../../app/client';
 import { useSession } from '../../app/stores/session';
 import { Badge, ErrorCode, YesNo } from '../../ui/Badge';
 import { ComplianceTab } from '../compliance/ComplianceTab';
+import { BrandingTab, ConfigurationTab, PoliciesTab } from '../config/ConfigTabs';
+import { UsersTab } from '../users/UsersTab';
 import { KeysTab } from '../keys/KeysTab';
 import { loadTenant, resumeTenant } from './actions';
 import { StateBadge, Swatch, tenantHref, when } from './bits';
@@ -13,11 +15,15 @@ import { tenantKey, useTenants } from './store';
 import { Tabs, type TabDef } from './Tabs';
 import { CloneTenantDialog, DeleteTenantDialog, SuspendDialog } from './TenantDialogs';
 
-type TabId = 'overview' | 'keyspaces' | 'roles' | 'jobs' | 'keys' | 'compliance';
+type TabId = 'overview' | 'keyspaces' | 'roles' | 'users' | 'policies' | 'configuration' | 'branding' | 'jobs' | 'keys' | 'compliance';
 const TABS: readonly TabDef<TabId>[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'keyspaces', label: 'Keyspaces' },
   { id: 'roles', label: 'Roles' },
+  { id: 'users', label: 'Users' },
+  { id: 'policies', label: 'Policies' },
+  { id: 'configuration', label: 'Configuration' },
+  { id: 'branding', label: 'Branding' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'keys', label: 'Keys' },
   { id: 'compliance', label: 'Compliance' },
@@ -155,6 +161,10 @@ export function TenantDetailPage({ cluster, tenant }: { cluster: string; tenant:
         {tab === 'keyspaces' ? <Keyspaces detail={detail} /> : null}
         {tab === 'roles' ? <Roles detail={detail} /> : null}
         {tab === 'jobs' ? <Jobs jobs={jobs} /> : null}
+        {tab === 'users' ? <UsersTab cluster={cluster} tenant={tenant} /> : null}
+        {tab === 'policies' ? <PoliciesTab cluster={cluster} tenant={tenant} /> : null}
+        {tab === 'configuration' ? <ConfigurationTab cluster={cluster} tenant={tenant} /> : null}
+        {tab === 'branding' ? <BrandingTab cluster={cluster} tenant={tenant} /> : null}
         {tab === 'keys' ? <KeysTab cluster={cluster} tenant={tenant} /> : null}
         {tab === 'compliance' ? <ComplianceTab cluster={cluster} tenant={tenant} /> : null}
       </Tabs>

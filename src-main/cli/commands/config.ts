@@ -1,0 +1,4 @@
+import type { Command } from './util';
+
+/** `csm config …` (issue 7). */
+export const CONFIG_COMMANDS: Command[] = [];

@@ -1,0 +1,4 @@
+import type { Command } from './util';
+
+/** `csm user …` (issue 7). */
+export const USERS_COMMANDS: Command[] = [];
