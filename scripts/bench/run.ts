@@ -10,6 +10,7 @@ import { startWebHost } from '../../src-main/web/server';
 import { keyBenchmarks } from '../../src-main/keys/bench';
 import { isolationAnalysisBenchmarks, isolationScanBenchmarks } from '../../src-main/isolation/bench';
 import { tenancyBenchmarks } from '../../src-main/tenancy/bench';
+import { mspDashboardBenchmarks, mspDashboardLiveBenchmarks } from '../../src-main/msp/bench';
 
 type Figure = Record<string, number | string | null>;
 const figures: Record<string, Figure> = {};
@@ -92,6 +93,12 @@ if (st.running) {
   } catch (e) {
     figures['isolation.scan.live'] = { skipped: e instanceof Error ? e.message : String(e) };
   }
+  // 3d. MSP dashboard (issue 6 item 5) through the router on the live node.
+  try {
+    Object.assign(figures, await mspDashboardLiveBenchmarks(services, 'bench'));
+  } catch (e) {
+    figures['msp.dashboard.live'] = { skipped: e instanceof Error ? e.message : String(e) };
+  }
 } else {
   figures['cluster.test'] = { skipped: 'no Cassandra node running (npm run cassandra:start)' };
 }
@@ -115,6 +122,7 @@ Object.assign(figures, await keyBenchmarks());
 
 // 6. Isolation analysis alone (in memory): 1,000 / 5,000 / 10,000 tenants' grants, near-linear.
 Object.assign(figures, isolationAnalysisBenchmarks());
+Object.assign(figures, await mspDashboardBenchmarks());
 
 await services.close();
 process.stdout.write(JSON.stringify({ at: new Date().toISOString(), machine: { cores: (await import('node:os')).cpus().length, node: process.version }, figures }, null, 2) + '\n');

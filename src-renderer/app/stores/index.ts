@@ -2,13 +2,14 @@ import { useAccess } from '../../features/access/store';
 import { useClusters } from '../../features/clusters/store';
 import { useIsolation } from '../../features/isolation/store';
 import { useJobs } from '../../features/jobs/store';
+import { useMsp } from '../../features/msp/store';
 import { useTenants } from '../../features/tenants/store';
 import { useAppInfo } from './appInfo';
 import { useSession } from './session';
 import { useTheme } from './theme';
 import { useToasts } from './toasts';
 
-export { useAccess, useAppInfo, useClusters, useIsolation, useJobs, useSession, useTenants, useTheme, useToasts };
+export { useAccess, useAppInfo, useClusters, useIsolation, useJobs, useMsp, useSession, useTenants, useTheme, useToasts };
 
 /** Between tests, and when the operator reloads the console state. */
 export function resetAllStores(): void {
@@ -17,6 +18,7 @@ export function resetAllStores(): void {
   useClusters.getState().reset();
   useIsolation.getState().reset();
   useJobs.getState().reset();
+  useMsp.getState().reset();
   useSession.getState().reset();
   useTenants.getState().reset();
   useTheme.getState().reset();
