@@ -50,4 +50,18 @@ describe('versioned schema in Cassandra (real node)', () => {
     const rows = await client.execute(`SELECT version FROM "${ks}".schema_migrations`);
     expect(rows.rows.map((r) => r['version']).sort()).toEqual([1, 2, 3]);
   });
+
+  it('an empty (mid-build) migration is skipped unrecorded; once it has statements it is applied even though a later one went first', async () => {
+    const v3 = m(3, `CREATE TABLE IF NOT EXISTS "${ks}".c (id int PRIMARY KEY)`);
+    const v5 = m(5, `CREATE TABLE IF NOT EXISTS "${ks}".e (id int PRIMARY KEY)`);
+    const empty4: SchemaMigration = { version: 4, name: 'v4', statements: [] };
+    const withGap: VersionedSchema = { keyspace: ks, migrations: [v1, m(2, `CREATE TABLE IF NOT EXISTS "${ks}".b (id int PRIMARY KEY)`), v3, empty4, v5] };
+    expect(await ensureSystemSchema(client, 'console-c', withGap)).toEqual({ version: 5, latestKnown: 5, applied: [5] });
+    const filled: VersionedSchema = { keyspace: ks, migrations: [...withGap.migrations.slice(0, 3), m(4, `CREATE TABLE IF NOT EXISTS "${ks}".d (id int PRIMARY KEY)`), v5] };
+    expect(await ensureSystemSchema(client, 'console-c', filled)).toEqual({ version: 5, latestKnown: 5, applied: [4] });
+    const rows = await client.execute(`SELECT version FROM "${ks}".schema_migrations`);
+    expect(rows.rows.map((r) => Number(r['version'])).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+    const d = await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?', [ks, 'd'], { prepare: true });
+    expect(d.rowLength).toBe(1);
+  });
 });
