@@ -1,0 +1,36 @@
+import { create } from 'zustand';
+import type { TenantUser, UserRequest } from '../../../src-shared/contract/users';
+import type { WireError } from '../../../src-shared/contract/core';
+
+export type Permission = { permission: string; resource: string; via: string };
+export const usersKey = (cluster: string, tenant: string): string => `${cluster}/${tenant}`;
+
+interface UsersState {
+  users: Record<string, TenantUser[]>;
+  requests: Record<string, UserRequest[]>;
+  errors: Record<string, WireError>;
+  /** Who-can-do-what of the selected user, keyed by cluster/tenant/name. */
+  permissions: Record<string, Permission[]>;
+  setUsers(key: string, users: TenantUser[]): void;
+  setRequests(key: string, requests: UserRequest[]): void;
+  setError(key: string, e: WireError | null): void;
+  setPermissions(key: string, p: Permission[]): void;
+  reset(): void;
+}
+
+/** One slice for tenant users; reset between tests like the others. */
+export const useUsers = create<UsersState>()((set) => ({
+  users: {},
+  requests: {},
+  errors: {},
+  permissions: {},
+  setUsers: (key, users) => set((s) => ({ users: { ...s.users, [key]: users } })),
+  setRequests: (key, requests) => set((s) => ({ requests: { ...s.requests, [key]: requests } })),
+  setError: (key, e) =>
+    set((s) => {
+      const { [key]: _gone, ...rest } = s.errors;
+      return { errors: e ? { ...rest, [key]: e } : rest };
+    }),
+  setPermissions: (key, p) => set((s) => ({ permissions: { ...s.permissions, [key]: p } })),
+  reset: () => set({ users: {}, requests: {}, errors: {}, permissions: {} }),
+}));
