@@ -87,7 +87,7 @@ export class Approvals {
       return;
     }
     if (call.approval !== null) return this.claim(call, call.cluster, call.tenant, call.approval);
-    if (!(await this.deps.policy.requiresApproval(call.cluster, call.tenant, call.channel))) return;
+    if (!(await this.deps.policy.requiresApproval(call.cluster, call.tenant, call.channel, call.input))) return;
     const id = await this.file(call, call.cluster, call.tenant);
     throw new AppError('APPROVAL_REQUIRED', `${call.channel} on tenant ${call.tenant} needs a second person: request ${id} filed; approve with csm approval approve ${id} --cluster ${call.cluster}`);
   }

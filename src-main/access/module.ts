@@ -14,6 +14,7 @@ export const SWEEP_INTERVAL_MS = 60_000;
 /** Support access and change approvals (issue 6 item 5). */
 export function accessModule(deps: ModuleDeps): ConsoleModule<AccessChannels> & { gate(call: CheckedCall): Promise<void>; sweep(cluster: string): Promise<number> } {
   const tables = new TenantAccessTables();
+  const pending = new Set<Promise<void>>();
   const approvals = new Approvals({ connections: deps.connections, sessions: deps.sessions, policy: deps.approvalPolicy, dispatch: deps.dispatch, logger: deps.logger, tables });
   const support = new SupportAccess({
     host: deps.host,
@@ -76,18 +77,26 @@ export function accessModule(deps: ModuleDeps): ConsoleModule<AccessChannels> & 
       'approval.cancel': (input) => approvals.cancel(input),
     },
     // A suspended or deleted tenant's support windows end at once (suspension does not know them).
+    // Kept, and awaited by close(): a one-shot CLI `csm tenant suspend` must not exit (and close
+    // the session) before the windows are ended.
     afterSuccess: (call) => {
       if ((call.channel === 'tenant.suspend' || call.channel === 'tenant.delete') && call.cluster && call.tenant) {
         const { cluster, tenant } = call;
-        void support.sweep(cluster, tenant).catch((e: unknown) => deps.logger.warn('support sweep after a suspension failed', { cluster, tenant, error: e instanceof Error ? e.message : String(e) }));
+        const p = support
+          .sweep(cluster, tenant)
+          .then(() => undefined)
+          .catch((e: unknown) => deps.logger.warn('support sweep after a suspension failed', { cluster, tenant, error: e instanceof Error ? e.message : String(e) }))
+          .finally(() => pending.delete(p));
+        pending.add(p);
       }
     },
     // "Revoked at its next start": a console closed across an expiry ends the window at sign-in.
     onSignIn: async (cluster, platform) => {
       if (platform) await sweep(cluster);
     },
-    close: () => {
+    close: async () => {
       if (timer) clearInterval(timer);
+      await Promise.all([...pending]);
     },
   };
 }

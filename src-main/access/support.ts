@@ -216,8 +216,7 @@ export class SupportAccess {
     if (g.state !== 'approved') throw new AppError('CONFLICT', `support request ${id} is ${g.state}; only an approved request can be activated`);
     if (g.requestedBy !== me) throw new AppError('FORBIDDEN', `tenant ${g.tenant} approved access for ${g.requestedBy}; only that operator may activate it`);
     if (g.decideBy !== null && Date.parse(g.decideBy) <= this.now().getTime()) throw new AppError('CONFLICT', `support request ${id} was not activated in time (by ${g.decideBy})`);
-    // A read-write window inherits the tenant admin role, which may write the tenant's decision
-    // table: one open window must never be able to approve the next one for the same operator.
+    // One window per operator and tenant at a time: a second would only extend the first.
     const open = (await repo.supports()).filter((x) => x.id !== id && x.tenant === g.tenant && x.requestedBy === me && (x.state === 'active' || x.state === 'activating'));
     if (open.length) throw new AppError('CONFLICT', `you already hold support window ${open[0]!.id} on tenant ${g.tenant}; revoke it first`);
     const t = await this.deps.tenants.registry(cluster).get(g.tenant);
@@ -236,13 +235,13 @@ export class SupportAccess {
         // the isolation scanner sees a tenant role inside its own tenant.
         await client.execute(`UPDATE ${REGISTRY} SET roles = roles + ? WHERE id = ?`, [[role], g.tenant], { prepare: true });
         await client.execute(createLoginRole(role, password, t.dataCenters));
-        if (g.readOnly) {
-          for (const ks of t.keyspaces) {
-            if (ks === tenantConsoleKeyspace(g.tenant) || !isTenantKeyspace(g.tenant, ks)) continue;
-            await client.execute(`GRANT SELECT ON KEYSPACE ${keyspace(ks)} TO ${newRole(role)}`);
-          }
-        } else {
-          await client.execute(grantRole(tenantAdminRole(g.tenant), role));
+        // Data keyspaces only, never the console keyspace, and never membership of the tenant's
+        // admin role: the admin may write the tenant's support decisions, so a window that
+        // inherited it could approve its holder's next window without the tenant's consent.
+        const perms = g.readOnly ? 'SELECT' : 'SELECT, MODIFY';
+        for (const ks of t.keyspaces) {
+          if (ks === tenantConsoleKeyspace(g.tenant) || !isTenantKeyspace(g.tenant, ks)) continue;
+          for (const p of perms.split(', ')) await client.execute(`GRANT ${p} ON KEYSPACE ${keyspace(ks)} TO ${newRole(role)}`);
         }
       });
     } catch (e) {
@@ -251,7 +250,12 @@ export class SupportAccess {
       await this.publish(cluster, id);
       throw e;
     }
-    await repo.moveSupport(id, 'activating', 'active', {}, entry(me, 'active', `until ${expires.toISOString()}`));
+    if (!(await repo.moveSupport(id, 'activating', 'active', {}, entry(me, 'active', `until ${expires.toISOString()}`)))) {
+      // Revoked or swept while the role was being made: the row says ended, so the role must not live on.
+      await this.dropWindow(client, g.tenant, id, role).catch((e: unknown) => this.deps.logger.error('support role left after a lost activation', { cluster, id, role, error: e instanceof Error ? e.message : String(e) }));
+      await this.publish(cluster, id).catch(() => undefined);
+      throw new AppError('CONFLICT', `support request ${id} was revoked while it was being activated; its role was dropped`);
+    }
     g = await this.publish(cluster, id);
     return g;
   }

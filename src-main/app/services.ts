@@ -177,7 +177,14 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     tenantContext: (cluster, tenant, operator) => tenants.context(cluster, tenant, operator),
     gate: (call) => access.gate(call),
     afterSuccess: (call, output) => {
-      for (const m of modules) m.afterSuccess?.(call, output);
+      // One module's failure must not skip the others (the access module ends support windows here).
+      for (const m of modules) {
+        try {
+          m.afterSuccess?.(call, output);
+        } catch (e) {
+          logger.error('after-success hook failed', { channel: call.channel, error: e instanceof Error ? e : String(e) });
+        }
+      }
     },
   });
   router = built;

@@ -29,7 +29,7 @@ export function complianceModule(deps: Omit<ModuleDeps, 'approvalPolicy'>): Comp
       'compliance.scan': async ({ cluster, tenant }) => service.scan(cluster, tenant),
       'compliance.fix': async ({ cluster, tenant, driftId }) => service.fix(cluster, tenant, driftId),
     },
-    approvalPolicy: { requiresApproval: (cluster, tenant, channel) => service.requiresApproval(cluster, tenant, channel) },
+    approvalPolicy: { requiresApproval: (cluster, tenant, channel, input) => service.requiresApproval(cluster, tenant, channel, input) },
     assertWithinBoundary: (cluster, tenant, dcs, what) => service.assertWithinBoundary(cluster, tenant, dcs, what),
   };
 }

@@ -128,10 +128,21 @@ export class ComplianceService {
   }
 
   /** The router's approval gate asks this for every approvable call: cheap (cached), fails closed. */
-  async requiresApproval(cluster: string, tenant: string, channel: ChannelName): Promise<boolean> {
+  async requiresApproval(cluster: string, tenant: string, channel: ChannelName, input?: unknown): Promise<boolean> {
     if (!isApprovable(channel)) return false;
     const { profile } = await this.cached(cluster, tenant);
-    return effectivePolicy(profile.frameworks, profile.overrides).policy.approvalRequired.includes(channel);
+    const now = effectivePolicy(profile.frameworks, profile.overrides).policy;
+    if (channel === 'compliance.set' && !now.approvalRequired.includes('compliance.set')) {
+      // The two-person rule guards itself: one operator must not drop a framework or an override to
+      // run a guarded call alone and put the profile back. A change that leaves every guarded
+      // channel guarded (and the boundary in place) needs no second person; one that weakens it does.
+      if (now.approvalRequired.length === 0) return false;
+      const i = (input ?? {}) as { frameworks?: StoredProfile['frameworks']; overrides?: StoredProfile['overrides']; boundary?: unknown };
+      const next = effectivePolicy(i.frameworks === undefined ? profile.frameworks : i.frameworks, i.overrides === undefined ? profile.overrides : i.overrides).policy;
+      if (now.approvalRequired.some((ch) => !next.approvalRequired.includes(ch))) return true;
+      return i.boundary === null && profile.boundary !== null;
+    }
+    return now.approvalRequired.includes(channel);
   }
 
   /** For other features: refuse replication or DC access for `tenant` outside its boundary (CONFLICT). */
@@ -217,7 +228,9 @@ export class ComplianceService {
     const drift = analyzeDrift(snap);
     const readMs = since(t0);
     const [iso, keyStatus, keyPolicy] = await Promise.all([
-      this.call<IsolationReport>('isolation.scan', { cluster, tenant }),
+      // isolation.scan is platform-only: a tenant admin's scan says "unknown" rather than make
+      // the router refuse (and record a security alert for) a call the console made itself.
+      this.platform(cluster) ? this.call<IsolationReport>('isolation.scan', { cluster, tenant }) : Promise.resolve<Got<IsolationReport>>({ ok: false, reason: 'the isolation scan needs platform scope' }),
       this.call<TenantKeyStatus[]>('keys.status', { cluster, tenant }),
       this.call<{ policy: KeyPolicy }>('keys.policy', { cluster, tenant }),
     ]);

@@ -131,14 +131,20 @@ export class MspService {
     for (const item of planned) {
       // Only a preview reads each tenant's current profile; the run reads it once, when it writes.
       const detail = input.dryRun && item.will === 'run' && input.action.action === 'policy' && this.p.hasChannel('compliance.get') ? await this.policyDetail(input.action, item) : item.detail;
-      plan.push({ ...item, detail, approval: item.will === 'run' ? await this.approval(item, channel) : 'unknown' });
+      plan.push({ ...item, detail, approval: item.will === 'run' ? await this.approval(item, channel, input.action) : 'unknown' });
     }
     return { targets, plan, selection: describeSelection(input) };
   }
 
-  private async approval(item: Planned, channel: ChannelName): Promise<PlanItem['approval']> {
+  private async approval(item: Planned, channel: ChannelName, action: BulkAction): Promise<PlanItem['approval']> {
     try {
-      return (await this.p.approvalPolicy.requiresApproval(item.cluster, item.tenant, channel)) ? 'required' : 'not-required';
+      // A policy change is judged by what it changes: the frameworks, and the approval list
+      // replacing the override's (the other overrides are kept, as the run keeps them).
+      const input =
+        action.action === 'policy'
+          ? { cluster: item.cluster, tenant: item.tenant, ...(action.frameworks !== undefined ? { frameworks: action.frameworks } : {}), ...(action.approvals !== undefined ? { overrides: { approvalRequired: action.approvals } } : {}) }
+          : undefined;
+      return (await this.p.approvalPolicy.requiresApproval(item.cluster, item.tenant, channel, input)) ? 'required' : 'not-required';
     } catch {
       return 'unknown';
     }

@@ -166,6 +166,8 @@ export const complianceChannels = {
     scope: 'platform',
     mutates: true,
     changesGrants: false,
+    // Needs a second person when it would weaken a tenant's two-person rule (see ComplianceService.requiresApproval).
+    approvable: true,
     summary: "Set a tenant's boundary (DCs and regions), frameworks and overrides; refused when the tenant already lies outside it or an override is weaker than a framework",
   }),
   'compliance.scan': defineChannel({

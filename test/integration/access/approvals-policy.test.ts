@@ -38,7 +38,8 @@ describe('approvals through the compliance profile (production wiring)', () => {
   }, 240_000);
 
   afterAll(async () => {
-    await api?.call('compliance.set', { cluster, tenant: t, overrides: {} }).catch(() => undefined);
+    // Not through compliance.set: unguarding tenant.suspend is itself a change that needs a second person.
+    await admin?.execute('DELETE FROM csm_system.compliance_profiles WHERE tenant_id = ?', [t], { prepare: true }).catch(() => undefined);
     for (const id of ids) await admin?.execute('DELETE FROM csm_system.approval_requests WHERE id = ?', [id], { prepare: true }).catch(() => undefined);
     await admin?.execute(`DROP ROLE IF EXISTS "${opB}"`).catch(() => undefined);
     await admin?.shutdown();
@@ -65,5 +66,16 @@ describe('approvals through the compliance profile (production wiring)', () => {
 
     // Not in the policy: runs at once.
     expect(value(await api.call('tenant.resume', { cluster, tenant: t })).state).toBe('active');
+
+    // The rule guards itself: A cannot switch it off alone (then suspend alone and put it back);
+    // B's approval carries the change out.
+    const off = await api.call('compliance.set', { cluster, tenant: t, overrides: {} });
+    expect(off.ok ? 'ok' : off.error.code).toBe('APPROVAL_REQUIRED');
+    const offId = /request ([0-9a-f]{16}) filed/.exec(off.ok ? '' : off.error.message)![1]!;
+    ids.push(offId);
+    expect(value(await bapi.call('compliance.get', { cluster, tenant: t })).effective.approvalRequired).toContain('tenant.suspend');
+    const offDone = value(await bapi.call('approval.approve', { cluster, id: offId }));
+    expect([offDone.outcome.ok, offDone.request.state]).toEqual([true, 'executed']);
+    expect(value(await bapi.call('compliance.get', { cluster, tenant: t })).effective.approvalRequired).not.toContain('tenant.suspend');
   });
 });

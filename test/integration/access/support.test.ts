@@ -150,6 +150,8 @@ describe('support access on the real node', () => {
     try {
       expect(await outcome(sup.execute(`INSERT INTO "tenant_${a}_data".events (bucket, at, payload) VALUES ('b1', now(), 0x03)`))).toBe('ok');
       expect(await outcome(sup.execute(`SELECT * FROM "tenant_${b}_data".events LIMIT 1`))).toBe('unauthorized');
+      // No path to the tenant's decision table: a window must never approve its holder's next one.
+      expect(await outcome(sup.execute(`UPDATE "tenant_${a}_csm".support_requests SET decision = 'approved', decided_by = 'tenant_${a}_u_boss' WHERE id = 'forged'`))).toBe('unauthorized');
       const asked = value(await tapi.call('support.revoke', { cluster: tcluster, tenant: a, id: req.id, reason: 'we are done' }));
       expect([asked.state, asked.revokeRequestedBy]).toEqual(['active', `tenant_${a}_u_boss`]);
       expect(await roleExists(g.role!)).toBe(true); // a tenant admin cannot drop roles: not yet

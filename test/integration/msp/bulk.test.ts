@@ -202,8 +202,11 @@ describe('MSP dashboard and bulk operations on the real node', () => {
     expect(d.ok && d.value.rows.find((x) => x.id === c)).toMatchObject({ pending: { approvals: 1 }, compliance: { frameworks: ['SOX'] } });
     // Leave nothing behind: withdraw the request, drop the framework.
     expect((await api.call('approval.cancel', { cluster, id: r.approvalId! })).ok).toBe(true);
+    // Dropping the framework would switch the two-person rule off: that needs a second person too.
     const unset = await run({ targets: [{ cluster, tenant: c }], action: { action: 'policy', frameworks: [] } });
-    expect(unset.results[0]!.outcome, JSON.stringify(unset.results)).toBe('ok');
+    expect(unset.results[0], JSON.stringify(unset.results)).toMatchObject({ outcome: 'awaiting-approval', code: 'APPROVAL_REQUIRED' });
+    expect((await api.call('approval.cancel', { cluster, id: unset.results[0]!.approvalId! })).ok).toBe(true);
+    await su.execute('DELETE FROM csm_system.compliance_profiles WHERE tenant_id = ?', [c], { prepare: true });
   });
 
   it('csm: dashboard, dry run (exit 0, nothing changed), a run with a failing tenant (exit 1), bulk show, bad input (exit 2)', async () => {

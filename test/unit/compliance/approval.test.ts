@@ -54,4 +54,19 @@ describe('approval policy', () => {
     state.overrides = '{not json';
     await expect(svc(0).requiresApproval('c', 'acme', 'tenant.suspend')).rejects.toMatchObject({ code: 'CONFLICT' });
   });
+
+  it('compliance.set needs a second person only when it would weaken the two-person rule', async () => {
+    const { svc, state } = fakeCluster();
+    const p = svc(0);
+    const set = (input: object) => p.requiresApproval('c', 'acme', 'compliance.set', { cluster: 'c', tenant: 'acme', ...input });
+    // PCI-DSS guards keys.rotate and tenant.delete.
+    expect(await set({ frameworks: [] })).toBe(true); // dropping the framework drops the guard
+    expect(await set({ overrides: { approvalRequired: ['keys.rotate'] }, frameworks: [] })).toBe(true); // tenant.delete unguarded
+    expect(await set({ frameworks: ['PCI-DSS', 'HIPAA'] })).toBe(false); // stricter
+    expect(await set({ overrides: { approvalRequired: ['keys.rotate', 'tenant.delete', 'tenant.suspend'] } })).toBe(false);
+    expect(await set({ boundary: [{ dc: 'dc1', region: 'eu' }] })).toBe(false); // guards untouched
+    expect(await set({ boundary: null })).toBe(true); // the boundary goes
+    state.frameworks = [];
+    expect(await set({ frameworks: [] })).toBe(false); // nothing guarded: one person may set the rules
+  });
 });
