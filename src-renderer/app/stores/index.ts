@@ -4,12 +4,13 @@ import { useIsolation } from '../../features/isolation/store';
 import { useJobs } from '../../features/jobs/store';
 import { useMsp } from '../../features/msp/store';
 import { useTenants } from '../../features/tenants/store';
+import { useUsers } from '../../features/users/store';
 import { useAppInfo } from './appInfo';
 import { useSession } from './session';
 import { useTheme } from './theme';
 import { useToasts } from './toasts';
 
-export { useAccess, useAppInfo, useClusters, useIsolation, useJobs, useMsp, useSession, useTenants, useTheme, useToasts };
+export { useAccess, useAppInfo, useClusters, useIsolation, useJobs, useMsp, useSession, useTenants, useTheme, useToasts, useUsers };
 
 /** Between tests, and when the operator reloads the console state. */
 export function resetAllStores(): void {
@@ -23,4 +24,5 @@ export function resetAllStores(): void {
   useTenants.getState().reset();
   useTheme.getState().reset();
   useToasts.getState().reset();
+  useUsers.getState().reset();
 }
