@@ -197,7 +197,7 @@ describe('the gate (in-memory ApprovalPolicy, no cluster signed in)', () => {
     expect(await codeOf(gate(true).gate(call('tenant.suspend', { cluster: 'prod', tenant: 'acme', password: 'x' })))).toBe('BAD_INPUT');
   });
 
-  it('an approval id skips the policy and is checked against the stored request', async () => {
+  it('an approval id skips the policy question and goes to the stored request (no session here: NOT_SIGNED_IN; the real checks are integration tests)', async () => {
     asked.length = 0;
     expect(await codeOf(gate(true).gate(call('tenant.suspend', { cluster: 'prod', tenant: 'acme' }, '0123456789abcdef')))).toBe('NOT_SIGNED_IN');
     expect(asked).toEqual([]);
