@@ -34,7 +34,9 @@ export function parseAssignments(items: string[]): Record<string, FieldValue> {
     const text = item.slice(i + 1);
     if (path in out) throw new AppError('BAD_INPUT', `--set ${path} given twice`);
     const def = fieldDef(path);
-    out[path] = def ? (parseFieldText(def, text) ?? text) : text;
+    const typed = def ? parseFieldText(def, text) : undefined;
+    out[path] = typed === undefined ? text : typed; // null is a value (no limit), not "did not parse"
+
   }
   return out;
 }
