@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OperatorScope } from '../../../src-shared/contract';
-import type { ConfigView } from '../../../src-shared/contract/config';
+import type { ConfigVersion, ConfigView } from '../../../src-shared/contract/config';
 import { DEFAULT_TEMPLATE } from '../../../src-shared/rules/templates';
 import { applyOverrides, effectiveFields, templateBase, type ConfigOverrides } from '../../../src-shared/rules/tenant-config';
 import { ClientProvider } from '../../../src-renderer/app/client';
@@ -65,7 +65,7 @@ describe('config tabs (unit: fake bridge)', () => {
   it('Configuration: badges per field, history, diff and rollback with confirmation', async () => {
     useSession.getState().setScope('prod', scope(true));
     const v = view({ 'password.minLength': 16 }, 2);
-    const history = [
+    const history: ConfigVersion[] = [
       { version: 2, author: 'boss', at: '2026-01-01T00:00:00.000Z', reason: 'stronger', overrides: { 'password.minLength': 16 }, changes: [{ path: 'password.minLength', kind: 'set' as const, before: null, after: 16 }] },
       { version: 1, author: 'boss', at: '2026-01-01T00:00:00.000Z', reason: 'initial', overrides: {}, changes: [] },
     ];
