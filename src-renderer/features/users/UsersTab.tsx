@@ -5,7 +5,7 @@ import { useSession } from '../../app/stores/session';
 import { Badge } from '../../ui/Badge';
 import { Dialog } from '../../ui/Dialog';
 import { FormError, TextField } from '../../ui/Field';
-import { customGrant, dropUser, loadPermissions, loadUsers, setLocked } from './actions';
+import { customGrant, dropUser, loadPermissions, loadPolicy, loadUsers, setLocked } from './actions';
 import { useUsers, usersKey } from './store';
 import { CreateUserDialog, PasswordDialog } from './UserDialogs';
 
@@ -24,6 +24,7 @@ export function UsersTab({ cluster, tenant }: { cluster: string; tenant: string 
 
   useEffect(() => {
     void loadUsers(client, cluster, tenant);
+    void loadPolicy(client, cluster, tenant);
   }, [client, cluster, tenant]);
 
   return (

@@ -1,5 +1,7 @@
 import type { CsmClient } from '../../../src-shared/client';
+import type { WireError } from '../../../src-shared/contract/core';
 import type { UserTemplate } from '../../../src-shared/contract/users';
+import { DEFAULT_PASSWORD_POLICY } from '../../../src-shared/rules/password-policy';
 import { call } from '../../app/call';
 import { useUsers, usersKey } from './store';
 
@@ -14,16 +16,29 @@ export async function loadUsers(client: CsmClient, cluster: string, tenant: stri
   if (q.ok) useUsers.getState().setRequests(key, q.value);
 }
 
-export async function createUser(client: CsmClient, cluster: string, tenant: string, name: string, template: UserTemplate, password: string): Promise<boolean> {
-  const r = await call(client, 'user.create', { cluster, tenant, name, template, password }, { success: (v) => (v.state === 'applied' ? `User ${v.user} created` : `Request filed for ${v.user}: a platform console carries it out`) });
-  if (r.ok) await loadUsers(client, cluster, tenant);
-  return r.ok;
+/**
+ * The tenant's effective password policy for the live feedback. `config.show` is readable by the
+ * tenant's admins and auditors and by the platform; when it is refused or fails, the default policy
+ * is shown with the reason (main still enforces the tenant's own and names the rule it failed).
+ */
+export async function loadPolicy(client: CsmClient, cluster: string, tenant: string): Promise<void> {
+  const r = await call(client, 'config.show', { cluster, tenant }, { quiet: true });
+  useUsers.getState().setPolicy(usersKey(cluster, tenant), r.ok ? { policy: r.value.effective.password, source: 'tenant' } : { policy: DEFAULT_PASSWORD_POLICY, source: 'default', reason: `${r.error.code}: ${r.error.message}` });
 }
 
-export async function changePassword(client: CsmClient, cluster: string, tenant: string, name: string, newPassword: string): Promise<boolean> {
-  const r = await call(client, 'user.passwd', { cluster, tenant, name, newPassword }, { success: `Password of ${name} changed` });
-  if (r.ok) await loadUsers(client, cluster, tenant);
-  return r.ok;
+/** Errors come back to the dialog (shown in place with their code), not as a toast behind it. */
+export async function createUser(client: CsmClient, cluster: string, tenant: string, name: string, template: UserTemplate, password: string): Promise<WireError | null> {
+  const r = await call(client, 'user.create', { cluster, tenant, name, template, password }, { quiet: true, success: (v) => (v.state === 'applied' ? `User ${v.user} created` : `Request filed for ${v.user}: a platform console carries it out`) });
+  if (!r.ok) return r.error;
+  await loadUsers(client, cluster, tenant);
+  return null;
+}
+
+export async function changePassword(client: CsmClient, cluster: string, tenant: string, name: string, newPassword: string): Promise<WireError | null> {
+  const r = await call(client, 'user.passwd', { cluster, tenant, name, newPassword }, { quiet: true, success: `Password of ${name} changed` });
+  if (!r.ok) return r.error;
+  await loadUsers(client, cluster, tenant);
+  return null;
 }
 
 export async function setLocked(client: CsmClient, cluster: string, tenant: string, name: string, lock: boolean): Promise<void> {
