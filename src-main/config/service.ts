@@ -114,7 +114,15 @@ export class ConfigService {
     }
     if (applied.issues.length) applied = applyOverrides(base, overrides);
     const minimums = await this.deps.compliance(cluster, tenant);
-    for (const c of complianceIssues(applied.effective, minimums)) warnings.push({ path: c.path, message: `below the compliance profile: ${c.message}` });
+    // An override weaker than the profile (written with cqlsh, or the profile tightened since) is
+    // not applied: the tenant admin's MODIFY on the table must not be a way around compliance.
+    const weaker = complianceIssues(applied.effective, minimums).filter((c) => c.path in overrides);
+    for (const c of weaker) {
+      warnings.push({ path: c.path, message: `stored override ignored: ${c.message}` });
+      delete overrides[c.path];
+    }
+    if (weaker.length) applied = applyOverrides(base, overrides);
+    for (const c of complianceIssues(applied.effective, minimums)) warnings.push({ path: c.path, message: `the template value is below the compliance profile: ${c.message}` });
     this.cache.set(`${cluster}/${tenant}`, { at: Date.now(), effective: applied.effective });
     return {
       base,

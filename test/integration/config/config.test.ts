@@ -198,6 +198,19 @@ describe('tenant configuration on the real node', () => {
     expect(!days.ok && days.error.message).toMatch(/retention\.auditDays: the compliance profile keeps audit/);
     const ok = value(await papi.call('config.set', { cluster, tenant: a, set: { 'certificates.minRsaBits': 4096 }, reason: 'meets the profile' }));
     expect(ok.version).toBe(head.version + 1);
+    // The tenant admin's MODIFY lets cqlsh write a version past the console: what it forges is shown, not applied.
+    const boss = await driverClient({ username: `tenant_${a}_u_boss`, password: PW });
+    try {
+      const forged = { overrides: { 'certificates.minRsaBits': 3072, 'sessions.idleMinutes': 0, 'evil.field': 1, 'password.minLength': 20 } };
+      await boss.execute(`INSERT INTO "tenant_${a}_csm".config_versions (k, version, author, at, reason, document, changes) VALUES ('tenant', ?, 'cqlsh', toTimestamp(now()), 'forged', ?, '[]') IF NOT EXISTS`, [ok.version + 1, JSON.stringify(forged)], { prepare: true });
+    } finally {
+      await boss.shutdown();
+    }
+    const shown = value(await papi.call('config.show', { cluster, tenant: a }));
+    expect(shown.version).toBe(ok.version + 1);
+    expect(shown.overrides).toEqual({ 'password.minLength': 20 });
+    expect(shown.warnings.map((w) => w.path).sort()).toEqual(expect.arrayContaining(['certificates.minRsaBits', 'evil.field', 'sessions.idleMinutes']));
+    expect(shown.effective.sessions.idleMinutes).toBe(30);
   }, 60_000);
 
   it('keeps an integration secret in the keychain only: never in Cassandra or SQLite, the renderer sees yes/no', async () => {
