@@ -140,11 +140,16 @@ export class UsersService {
 
   // Password rules -----------------------------------------------------------------------------------
 
-  private async checkNewPassword(client: CqlClient, cluster: string, tenant: string, name: string, password: string, policy?: PasswordPolicy): Promise<void> {
+  /**
+   * `withHistory`: also refuse one of the user's last N passwords. Only for a password change: a new
+   * user has no previous passwords (a drop deletes its history), and checking a create against the
+   * history of a user that exists would tell the caller whether a guess was once that user's password.
+   */
+  private async checkNewPassword(client: CqlClient, cluster: string, tenant: string, name: string, password: string, withHistory: boolean, policy?: PasswordPolicy): Promise<void> {
     const p = policy ?? (await this.deps.policies.passwordPolicy(cluster, tenant));
     const failed = checkPassword(p, name, password);
     if (failed.length) throw new AppError('BAD_INPUT', `password refused by tenant ${tenant}'s policy: ${failed.map((f) => `${f.rule} (${f.message})`).join('; ')}`);
-    if (p.historyCount > 0 && (await tablesExist(client, tenant))) {
+    if (withHistory && p.historyCount > 0 && (await tablesExist(client, tenant))) {
       const rows = await guard('reading the password history', async () => (await client.execute(`SELECT hash FROM ${history(tenant)} WHERE name = ? LIMIT ?`, [name, p.historyCount], Q)).rows);
       if (rows.some((r) => historyMatches(password, String(r['hash'])))) {
         throw new AppError('BAD_INPUT', `password refused by tenant ${tenant}'s policy: historyCount (must not be one of the last ${p.historyCount} passwords)`);
@@ -169,7 +174,10 @@ export class UsersService {
   async create(input: { cluster: string; tenant: string; name: string; template: UserTemplate; password: string }, operator: string | null): Promise<{ state: 'applied' | 'requested'; requestId: string | null; user: string }> {
     const { cluster, tenant, name } = input;
     const client = this.client(cluster);
-    await this.checkNewPassword(client, cluster, tenant, name, input.password);
+    await this.checkNewPassword(client, cluster, tenant, name, input.password, false);
+    // An existing user is a CONFLICT before anything is filed or hashed. A tenant-admin console may
+    // not be allowed to look a role up; then the platform's own check decides when it carries it out.
+    if (await roleExists(client, tenantUserRole(tenant, name)).catch(() => false)) throw new AppError('CONFLICT', `user ${name} of tenant ${tenant} already exists`);
     await this.checkQuota(cluster, tenant, name);
     const hash = bcryptHash(input.password);
     const hist = historyHash(input.password);
@@ -219,10 +227,10 @@ export class UsersService {
   async passwd(input: { cluster: string; tenant: string; name: string; newPassword: string }): Promise<{ user: string; changedAt: string }> {
     const { cluster, tenant, name } = input;
     const client = this.client(cluster);
-    await this.checkNewPassword(client, cluster, tenant, name, input.newPassword);
+    await this.existing(client, tenant, name);
+    await this.checkNewPassword(client, cluster, tenant, name, input.newPassword, true);
     const role = tenantUserRole(tenant, name);
     const hash = bcryptHash(input.newPassword);
-    await this.existing(client, tenant, name);
     await this.exec(client, `ALTER ROLE ${newRole(role)} WITH HASHED PASSWORD = ${hashedPasswordLiteral(hash)}`, `changing the password of ${name}`);
     const at = new Date();
     if (await tablesExist(client, tenant)) await this.recordHistory(client, tenant, name, historyHash(input.newPassword), at);
