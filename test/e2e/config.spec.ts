@@ -41,7 +41,13 @@ test('Policies tab: a bad value is refused inline, a good one becomes a new vers
 
   const { jobId } = await invoke<{ jobId: string }>(page, 'tenant.create', { cluster: 'e2e', id, name: `E2E Config ${id}`, adminUser: 'admin', adminPassword: 'e2e config tenant admin passphrase' });
   await expect
-    .poll(async () => (await invoke<{ jobId: string; state: string }[]>(page, 'tenant.jobs', { cluster: 'e2e', tenant: id })).find((j) => j.jobId === jobId)?.state ?? 'unknown', { timeout: 180_000, intervals: [500, 1000, 2000] })
+    .poll(
+      async () => {
+        const j = (await invoke<{ jobId: string; state: string; error: string | null }[]>(page, 'tenant.jobs', { cluster: 'e2e', tenant: id })).find((x) => x.jobId === jobId);
+        return j ? `${j.state}${j.error ? `: ${j.error}` : ''}` : 'unknown';
+      },
+      { timeout: 180_000, intervals: [500, 1000, 2000] },
+    )
     .toBe('succeeded');
 
   await page.evaluate((h) => {
