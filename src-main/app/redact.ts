@@ -12,9 +12,15 @@ export function redactString(s: string): string {
   return s.replace(URL_CREDENTIALS, `$1${REDACTED}@`).replace(PEM_PRIVATE, REDACTED);
 }
 
+/** Longer strings (a logo's base64, a PEM bundle) are kept as their start and length: the log and audit stay readable. */
+export const MAX_RECORDED_STRING = 4096;
+
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[deep]';
-  if (typeof value === 'string') return redactString(value);
+  if (typeof value === 'string') {
+    const r = redactString(value);
+    return r.length > MAX_RECORDED_STRING ? `${r.slice(0, 256)}…[${r.length} chars]` : r;
+  }
   if (Array.isArray(value)) return value.slice(0, 100).map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {
     if (value instanceof Error) return { name: value.name, message: redactString(value.message) };

@@ -1,3 +1,6 @@
+import { TenantAccessTables } from '../access/repo';
+import { ConfigTables } from '../config/tables';
+import { ensureTables as ensureUserTables } from '../users/tables';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../app/errors';
@@ -329,6 +332,12 @@ const configStep: StepDef<SagaCtx> = {
       ['data_centers', JSON.stringify(ctx.params.dataCenters)],
     ];
     for (const [k, v] of info) await exec(ctx, `INSERT INTO ${qualified(ks, TENANT_INFO_TABLE)} (key, value) VALUES (?, ?)`, [k, v], 'writing tenant info');
+    // The tables a tenant admin writes (versioned config, user requests, support decisions), with
+    // MODIFY on exactly those for the tenant's admin role: ready from the start, so a tenant-scoped
+    // console never waits for a platform console to have opened the tenant once.
+    await new ConfigTables().ensure(ctx.client, ctx.tenantId);
+    await ensureUserTables(ctx.client, ctx.tenantId);
+    await new TenantAccessTables().ensure(ctx.client, ctx.cluster, ctx.tenantId);
     report(`${entries.length} configuration entries`);
   },
 };

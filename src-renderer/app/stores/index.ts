@@ -1,5 +1,6 @@
 import { useAccess } from '../../features/access/store';
 import { useClusters } from '../../features/clusters/store';
+import { useConfig } from '../../features/config/store';
 import { useIsolation } from '../../features/isolation/store';
 import { useJobs } from '../../features/jobs/store';
 import { useMsp } from '../../features/msp/store';
@@ -10,13 +11,14 @@ import { useSession } from './session';
 import { useTheme } from './theme';
 import { useToasts } from './toasts';
 
-export { useAccess, useAppInfo, useClusters, useIsolation, useJobs, useMsp, useSession, useTenants, useTheme, useToasts, useUsers };
+export { useAccess, useAppInfo, useClusters, useConfig, useIsolation, useJobs, useMsp, useSession, useTenants, useTheme, useToasts, useUsers };
 
 /** Between tests, and when the operator reloads the console state. */
 export function resetAllStores(): void {
   useAccess.getState().reset();
   useAppInfo.getState().reset();
   useClusters.getState().reset();
+  useConfig.getState().reset();
   useIsolation.getState().reset();
   useJobs.getState().reset();
   useMsp.getState().reset();

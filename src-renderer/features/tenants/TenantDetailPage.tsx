@@ -5,7 +5,7 @@ import { useClient } from '../../app/client';
 import { useSession } from '../../app/stores/session';
 import { Badge, ErrorCode, YesNo } from '../../ui/Badge';
 import { ComplianceTab } from '../compliance/ComplianceTab';
-import { BrandingTab, ConfigurationTab, PoliciesTab } from '../config/ConfigTabs';
+import { BrandingTab, ConfigurationTab, PoliciesTab, TenantBrandingFrame } from '../config/ConfigTabs';
 import { UsersTab } from '../users/UsersTab';
 import { KeysTab } from '../keys/KeysTab';
 import { loadTenant, resumeTenant } from './actions';
@@ -93,44 +93,46 @@ export function TenantDetailPage({ cluster, tenant }: { cluster: string; tenant:
   return (
     <div className="page" data-testid="tenant-detail" data-state={state}>
       <Breadcrumb cluster={cluster} tenant={tenant} />
-      <header className="page-header">
-        <div>
-          <h1 className="tenant-title">
-            <Swatch color={summary.color} size={18} />
-            <span data-testid="tenant-title">{summary.name}</span>
-            <code className="mono muted">{summary.id}</code>
-            <StateBadge state={state} />
-            {summary.online ? null : (
-              <Badge tone="warning" testId="tenant-cached">
-                cached
-              </Badge>
+      <TenantBrandingFrame cluster={cluster} tenant={tenant}>
+        <header className="page-header">
+          <div>
+            <h1 className="tenant-title">
+              <Swatch color={summary.color} size={18} />
+              <span data-testid="tenant-title">{summary.name}</span>
+              <code className="mono muted">{summary.id}</code>
+              <StateBadge state={state} />
+              {summary.online ? null : (
+                <Badge tone="warning" testId="tenant-cached">
+                  cached
+                </Badge>
+              )}
+            </h1>
+            <p className="muted">
+              on <code className="mono">{cluster}</code> · {summary.tier} · {summary.isolation} isolation{detail ? ` · your access: ${detail.access}` : ''}
+            </p>
+          </div>
+          <div className="page-actions">
+            <button type="button" className="btn" onClick={() => void loadTenant(client, cluster, tenant)} data-testid="reload-tenant">
+              Reload
+            </button>
+            {state === 'suspended' ? (
+              <button type="button" className="btn btn-primary" disabled={!canResume || busy} title={refused(canResume, 'resumed')} onClick={() => void resume()} data-testid="tenant-resume">
+                {busy ? 'Resuming…' : 'Resume'}
+              </button>
+            ) : (
+              <button type="button" className="btn" disabled={!canSuspend} title={refused(canSuspend, 'suspended')} onClick={() => setOpen('suspend')} data-testid="tenant-suspend">
+                Suspend
+              </button>
             )}
-          </h1>
-          <p className="muted">
-            on <code className="mono">{cluster}</code> · {summary.tier} · {summary.isolation} isolation{detail ? ` · your access: ${detail.access}` : ''}
-          </p>
-        </div>
-        <div className="page-actions">
-          <button type="button" className="btn" onClick={() => void loadTenant(client, cluster, tenant)} data-testid="reload-tenant">
-            Reload
-          </button>
-          {state === 'suspended' ? (
-            <button type="button" className="btn btn-primary" disabled={!canResume || busy} title={refused(canResume, 'resumed')} onClick={() => void resume()} data-testid="tenant-resume">
-              {busy ? 'Resuming…' : 'Resume'}
+            <button type="button" className="btn" disabled={!canClone} title={refused(canClone, 'cloned')} onClick={() => setOpen('clone')} data-testid="tenant-clone">
+              Clone
             </button>
-          ) : (
-            <button type="button" className="btn" disabled={!canSuspend} title={refused(canSuspend, 'suspended')} onClick={() => setOpen('suspend')} data-testid="tenant-suspend">
-              Suspend
+            <button type="button" className="btn btn-danger" disabled={!canDelete} title={refused(canDelete, 'deleted')} onClick={() => setOpen('delete')} data-testid="tenant-delete">
+              Delete
             </button>
-          )}
-          <button type="button" className="btn" disabled={!canClone} title={refused(canClone, 'cloned')} onClick={() => setOpen('clone')} data-testid="tenant-clone">
-            Clone
-          </button>
-          <button type="button" className="btn btn-danger" disabled={!canDelete} title={refused(canDelete, 'deleted')} onClick={() => setOpen('delete')} data-testid="tenant-delete">
-            Delete
-          </button>
-        </div>
-      </header>
+          </div>
+        </header>
+      </TenantBrandingFrame>
 
       {error && detail ? (
         <p className="form-error" role="alert" data-testid="tenant-detail-stale">
