@@ -275,13 +275,16 @@ function Overview({ summary: t, detail }: { summary: TenantSummary; detail: Tena
         <>
           <section className="card" aria-labelledby="ov-config">
             <div className="card-header">
-              <h3 id="ov-config">Configuration</h3>
+              <h3 id="ov-config">Configuration at provisioning</h3>
             </div>
+            <p className="muted" data-testid="ov-config-note">
+              What the template wrote when the tenant was created. The effective, versioned policies (and their history) are on the Policies and Configuration tabs.
+            </p>
             <Record_ entries={sorted(detail.config)} empty="No configuration." testId="tenant-config" />
           </section>
           <section className="card" aria-labelledby="ov-features">
             <div className="card-header">
-              <h3 id="ov-features">Features</h3>
+              <h3 id="ov-features">Features at provisioning</h3>
             </div>
             {Object.keys(detail.features).length === 0 ? (
               <p className="muted">No feature flags.</p>
@@ -302,7 +305,7 @@ function Overview({ summary: t, detail }: { summary: TenantSummary; detail: Tena
           </section>
           <section className="card" aria-labelledby="ov-quotas">
             <div className="card-header">
-              <h3 id="ov-quotas">Quotas</h3>
+              <h3 id="ov-quotas">Quotas at provisioning</h3>
             </div>
             <Record_ entries={sorted(detail.quotas).map(([k, n]) => [k, n.toLocaleString()])} empty="No quotas." testId="tenant-quotas" />
           </section>
