@@ -294,7 +294,12 @@ describe('tenant lifecycle on the real node', () => {
       const d = await api.call('tenant.show', { cluster, tenant: t });
       expect(d.ok && d.value.keyspaces.map((k) => [k.name, k.tables])).toEqual([
         [`tenant_${t}_app`, ['users']],
-        [`tenant_${t}_csm`, ['config', 'data_keys', 'key_policy', 'tenant_info', 'users']],
+        // The console keyspace, with the tables a tenant admin writes (config versions, branding,
+        // integrations, user and support requests) made at provisioning.
+        [
+          `tenant_${t}_csm`,
+          ['approvals', 'branding', 'config', 'config_template', 'config_versions', 'data_keys', 'integrations', 'key_policy', 'password_history', 'support_requests', 'tenant_info', 'user_meta', 'user_requests', 'users'],
+        ],
         [`tenant_${t}_logs`, []],
       ]);
       expect(d.ok && d.value.config['app.mode']).toBe('test');
