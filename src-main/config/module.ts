@@ -27,6 +27,8 @@ export function configModule(deps: ModuleDeps): ConsoleModule<ConfigChannels> & 
         throw e;
       }
     },
+    // Strict: a change of template must name one that exists (NOT_FOUND) and is valid (CONFLICT).
+    namedTemplate: (cluster, name) => deps.tenants.template(cluster, name),
     compliance: async (cluster, tenant): Promise<ComplianceMinimums | null> => {
       const r = await deps.dispatch('compliance.get', { cluster, tenant });
       if (!r.ok) {
@@ -93,6 +95,14 @@ export function configModule(deps: ModuleDeps): ConsoleModule<ConfigChannels> & 
       'config.version': async ({ cluster, tenant, version }, ctx) => service.version(cluster, tenant, await session(ctx), version),
       'config.diff': async ({ cluster, tenant, from, to }, ctx) => service.diff(cluster, tenant, await session(ctx), from, to),
       'config.rollback': async (input, ctx) => service.rollback(input.cluster, input.tenant, await session(ctx), author(input.cluster, ctx), input),
+      'config.templatePreview': async ({ cluster, tenant, template }, ctx) => service.templatePreview(cluster, tenant, await session(ctx), template),
+      'config.setTemplate': async (input, ctx) => {
+        const view = await service.setTemplate(input.cluster, input.tenant, await session(ctx), author(input.cluster, ctx), input);
+        // The local mirror (Tenants list, offline rows) shows the new template without waiting for a refresh.
+        const m = deps.store.tenantMirror.get(input.cluster, input.tenant);
+        if (m) deps.store.tenantMirror.upsert({ ...m, template: input.template });
+        return view;
+      },
       'branding.get': async ({ cluster, tenant }, ctx) => service.branding(cluster, tenant, await session(ctx)),
       'branding.set': async (input, ctx) => service.setBranding(input.cluster, input.tenant, await session(ctx), author(input.cluster, ctx), input),
       'integration.list': async ({ cluster, tenant }, ctx) => service.integrations(cluster, tenant, await session(ctx)),

@@ -1,4 +1,4 @@
-import type { Branding, ConfigVersion, ConfigView, Integration } from '../../src-shared/contract/config';
+import type { Branding, ConfigVersion, ConfigView, Integration, TemplatePreview } from '../../src-shared/contract/config';
 import {
   applyOverrides,
   complianceIssues,
@@ -9,10 +9,12 @@ import {
   fieldValueSchema,
   sniffLogo,
   templateBase,
+  templateChange,
   type ComplianceMinimums,
   type ConfigOverrides,
   type FieldChange,
   type FieldIssue,
+  type TemplateFieldChange,
   type TemplateDefaults,
   type TenantPolicies,
 } from '../../src-shared/rules/tenant-config';
@@ -36,6 +38,8 @@ export interface ConfigServiceDeps {
   platformClient(cluster: string): CqlClient | null;
   /** The template by name, from csm_system (platform only); null when it does not exist. */
   template(cluster: string, name: string): Promise<TemplateDefaults | null>;
+  /** The template by name for a change of template: NOT_FOUND when it does not exist, CONFLICT when stored but invalid. */
+  namedTemplate(cluster: string, name: string): Promise<TemplateDefaults>;
   /** Minimums of the tenant's compliance profile; null when none is set. */
   compliance(cluster: string, tenant: string): Promise<ComplianceMinimums | null>;
   now?: () => Date;
@@ -84,7 +88,7 @@ export class ConfigService {
     if (platform) {
       const name = await this.deps.tables.templateName(session, tenant);
       const t = name ? await this.deps.template(cluster, name) : null;
-      const body = t ? JSON.stringify({ policies: t.policies ?? {}, config: t.config ?? {}, features: t.features ?? {}, quotas: t.quotas ?? {} }) : null;
+      const body = t ? templateBody(t) : null;
       let syncedAt: string | null = null;
       if (ready) {
         const snap = await this.deps.tables.templateSnapshot(session, tenant);
@@ -105,23 +109,8 @@ export class ConfigService {
     const { base, sources, ignored } = templateBase(tpl.t);
     const head = ready ? await this.deps.tables.head(session, tenant) : null;
     const warnings: FieldIssue[] = [...ignored];
-    const overrides = head ? parseDocument(head.document, warnings) : {};
-    let applied = applyOverrides(base, overrides);
-    // A stored override that no longer validates (edited outside the console) is shown, not applied.
-    for (const bad of applied.issues) {
-      warnings.push({ path: bad.path, message: `stored override ignored: ${bad.message}` });
-      delete overrides[bad.path];
-    }
-    if (applied.issues.length) applied = applyOverrides(base, overrides);
     const minimums = await this.deps.compliance(cluster, tenant);
-    // An override weaker than the profile (written with cqlsh, or the profile tightened since) is
-    // not applied: the tenant admin's MODIFY on the table must not be a way around compliance.
-    const weaker = complianceIssues(applied.effective, minimums).filter((c) => c.path in overrides);
-    for (const c of weaker) {
-      warnings.push({ path: c.path, message: `stored override ignored: ${c.message}` });
-      delete overrides[c.path];
-    }
-    if (weaker.length) applied = applyOverrides(base, overrides);
+    const { overrides, applied } = inForce(base, head ? parseDocument(head.document, warnings) : {}, minimums, warnings);
     for (const c of complianceIssues(applied.effective, minimums)) warnings.push({ path: c.path, message: `the template value is below the compliance profile: ${c.message}` });
     this.cache.set(`${cluster}/${tenant}`, { at: Date.now(), effective: applied.effective });
     return {
@@ -237,6 +226,105 @@ export class ConfigService {
     return { from, to, changes: diffOverrides(await this.overridesAt(tenant, session, from), await this.overridesAt(tenant, session, to)) };
   }
 
+  // Template of a tenant -------------------------------------------------------------------------
+
+  private platformOnly(cluster: string): CqlClient {
+    const platform = this.deps.platformClient(cluster);
+    if (!platform) throw new AppError('FORBIDDEN', `changing a tenant's template needs platform scope on ${cluster}`);
+    return platform;
+  }
+
+  /**
+   * Re-basing a tenant on `name`, computed: the defaults in force now (the tenant's copy when it is
+   * of its current template — what its own consoles inherit — else the template as stored), the
+   * target's, and the overrides in force on both. Writes nothing unless `forWrite` (which may only
+   * create missing config tables, as any platform write does).
+   */
+  private async templatePlan(cluster: string, tenant: string, session: CqlClient, name: string, forWrite: boolean) {
+    this.platformOnly(cluster);
+    const target = await this.deps.namedTemplate(cluster, name);
+    const ready = forWrite ? await this.prepare(cluster, tenant, session, true) : (await this.deps.tables.missing(session, tenant)).length === 0;
+    const from = await this.deps.tables.templateName(session, tenant);
+    const snap = ready ? await this.deps.tables.templateSnapshot(session, tenant) : null;
+    const beforeT = snap?.body && snap.name === from ? (safeJson(snap.body) as TemplateDefaults | null) : from ? await this.deps.template(cluster, from) : null;
+    const head = ready ? await this.deps.tables.head(session, tenant) : null;
+    const stored = head ? parseDocument(head.document, []) : {};
+    const minimums = await this.deps.compliance(cluster, tenant);
+    const before = templateBase(beforeT);
+    const after = templateBase(target);
+    const { overrides } = inForce(before.base, stored, minimums, []);
+    const c = templateChange(before.base, after.base, overrides, minimums);
+    const body = templateBody(target);
+    const snapCurrent = snap !== null && snap.name === name && snap.body === body;
+    const preview: TemplatePreview = {
+      cluster,
+      tenant,
+      from,
+      to: name,
+      current: from === name && snapCurrent,
+      snapshotStale: from === name && !snapCurrent,
+      version: head?.version ?? 0,
+      changes: c.changes,
+      shadowed: c.shadowed,
+      problems: c.problems,
+      ignored: after.ignored,
+    };
+    return { preview, head, stored, body, from };
+  }
+
+  /** config.templatePreview: what config.setTemplate would change; nothing is written. */
+  async templatePreview(cluster: string, tenant: string, session: CqlClient, name: string): Promise<TemplatePreview> {
+    return (await this.templatePlan(cluster, tenant, session, name, false)).preview;
+  }
+
+  /**
+   * config.setTemplate: the version is written first (the LWT is the gate against a concurrent
+   * change), then the tenant's template name, its copy of the defaults and the registry column. A
+   * run interrupted after the version finishes on retry without a second version: the head
+   * version names the template the tenant does not use yet.
+   */
+  async setTemplate(
+    cluster: string,
+    tenant: string,
+    session: CqlClient,
+    author: string,
+    input: { template: string; reason: string; expectedVersion?: number | undefined },
+  ): Promise<ConfigView & { changes: TemplateFieldChange[] }> {
+    const platform = this.platformOnly(cluster);
+    const reg = await this.deps.tables.registryTemplate(platform, tenant);
+    if (!reg) throw new AppError('NOT_FOUND', `tenant ${tenant} is not in the registry of ${cluster}`);
+    if (reg.state !== 'active') throw new AppError('CONFLICT', `${tenant} is ${reg.state}: only an active tenant is re-based on a template`);
+    const name = input.template;
+    const { preview, head, stored, body, from } = await this.templatePlan(cluster, tenant, session, name, true);
+    if (preview.problems.length) throw new AppError('BAD_INPUT', `template ${name} is weaker than the compliance profile of ${tenant}: ${preview.problems.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    const headDoc = head ? (safeJson(head.document) as { template?: unknown } | null) : null;
+    const pending = headDoc?.template === name && from !== name;
+    if (!pending) {
+      if (preview.current) throw new AppError('BAD_INPUT', `${tenant} already uses template ${name} and its defaults are current: nothing changes`);
+      if (input.expectedVersion !== undefined && input.expectedVersion !== preview.version) {
+        throw new AppError('CONFLICT', `the configuration of ${tenant} is at version ${preview.version}, not ${input.expectedVersion}: reload and apply your change again`);
+      }
+      let current = preview.version;
+      if (current === 0) {
+        const baseline: StoredVersion = { version: 1, author, at: this.now().toISOString(), reason: `initial: inherits template ${from ?? '(none)'}`, document: JSON.stringify({ overrides: stored }), changes: '[]' };
+        await this.deps.tables.insertVersion(session, tenant, baseline); // lost race: the other console wrote the same baseline
+        current = 1;
+      }
+      const changes: FieldChange[] = preview.changes.map((c) => ({ path: c.path, kind: 'changed', before: c.before, after: c.after }));
+      const label = from === name ? `template: ${name} (defaults refreshed)` : `template: ${from ?? '(none)'} → ${name}`;
+      const stored2: StoredVersion = { version: current + 1, author, at: this.now().toISOString(), reason: `${label}: ${input.reason.trim()}`, document: JSON.stringify({ overrides: stored, template: name }), changes: JSON.stringify(changes) };
+      this.forget(cluster, tenant);
+      if (!(await this.deps.tables.insertVersion(session, tenant, stored2))) {
+        throw new AppError('CONFLICT', `another console saved version ${stored2.version} of ${tenant}'s configuration first: reload and apply your change again`);
+      }
+    }
+    await this.deps.tables.putTemplateName(platform, tenant, name);
+    await this.deps.tables.putTemplateSnapshot(session, tenant, name, body);
+    if (!(await this.deps.tables.putRegistryTemplate(platform, tenant, name))) throw new AppError('NOT_FOUND', `tenant ${tenant} left the registry of ${cluster} during the change; its console keyspace now names template ${name}`);
+    this.forget(cluster, tenant);
+    return { ...(await this.show(cluster, tenant, session)), changes: preview.changes };
+  }
+
   // Branding ------------------------------------------------------------------------------------
 
   async branding(cluster: string, tenant: string, session: CqlClient): Promise<Branding> {
@@ -328,12 +416,38 @@ export class ConfigService {
   }
 }
 
+/** The tenant's copy of a template's defaults (config_template.body): the parts that give policies. */
+const templateBody = (t: TemplateDefaults): string => JSON.stringify({ policies: t.policies ?? {}, config: t.config ?? {}, features: t.features ?? {}, quotas: t.quotas ?? {} });
+
 function safeJson(s: string): unknown {
   try {
     return JSON.parse(s);
   } catch {
     return null;
   }
+}
+
+/**
+ * The stored overrides that are in force on a base: one that no longer validates (edited outside
+ * the console) is shown, not applied; one weaker than the compliance profile (written with cqlsh,
+ * or the profile tightened since) is not applied either — the tenant admin's MODIFY on the table
+ * must not be a way around compliance. Dropped ones are named in `warnings`.
+ */
+function inForce(base: TenantPolicies, stored: ConfigOverrides, minimums: ComplianceMinimums | null, warnings: FieldIssue[]): { overrides: ConfigOverrides; applied: { effective: TenantPolicies; issues: FieldIssue[] } } {
+  const overrides = { ...stored };
+  let applied = applyOverrides(base, overrides);
+  for (const bad of applied.issues) {
+    warnings.push({ path: bad.path, message: `stored override ignored: ${bad.message}` });
+    delete overrides[bad.path];
+  }
+  if (applied.issues.length) applied = applyOverrides(base, overrides);
+  const weaker = complianceIssues(applied.effective, minimums).filter((c) => c.path in overrides);
+  for (const c of weaker) {
+    warnings.push({ path: c.path, message: `stored override ignored: ${c.message}` });
+    delete overrides[c.path];
+  }
+  if (weaker.length) applied = applyOverrides(base, overrides);
+  return { overrides, applied };
 }
 
 /** A stored document's overrides; entries that are not a known field with a plain value are dropped and named. */

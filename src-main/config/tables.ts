@@ -3,7 +3,7 @@ import { tenantAdminRole } from '../../src-shared/rules/names';
 import type { CqlClient } from '../cassandra/connections';
 import { fromDriverError } from '../cassandra/driver-errors';
 import { newRole, qualified } from '../cassandra/identifiers';
-import { waitForAgreement } from '../cassandra/system-schema';
+import { SYSTEM_KEYSPACE, waitForAgreement } from '../cassandra/system-schema';
 
 /**
  * The config feature's tables live in the tenant's console keyspace `tenant_<id>_csm` (DESIGN §3):
@@ -103,6 +103,25 @@ export class ConfigTables {
   async templateName(client: CqlClient, tenant: string): Promise<string | null> {
     const r = await run(`reading the template of ${tenant}`, async () => (await client.execute(`SELECT value FROM ${qualified(tenantConsoleKeyspace(tenant), INFO_TABLE)} WHERE key = ?`, ['template'], Q)).rows[0]);
     return r && typeof r['value'] === 'string' ? r['value'] : null;
+  }
+
+  /** Platform: the tenant's own copy of its template name (what a tenant-scoped console reads). */
+  async putTemplateName(platform: CqlClient, tenant: string, name: string): Promise<void> {
+    await run(`recording the template of ${tenant}`, () => platform.execute(`INSERT INTO ${qualified(tenantConsoleKeyspace(tenant), INFO_TABLE)} (key, value) VALUES (?, ?)`, ['template', name], Q));
+  }
+
+  /** Platform: the registry row's template and state (csm_system.tenants); null when there is no row. */
+  async registryTemplate(platform: CqlClient, tenant: string): Promise<{ template: string; state: string } | null> {
+    const r = await run(`reading the registry row of ${tenant}`, async () => (await platform.execute(`SELECT template, state FROM ${qualified(SYSTEM_KEYSPACE, 'tenants')} WHERE id = ?`, [tenant], Q)).rows[0]);
+    return r ? { template: String(r['template'] ?? 'default'), state: String(r['state'] ?? '') } : null;
+  }
+
+  /** Platform: the registry's template column; false when the row is gone (LWT IF EXISTS). */
+  async putRegistryTemplate(platform: CqlClient, tenant: string, name: string): Promise<boolean> {
+    const rs = await run(`recording the template of ${tenant} in the registry`, () =>
+      platform.execute(`UPDATE ${qualified(SYSTEM_KEYSPACE, 'tenants')} SET template = ?, updated_at = ? WHERE id = ? IF EXISTS`, [name, new Date(), tenant], LWT),
+    );
+    return rs.rows[0]?.['[applied]'] === true;
   }
 
   async templateSnapshot(client: CqlClient, tenant: string): Promise<{ name: string | null; body: string | null; syncedAt: string | null } | null> {

@@ -18,6 +18,7 @@ export const ACTION_CHANNEL: Record<BulkAction['action'], string> = {
   resume: 'tenant.resume',
   'rotate-keys': 'keys.rotate',
   policy: 'compliance.set',
+  template: 'config.setTemplate',
 };
 
 /** What the planner knows of a cluster: its registry rows, or why they could not be read. */
@@ -69,6 +70,10 @@ export function planOne(action: BulkAction, t: BulkTarget, env: PlanEnv): Planne
       ];
       return run(t, row, `compliance: ${parts.join('; ')}`);
     }
+    case 'template':
+      // Only active tenants: a suspended or half-built tenant's configuration is not re-based behind its back.
+      if (row.state !== 'active') return skip(t, row, `${row.state}: only an active tenant is re-based on a template`);
+      return run(t, row, `template ${row.template} → ${action.template} (inherited fields follow it; overridden fields keep their values)`);
   }
 }
 
@@ -124,6 +129,8 @@ export function actionLabel(a: BulkAction): string {
       return `suspend (${a.reason})`;
     case 'policy':
       return 'set compliance policy';
+    case 'template':
+      return `template → ${a.template}`;
     default:
       return a.action;
   }

@@ -13,6 +13,8 @@ import {
   type PlanItem,
 } from '../../src-shared/contract/msp';
 import type { BulkAction, BulkFilter } from '../../src-shared/contract/msp';
+import type { TemplatePreview } from '../../src-shared/contract/config';
+import { templateChangeText, type TemplateFieldChange } from '../../src-shared/rules/tenant-config';
 import type { ApprovalPolicy } from '../access/ports';
 import { AppError } from '../app/errors';
 import type { JobHandle } from '../app/jobs';
@@ -128,10 +130,14 @@ export class MspService {
     const planned = targets.map((t) => planOne(input.action, t, env));
     const channel = ACTION_CHANNEL[input.action.action] as ChannelName;
     const plan: PlanItem[] = [];
-    for (const item of planned) {
+    for (const planned0 of planned) {
+      // A change of template is judged per tenant by its configuration (unknown template, weaker
+      // than the compliance profile, already in force), in the run as in the dry run, so the run
+      // never records a change the preview would have refused.
+      const { item, fields } = input.action.action === 'template' && planned0.will === 'run' ? await this.templateItem(input.action, planned0) : { item: planned0, fields: undefined };
       // Only a preview reads each tenant's current profile; the run reads it once, when it writes.
       const detail = input.dryRun && item.will === 'run' && input.action.action === 'policy' && this.p.hasChannel('compliance.get') ? await this.policyDetail(input.action, item) : item.detail;
-      plan.push({ ...item, detail, approval: item.will === 'run' ? await this.approval(item, channel, input.action) : 'unknown' });
+      plan.push({ ...item, detail, approval: item.will === 'run' ? await this.approval(item, channel, input.action) : 'unknown', ...(fields ? { fields } : {}) });
     }
     return { targets, plan, selection: describeSelection(input) };
   }
@@ -258,6 +264,9 @@ export class MspService {
       case 'policy':
         r = await this.runPolicy(action, ref);
         break;
+      case 'template':
+        r = await this.p.dispatch('config.setTemplate', { ...ref, template: action.template, reason: action.reason });
+        break;
     }
     if (!r.ok) {
       if (r.error.code === 'APPROVAL_REQUIRED') {
@@ -287,6 +296,11 @@ export class MspService {
       const ap = Array.isArray(p.effective?.approvalRequired) ? p.effective.approvalRequired.join(', ') || 'nothing' : '?';
       return { ...base, outcome: 'ok', code: null, message: `frameworks: ${fw}; second person required for: ${ap}`, at: at() };
     }
+    if (action.action === 'template') {
+      const v = r.value as { version?: unknown; changes?: unknown[] };
+      const n = Array.isArray(v.changes) ? v.changes.length : 0;
+      return { ...base, outcome: 'ok', code: null, message: `template ${action.template}: configuration version ${String(v.version)}, ${n} effective field${n === 1 ? '' : 's'} changed`, at: at() };
+    }
     const state = (r.value as { state?: unknown }).state;
     return { ...base, outcome: 'ok', code: null, message: typeof state === 'string' ? `now ${state}` : 'applied', at: at() };
   }
@@ -307,6 +321,20 @@ export class MspService {
       if (typeof profile.version === 'number') input['expectedVersion'] = profile.version;
     }
     return this.p.dispatch(ACTION_CHANNEL.policy as ChannelName, input);
+  }
+
+  /** One tenant's change of template, from config.templatePreview (reads only). */
+  private async templateItem(action: Extract<BulkAction, { action: 'template' }>, item: Planned): Promise<{ item: Planned; fields: TemplateFieldChange[] | undefined }> {
+    const r = await this.p.dispatch('config.templatePreview', { cluster: item.cluster, tenant: item.tenant, template: action.template });
+    if (!r.ok) return { item: { ...item, will: 'refuse', code: r.error.code, detail: r.error.message }, fields: undefined };
+    const p = r.value as TemplatePreview;
+    const fields = [...p.changes, ...p.shadowed];
+    if (p.problems.length) {
+      return { item: { ...item, will: 'refuse', code: 'BAD_INPUT', detail: `template ${p.to} is weaker than the compliance profile: ${p.problems.map((i) => `${i.path}: ${i.message}`).join('; ')}` }, fields };
+    }
+    if (p.current) return { item: { ...item, will: 'skip', code: 'CONFLICT', detail: `already uses template ${p.to} (its defaults are current)` }, fields };
+    const head = p.from === p.to ? `template ${p.to}: defaults changed since they were copied, refreshed` : `template ${p.from ?? '(none)'} → ${p.to}`;
+    return { item: { ...item, detail: `${head}: ${templateChangeText(p)}` }, fields };
   }
 
   /** A policy preview says what changes: the tenant's frameworks and approval list now → then. */

@@ -94,6 +94,40 @@ export const integrationSchema = z.object({
 });
 export type Integration = z.infer<typeof integrationSchema>;
 
+/** A template name as tenant.create takes it. */
+export const templateNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'template: a lower-case name (as template.list shows it)');
+
+export const templateFieldChangeSchema = z.object({
+  path: z.string(),
+  label: z.string(),
+  /** inherited: the effective value changes; overridden: only the template value does (the override stays in force). */
+  origin: z.enum(['inherited', 'overridden']),
+  before: fieldValueSchema,
+  after: fieldValueSchema,
+});
+
+/** What re-basing a tenant on a template would do (config.templatePreview), computed without writing. */
+export const templatePreviewSchema = z.object({
+  cluster: clusterNameSchema,
+  tenant: tenantIdSchema,
+  from: z.string().nullable(),
+  to: z.string(),
+  /** The tenant already uses `to` and its copy of the template defaults is current: nothing to do. */
+  current: z.boolean(),
+  /** The tenant's copy of its template's defaults differs from the template as stored now. */
+  snapshotStale: z.boolean(),
+  version: z.number().int(),
+  /** Inherited fields whose effective value changes. */
+  changes: z.array(templateFieldChangeSchema),
+  /** Overridden fields whose template value changes; their effective value does not. */
+  shadowed: z.array(templateFieldChangeSchema),
+  /** Fields the template would make weaker than the compliance profile: config.setTemplate refuses them (BAD_INPUT). */
+  problems: z.array(configIssueSchema),
+  /** Template values that do not validate (ignored, built-in default kept). */
+  ignored: z.array(configIssueSchema),
+});
+export type TemplatePreview = z.infer<typeof templatePreviewSchema>;
+
 export const configChannels = {
   'config.show': defineChannel({
     input: tenantRef,
@@ -144,6 +178,27 @@ export const configChannels = {
     scope: 'tenant',
     mutates: true,
     summary: 'Make a new version whose content equals an earlier one (reason "rollback to vN")',
+  }),
+  'config.templatePreview': defineChannel({
+    input: tenantRef.extend({ template: templateNameSchema }).strict(),
+    output: templatePreviewSchema,
+    scope: 'platform',
+    mutates: false,
+    summary: 'Dry run of config.setTemplate: the effective fields that would change (inherited ones; overridden ones keep their value), refusals, nothing written',
+  }),
+  'config.setTemplate': defineChannel({
+    input: tenantRef
+      .extend({
+        template: templateNameSchema,
+        reason: reasonSchema,
+        /** Refuse (CONFLICT) unless the latest configuration version is this one. */
+        expectedVersion: z.number().int().min(0).optional(),
+      })
+      .strict(),
+    output: configViewSchema.extend({ changes: z.array(templateFieldChangeSchema) }),
+    scope: 'platform',
+    mutates: true,
+    summary: "Re-base a tenant on a named template: a new configuration version (reason \"template: A → B\", the effective values that change), the tenant's template name and defaults, the registry's template column",
   }),
   'branding.get': defineChannel({
     input: tenantRef,

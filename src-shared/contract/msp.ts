@@ -3,6 +3,7 @@ import { defineChannel, defineEvent, errorCodeSchema } from './core';
 import { clusterNameSchema, tenantIdSchema } from '../rules/names';
 import { TENANT_STATES } from '../rules/lifecycle';
 import { channelNameSchema, FRAMEWORKS, frameworkSchema } from '../rules/compliance';
+import { templateFieldChangeSchema, templateNameSchema } from './config';
 
 /** The MSP dashboard across tenants and bulk operations with dry-run (issue 6 item 5). */
 
@@ -85,7 +86,7 @@ export type Dashboard = z.infer<typeof dashboardSchema>;
  */
 export const BULK_MAX_TENANTS = 1000;
 
-export const BULK_ACTIONS = ['suspend', 'resume', 'rotate-keys', 'policy'] as const;
+export const BULK_ACTIONS = ['suspend', 'resume', 'rotate-keys', 'policy', 'template'] as const;
 export type BulkActionName = (typeof BULK_ACTIONS)[number];
 
 export const bulkTargetSchema = z.object({ cluster: clusterNameSchema, tenant: tenantIdSchema }).strict();
@@ -126,6 +127,8 @@ export const bulkActionSchema = z.discriminatedUnion('action', [
     })
     .strict()
     .refine((p) => p.frameworks !== undefined || p.approvals !== undefined, 'policy: give frameworks, approvals or both'),
+  /** Re-base the tenants on a named template (config.setTemplate each): their overrides stay, inherited fields follow the template. */
+  z.object({ action: z.literal('template'), template: templateNameSchema, reason: z.string().trim().min(1, 'reason: required for a change of template (kept with the configuration version)').max(400) }).strict(),
 ]);
 export type BulkAction = z.infer<typeof bulkActionSchema>;
 
@@ -153,6 +156,8 @@ export const planItemSchema = z.object({
   code: errorCodeSchema.nullable(),
   /** The tenant's policy wants a second person for this action: the run files a request instead. */
   approval: z.enum(['required', 'not-required', 'unknown']),
+  /** template action: the fields whose effective value would change (inherited), and overridden ones whose template value changes but which keep theirs. */
+  fields: z.array(templateFieldChangeSchema).optional(),
 });
 export type PlanItem = z.infer<typeof planItemSchema>;
 
@@ -221,7 +226,7 @@ export const mspChannels = {
     scope: 'platform',
     mutates: true,
     clusterOptional: true,
-    summary: 'Suspend, resume, rotate keys or set a compliance policy over selected tenants (dry run: the per-tenant plan, nothing changed); each tenant through the router as its own audited call',
+    summary: 'Suspend, resume, rotate keys, set a compliance policy or re-base on a template over selected tenants (dry run: the per-tenant plan, nothing changed); each tenant through the router as its own audited call',
   }),
   'bulk.list': defineChannel({
     input: z.object({ cluster: clusterNameSchema.optional(), limit: z.number().int().min(1).max(200).default(20) }).strict(),

@@ -324,6 +324,59 @@ export function effectiveFields(base: TenantPolicies, sources: Record<string, De
   });
 }
 
+/** One field a template change touches: its effective value before and after (inherited fields), or only its inherited value (overridden fields keep theirs). */
+export interface TemplateFieldChange {
+  path: string;
+  label: string;
+  origin: 'inherited' | 'overridden';
+  /** inherited: the effective value; overridden: the inherited (template) value, the effective one stays. */
+  before: FieldValue;
+  after: FieldValue;
+}
+
+/**
+ * What re-basing a tenant on another template changes, field by field: `changes` are the
+ * inherited fields whose effective value moves; `shadowed` the overridden fields whose template
+ * value moves but whose effective value stays (the override wins); `problems` the fields the new
+ * template would make weaker than the compliance profile (the change is refused for those). The
+ * overrides are the ones already in force (stored, valid, not weaker than the profile).
+ */
+export function templateChange(
+  beforeBase: TenantPolicies,
+  afterBase: TenantPolicies,
+  overrides: ConfigOverrides,
+  minimums: ComplianceMinimums | null,
+): { before: TenantPolicies; after: TenantPolicies; changes: TemplateFieldChange[]; shadowed: TemplateFieldChange[]; problems: FieldIssue[] } {
+  const before = applyOverrides(beforeBase, overrides).effective;
+  const after = applyOverrides(afterBase, overrides).effective;
+  const flags = [...new Set([...Object.keys(beforeBase.features), ...Object.keys(afterBase.features), ...Object.keys(before.features), ...Object.keys(after.features)])].sort().map((n) => `features.${n}`);
+  const changes: TemplateFieldChange[] = [];
+  const shadowed: TemplateFieldChange[] = [];
+  for (const path of [...FIELDS.map((d) => d.path), ...flags]) {
+    const label = fieldDef(path)?.label ?? path;
+    if (Object.prototype.hasOwnProperty.call(overrides, path)) {
+      const b = getField(beforeBase, path) ?? null;
+      const a = getField(afterBase, path) ?? null;
+      if (!same(b, a)) shadowed.push({ path, label, origin: 'overridden', before: b, after: a });
+      continue;
+    }
+    const b = getField(before, path) ?? null;
+    const a = getField(after, path) ?? null;
+    if (!same(b, a)) changes.push({ path, label, origin: 'inherited', before: b, after: a });
+  }
+  return { before, after, changes, shadowed, problems: complianceIssues(after, minimums) };
+}
+
+/** One line for people: "password.minLength 12 → 16; … (overridden, unchanged: x keeps 3, template 2 → 5)". */
+export function templateChangeText(c: { changes: TemplateFieldChange[]; shadowed: TemplateFieldChange[] }): string {
+  const moved = c.changes.map((f) => `${f.path} ${showValue(f.before)} → ${showValue(f.after)}`);
+  const kept = c.shadowed.map((f) => `${f.path} (template ${showValue(f.before)} → ${showValue(f.after)})`);
+  return [
+    moved.length ? moved.join('; ') : 'no effective value changes',
+    ...(kept.length ? [`overridden, so unchanged: ${kept.join('; ')}`] : []),
+  ].join('; ');
+}
+
 export const showValue = (v: FieldValue | undefined): string => (v === null || v === undefined ? '—' : Array.isArray(v) ? v.join(', ') || '—' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
 
 // Branding --------------------------------------------------------------------------------------

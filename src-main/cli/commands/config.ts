@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { Branding, ConfigVersion, ConfigView, Integration } from '../../../src-shared/contract/config';
-import { fieldDef, parseFieldText, sniffLogo, showValue, type FieldChange, type FieldValue } from '../../../src-shared/rules/tenant-config';
+import type { Branding, ConfigVersion, ConfigView, Integration, TemplatePreview } from '../../../src-shared/contract/config';
+import { fieldDef, parseFieldText, sniffLogo, showValue, type FieldChange, type FieldValue, type TemplateFieldChange } from '../../../src-shared/rules/tenant-config';
 import { AppError } from '../../app/errors';
 import { command, list, need, str, table, type Command, type Values } from './util';
 
@@ -55,6 +55,20 @@ export const viewText = (v: ConfigView): string =>
       ...v.fields.map((f) => [f.path, showValue(f.value), f.origin === 'overridden' ? 'overridden' : `inherited (${f.inheritedFrom})`, f.origin === 'overridden' ? `${showValue(f.inheritedValue)} (${f.inheritedFrom})` : '']),
     ]),
     ...v.warnings.map((w) => `warning: ${w.path}: ${w.message}`),
+  ].join('\n');
+
+export const templateFieldsText = (changes: TemplateFieldChange[], shadowed: TemplateFieldChange[]): string =>
+  [
+    changes.length ? table([['FIELD', 'BEFORE', 'AFTER'], ...changes.map((c) => [c.path, showValue(c.before), showValue(c.after)])]) : '(no effective value changes)',
+    ...(shadowed.length ? ['overridden, so unchanged (template value before → after):', ...shadowed.map((c) => `  ${c.path}: ${showValue(c.before)} → ${showValue(c.after)}`)] : []),
+  ].join('\n');
+
+const previewText = (p: TemplatePreview): string =>
+  [
+    `dry run: template of ${p.tenant} on ${p.cluster}: ${p.from ?? '(none)'} → ${p.to} — nothing was changed`,
+    p.current ? `already uses template ${p.to} and its defaults are current: nothing to do` : templateFieldsText(p.changes, p.shadowed),
+    ...p.problems.map((i) => `refused: ${i.path}: ${i.message}`),
+    ...p.ignored.map((i) => `warning: ${i.path}: ${i.message}`),
   ].join('\n');
 
 const versionText = (v: ConfigVersion): string => [`v${v.version} by ${v.author} at ${v.at}: ${v.reason}`, changesText(v.changes)].join('\n');
@@ -147,6 +161,27 @@ export const CONFIG_COMMANDS: Command[] = [
       return { ...ref(v), version: version(p['version']!, 'version'), ...(note !== undefined ? { note } : {}), ...(expectedVersion !== undefined ? { expectedVersion } : {}) };
     },
     text: (v) => `rolled back: now version ${v.version}\n${viewText(v)}`,
+  }),
+  command({
+    words: ['config', 'template'],
+    usage: 'csm config template --cluster C --tenant ID --template NAME --reason TEXT [--expected-version N] [--json]   (platform scope; re-base the tenant on a template; preview with csm config template-preview)',
+    options: { ...tenantOpts, template: { type: 'string' }, reason: { type: 'string' }, 'expected-version': { type: 'string' } },
+    positionals: [],
+    channel: 'config.setTemplate',
+    input: async (v) => {
+      const expectedVersion = int(v, 'expected-version');
+      return { ...ref(v), template: need(v, 'template'), reason: need(v, 'reason'), ...(expectedVersion !== undefined ? { expectedVersion } : {}) };
+    },
+    text: (v) => `template ${v.template.name ?? '(none)'}: saved version ${v.version}\n${templateFieldsText(v.changes, [])}`,
+  }),
+  command({
+    words: ['config', 'template-preview'],
+    usage: 'csm config template-preview --cluster C --tenant ID --template NAME [--json]   (dry run of csm config template: the effective fields that would change; nothing written)',
+    options: { ...tenantOpts, template: { type: 'string' } },
+    positionals: [],
+    channel: 'config.templatePreview',
+    input: async (v) => ({ ...ref(v), template: need(v, 'template') }),
+    text: previewText,
   }),
   command({
     words: ['branding', 'show'],

@@ -58,7 +58,9 @@ export function parseAction(v: Values): BulkAction {
   const reason = str(v, 'reason');
   const frameworks = list(v, 'framework');
   const approvals = list(v, 'approval');
-  if (action !== 'suspend' && reason !== undefined) throw new AppError('BAD_INPUT', '--reason goes with --action suspend only');
+  const template = str(v, 'template');
+  if (action !== 'suspend' && action !== 'template' && reason !== undefined) throw new AppError('BAD_INPUT', '--reason goes with --action suspend or template only');
+  if (action !== 'template' && template !== undefined) throw new AppError('BAD_INPUT', '--template goes with --action template only');
   if (action !== 'policy' && (frameworks.length || approvals.length || v['no-frameworks'] === true)) throw new AppError('BAD_INPUT', '--framework/--approval go with --action policy only');
   switch (action) {
     case 'suspend':
@@ -78,6 +80,10 @@ export function parseAction(v: Values): BulkAction {
       });
       return { action, ...(named.length || none ? { frameworks: named } : {}), ...(approvals.length ? { approvals } : {}) };
     }
+    case 'template':
+      if (template === undefined || template.trim() === '') throw new AppError('BAD_INPUT', '--action template needs --template NAME (see csm template list)');
+      if (reason === undefined || reason.trim() === '') throw new AppError('BAD_INPUT', '--action template needs --reason TEXT (it is kept with each configuration version)');
+      return { action, template, reason };
     default:
       throw new AppError('BAD_INPUT', `--action: one of ${BULK_ACTIONS.join(', ')}`);
   }
@@ -101,7 +107,7 @@ const countsText = (s: BulkSummary): string =>
   `${s.counts.ok} ok, ${s.counts.skipped} skipped, ${s.counts['awaiting-approval']} awaiting approval, ${s.counts.failed} failed${s.counts.cancelled ? `, ${s.counts.cancelled} cancelled` : ''}${s.counts.pending ? `, ${s.counts.pending} pending` : ''}`;
 
 const actionText = (a: BulkAction): string =>
-  a.action === 'suspend' ? `suspend (reason: ${a.reason})` : a.action === 'policy' ? `policy${a.frameworks ? ` frameworks=${a.frameworks.join('|') || 'none'}` : ''}${a.approvals ? ` approvals=${a.approvals.join('|')}` : ''}` : a.action;
+  a.action === 'suspend' ? `suspend (reason: ${a.reason})` : a.action === 'template' ? `template ${a.template} (reason: ${a.reason})` : a.action === 'policy' ? `policy${a.frameworks ? ` frameworks=${a.frameworks.join('|') || 'none'}` : ''}${a.approvals ? ` approvals=${a.approvals.join('|')}` : ''}` : a.action;
 
 export function operationText(op: BulkOperation): string {
   return [
@@ -180,7 +186,7 @@ export const MSP_COMMANDS: Command[] = [
   command({
     words: ['bulk', 'apply'],
     usage:
-      'csm bulk apply --action suspend|resume|rotate-keys|policy (--tenants C/T,… | --filter EXPR) [--reason TEXT] [--framework NAME]… [--no-frameworks] [--approval CHANNEL]… [--dry-run] [--json]   (exit 1 when a tenant failed)',
+      'csm bulk apply --action suspend|resume|rotate-keys|policy|template (--tenants C/T,… | --filter EXPR) [--reason TEXT] [--framework NAME]… [--no-frameworks] [--approval CHANNEL]… [--template NAME] [--dry-run] [--json]   (exit 1 when a tenant failed)',
     options: {
       action: { type: 'string' },
       tenants: { type: 'string' },
@@ -189,6 +195,7 @@ export const MSP_COMMANDS: Command[] = [
       framework: { type: 'string', multiple: true },
       'no-frameworks': { type: 'boolean' },
       approval: { type: 'string', multiple: true },
+      template: { type: 'string' },
       'dry-run': { type: 'boolean' },
     },
     positionals: [],

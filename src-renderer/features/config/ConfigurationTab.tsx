@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'react';
+import type { TemplatePreview } from '../../../src-shared/contract/config';
 import { showValue } from '../../../src-shared/rules/tenant-config';
 import type { FieldChange } from '../../../src-shared/rules/tenant-config';
 import { useClient } from '../../app/client';
+import { useSession } from '../../app/stores/session';
 import { Badge } from '../../ui/Badge';
 import { Dialog } from '../../ui/Dialog';
 import { FormError, TextField } from '../../ui/Field';
-import { loadConfig, loadDiff, rollbackConfig } from './actions';
+import { listTemplates, loadConfig, loadDiff, previewTemplate, rollbackConfig, setTemplate } from './actions';
 import { useCanEdit } from './PoliciesTab';
 import { configKey, useConfig } from './store';
 
@@ -51,6 +53,9 @@ export function ConfigurationTab({ cluster, tenant }: { cluster: string; tenant:
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [rollback, setRollback] = useState<number | null>(null);
+  const [changeTemplate, setChangeTemplate] = useState(false);
+  // Re-basing a tenant on a template is the platform's call (config.setTemplate has platform scope).
+  const platform = useSession((s) => s.scopes[cluster]?.platform === true);
 
   useEffect(() => {
     void loadConfig(client, cluster, tenant);
@@ -68,9 +73,14 @@ export function ConfigurationTab({ cluster, tenant }: { cluster: string; tenant:
           <header className="card-header">
             <h2 id="effective-title">Effective configuration</h2>
             <span className="muted small" data-testid="config-version">
-              version {view.version} · template {view.template.name ?? '(none)'}
+              version {view.version} · template <span data-testid="config-template">{view.template.name ?? '(none)'}</span>
               {view.template.found ? '' : ' (not readable: built-in defaults)'}
             </span>
+            {platform ? (
+              <button type="button" className="btn btn-small" onClick={() => setChangeTemplate(true)} data-testid="config-change-template">
+                Change template
+              </button>
+            ) : null}
           </header>
           {view.warnings.length ? (
             <ul className="warnings" data-testid="config-warnings">
@@ -194,6 +204,7 @@ export function ConfigurationTab({ cluster, tenant }: { cluster: string; tenant:
           </div>
         ) : null}
       </section>
+      {changeTemplate && view ? <TemplateDialog cluster={cluster} tenant={tenant} current={view.template.name} version={view.version} onClose={() => setChangeTemplate(false)} /> : null}
       {rollback !== null && view ? <RollbackDialog cluster={cluster} tenant={tenant} version={rollback} current={view.version} onClose={() => setRollback(null)} /> : null}
     </div>
   );
@@ -221,6 +232,105 @@ function RollbackDialog({ cluster, tenant, version, current, onClose }: { cluste
         </button>
         <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void go()} data-testid="rollback-confirm">
           {busy ? 'Rolling back…' : `Roll back to v${version}`}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** Pick a template → preview the effective fields that change (nothing written) → apply with a reason. */
+function TemplateDialog({ cluster, tenant, current, version, onClose }: { cluster: string; tenant: string; current: string | null; version: number; onClose(): void }) {
+  const client = useClient();
+  const [templates, setTemplates] = useState<string[] | null>(null);
+  const [name, setName] = useState('');
+  const [reason, setReason] = useState('');
+  const [preview, setPreview] = useState<TemplatePreview | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<{ code: string; message: string } | null>(null);
+  useEffect(() => {
+    void listTemplates(client, cluster).then(setTemplates);
+  }, [client, cluster]);
+  const pick = async (t: string): Promise<void> => {
+    setName(t);
+    setPreview(null);
+    setFailure(null);
+    if (!t) return;
+    const r = await previewTemplate(client, cluster, tenant, t);
+    if (r.ok) setPreview(r.preview);
+    else setFailure({ code: r.code, message: r.message });
+  };
+  const go = async (): Promise<void> => {
+    setBusy(true);
+    const r = await setTemplate(client, cluster, tenant, name, reason.trim(), version);
+    setBusy(false);
+    if (r.ok) onClose();
+    else setFailure({ code: r.code, message: r.message });
+  };
+  const blocked = !preview || preview.current || preview.problems.length > 0 || !reason.trim();
+  return (
+    <Dialog title="Change template" description={`${tenant} uses template ${current ?? '(none)'}. Inherited fields follow the new template; overridden fields keep their values. A new configuration version records the change.`} onClose={onClose} testId="template-dialog">
+      <div className="field">
+        <label htmlFor="config-template-pick">Template</label>
+        <select id="config-template-pick" value={name} onChange={(e) => void pick(e.target.value)} data-testid="template-pick">
+          <option value="">{templates === null ? 'Loading templates…' : 'Choose a template'}</option>
+          {(templates ?? []).map((t) => (
+            <option key={t} value={t}>
+              {t}
+              {t === current ? ' (current)' : ''}
+            </option>
+          ))}
+        </select>
+      </div>
+      {preview ? (
+        <div data-testid="template-preview">
+          {preview.current ? <p className="muted small">Already uses {preview.to} and its defaults are current: nothing to change.</p> : null}
+          {!preview.current && preview.changes.length === 0 ? <p className="muted small">No effective value changes (only the template name).</p> : null}
+          {preview.changes.length ? (
+            <table className="table table-compact" data-testid="template-preview-changes">
+              <thead>
+                <tr>
+                  <th scope="col">Field</th>
+                  <th scope="col">Now</th>
+                  <th scope="col">After</th>
+                </tr>
+              </thead>
+              <tbody>
+                {preview.changes.map((c) => (
+                  <tr key={c.path} data-path={c.path}>
+                    <td>
+                      <code className="mono">{c.path}</code>
+                    </td>
+                    <td>{showValue(c.before)}</td>
+                    <td>{showValue(c.after)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+          {preview.shadowed.length ? (
+            <p className="muted small" data-testid="template-preview-shadowed">
+              Overridden, so unchanged: {preview.shadowed.map((c) => `${c.path} (template ${showValue(c.before)} → ${showValue(c.after)})`).join('; ')}
+            </p>
+          ) : null}
+          {preview.problems.length ? (
+            <ul className="warnings">
+              {preview.problems.map((p) => (
+                <li key={p.path} className="warning warning-critical">
+                  <code className="mono">{p.path}</code>: {p.message}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+      <TextField label="Reason" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={400} data-testid="template-reason" />
+      {failure ? <FormError code={failure.code} message={failure.message} /> : null}
+      <div className="dialog-actions">
+        <button type="button" className="btn" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="btn btn-primary" disabled={blocked || busy} onClick={() => void go()} data-testid="template-apply">
+          {busy ? 'Applying…' : `Use template ${name || '…'}`}
         </button>
       </div>
     </Dialog>

@@ -1,5 +1,5 @@
 import type { CsmClient } from '../../../src-shared/client';
-import type { Integration } from '../../../src-shared/contract/config';
+import type { Integration, TemplatePreview } from '../../../src-shared/contract/config';
 import type { FieldValue } from '../../../src-shared/rules/tenant-config';
 import { call } from '../../app/call';
 import { configKey, useConfig } from './store';
@@ -78,4 +78,23 @@ export async function saveIntegration(
 export async function removeIntegration(client: CsmClient, cluster: string, tenant: string, name: string): Promise<void> {
   const r = await call(client, 'integration.remove', { cluster, tenant, name }, { success: `Integration ${name} removed` });
   if (r.ok) await loadIntegrations(client, cluster, tenant);
+}
+
+export async function listTemplates(client: CsmClient, cluster: string): Promise<string[]> {
+  const r = await call(client, 'template.list', { cluster }, { quiet: true });
+  return r.ok ? r.value.map((t) => t.name) : [];
+}
+
+/** What re-basing on `template` would change; nothing is written. */
+export async function previewTemplate(client: CsmClient, cluster: string, tenant: string, template: string): Promise<{ ok: true; preview: TemplatePreview } | { ok: false; code: string; message: string }> {
+  const r = await call(client, 'config.templatePreview', { cluster, tenant, template }, { quiet: true });
+  return r.ok ? { ok: true, preview: r.value } : { ok: false, code: r.error.code, message: r.error.message };
+}
+
+/** Re-base at the version shown: another console's save in between is a CONFLICT. */
+export async function setTemplate(client: CsmClient, cluster: string, tenant: string, template: string, reason: string, expectedVersion: number): Promise<Outcome> {
+  const r = await call(client, 'config.setTemplate', { cluster, tenant, template, reason, expectedVersion }, { quiet: true, success: (v) => `Template ${template}: now version ${v.version}` });
+  if (!r.ok) return { ok: false, code: r.error.code, message: r.error.message };
+  await loadConfig(client, cluster, tenant);
+  return { ok: true };
 }

@@ -1,7 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { BULK_ACTIONS, frameworkNamed, type BulkAction, type BulkActionName, type BulkResult, type BulkTarget, type PlanItem } from '../../../src-shared/contract/msp';
 import { FRAMEWORKS } from '../../../src-shared/rules/compliance';
+import { call } from '../../app/call';
 import { useClient } from '../../app/client';
+import { showValue } from '../../../src-shared/rules/tenant-config';
 import { Badge, type Tone } from '../../ui/Badge';
 import { Dialog } from '../../ui/Dialog';
 import { Progress } from '../../ui/Progress';
@@ -13,6 +15,7 @@ const ACTION_LABEL: Record<BulkActionName, string> = {
   resume: 'Resume (restore logins and permissions)',
   'rotate-keys': 'Rotate keys',
   policy: 'Set compliance policy',
+  template: 'Re-base on a template (inherited fields follow it)',
 };
 const WILL_TONE: Record<PlanItem['will'], Tone> = { run: 'success', skip: 'neutral', refuse: 'danger' };
 const OUTCOME_TONE: Record<BulkResult['outcome'], Tone> = { pending: 'neutral', ok: 'success', skipped: 'neutral', 'awaiting-approval': 'info', failed: 'danger', cancelled: 'warning' };
@@ -24,7 +27,7 @@ const list = (s: string): string[] =>
     .filter((x) => x.length > 0);
 
 /** The form's action, or why it is not complete yet. */
-export function actionFrom(kind: BulkActionName, reason: string, frameworks: string, approvals: string): BulkAction | string {
+export function actionFrom(kind: BulkActionName, reason: string, frameworks: string, approvals: string, template = ''): BulkAction | string {
   switch (kind) {
     case 'suspend':
       return reason.trim() ? { action: 'suspend', reason: reason.trim() } : 'A suspension needs a reason (it is recorded with it).';
@@ -40,6 +43,9 @@ export function actionFrom(kind: BulkActionName, reason: string, frameworks: str
       if (fw.length === 0 && ap.length === 0) return 'Give frameworks, channels needing approval, or both.';
       return { action: 'policy', ...(fw.length ? { frameworks: fw } : {}), ...(ap.length ? { approvals: ap } : {}) };
     }
+    case 'template':
+      if (!template) return 'Pick the template the tenants are re-based on.';
+      return reason.trim() ? { action: 'template', template, reason: reason.trim() } : 'A change of template needs a reason (it is kept with the configuration version).';
   }
 }
 
@@ -67,7 +73,19 @@ function PlanTable({ plan }: { plan: PlanItem[] }) {
                 <Badge tone={WILL_TONE[p.will]}>{p.will}</Badge>
               </td>
               <td>{p.approval === 'required' ? <Badge tone="info">second person</Badge> : <span className="muted small">{p.approval}</span>}</td>
-              <td className="small">{p.detail}</td>
+              <td className="small">
+                {p.detail}
+                {p.fields?.length ? (
+                  <ul className="small" data-testid={`bulk-plan-fields-${p.cluster}-${p.tenant}`}>
+                    {p.fields.map((f) => (
+                      <li key={f.path} data-path={f.path} data-origin={f.origin}>
+                        <code className="mono">{f.path}</code>
+                        {f.origin === 'inherited' ? ` ${showValue(f.before)} → ${showValue(f.after)}` : ` overridden, unchanged (template ${showValue(f.before)} → ${showValue(f.after)})`}
+                      </li>
+                    ))}
+                  </ul>
+                ) : null}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -121,7 +139,15 @@ export function BulkDialog({ targets, onClose }: { targets: BulkTarget[]; onClos
   const [frameworks, setFrameworks] = useState('');
   const [approvals, setApprovals] = useState('');
   const [confirmed, setConfirmed] = useState(false);
-  const action = actionFrom(kind, reason, frameworks, approvals);
+  const [template, setTemplate] = useState('');
+  const [templates, setTemplates] = useState<string[] | null>(null);
+  const action = actionFrom(kind, reason, frameworks, approvals, template);
+  // The picker offers the templates of the selection's first cluster (config.setTemplate refuses a name another cluster lacks, per tenant).
+  const firstCluster = targets[0]?.cluster;
+  useEffect(() => {
+    if (kind !== 'template' || templates !== null || !firstCluster) return;
+    void call(client, 'template.list', { cluster: firstCluster }, { quiet: true }).then((r) => setTemplates(r.ok ? r.value.map((t) => t.name) : []));
+  }, [kind, templates, firstCluster, client]);
 
   const onPreview = (e: FormEvent): void => {
     e.preventDefault();
@@ -174,7 +200,7 @@ export function BulkDialog({ targets, onClose }: { targets: BulkTarget[]; onClos
         <PlanTable plan={plan} />
         <label className="filter-chip">
           <input type="checkbox" checked={confirmed} disabled={runs === 0} onChange={(e) => setConfirmed(e.target.checked)} data-testid="bulk-confirm" />
-          {`I want to ${chosen.action === 'policy' ? 'set this policy on' : chosen.action} ${runs} tenant${runs === 1 ? '' : 's'}`}
+          {`I want to ${chosen.action === 'policy' ? 'set this policy on' : chosen.action === 'template' ? `re-base on template ${chosen.template}` : chosen.action} ${runs} tenant${runs === 1 ? '' : 's'}`}
         </label>
         <div className="dialog-actions">
           <button type="button" className="btn" onClick={() => setStep({ kind: 'choose' })} data-testid="bulk-back">
@@ -200,7 +226,20 @@ export function BulkDialog({ targets, onClose }: { targets: BulkTarget[]; onClos
             </label>
           ))}
         </fieldset>
-        {kind === 'suspend' ? (
+        {kind === 'template' ? (
+          <div className="field">
+            <label htmlFor="bulk-template">Template</label>
+            <select id="bulk-template" value={template} onChange={(e) => setTemplate(e.target.value)} data-testid="bulk-template">
+              <option value="">{templates === null ? 'Loading templates…' : 'Choose a template'}</option>
+              {(templates ?? []).map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+        {kind === 'suspend' || kind === 'template' ? (
           <div className="field">
             <label htmlFor="bulk-reason">Reason</label>
             <input id="bulk-reason" value={reason} maxLength={200} onChange={(e) => setReason(e.target.value)} autoComplete="off" data-testid="bulk-reason" />

@@ -32,6 +32,18 @@ describe('csm config / branding / integration (unit: inputs and text)', () => {
     expect((await parse(['config', 'set', ...T, '--set', 'no.such=1', '--reason', 'x'])).parsed.success).toBe(false);
   });
 
+  it('template and template-preview: config.setTemplate with template, reason, expected version; the preview channel without a reason', async () => {
+    const r = await parse(['config', 'template', ...T, '--template', 'strict', '--reason', 'tighten', '--expected-version', '2', '--json']);
+    expect(r.cmd.channel).toBe('config.setTemplate');
+    expect(r.input).toEqual({ cluster: 'prod', tenant: 'acme', template: 'strict', reason: 'tighten', expectedVersion: 2 });
+    expect(r.parsed.success).toBe(true);
+    await expect(parse(['config', 'template', ...T, '--template', 'strict'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: '--reason is required' });
+    expect((await parse(['config', 'template', ...T, '--template', 'Not Valid', '--reason', 'x'])).parsed.success).toBe(false);
+    const p = await parse(['config', 'template-preview', ...T, '--template', 'strict']);
+    expect(p.cmd.channel).toBe('config.templatePreview');
+    expect(p.input).toEqual({ cluster: 'prod', tenant: 'acme', template: 'strict' });
+  });
+
   it('history, version, diff and rollback map to their channels (v-prefixed versions accepted)', async () => {
     expect((await parse(['config', 'diff', 'v1', '3', ...T])).input).toEqual({ cluster: 'prod', tenant: 'acme', from: 1, to: 3 });
     expect((await parse(['config', 'rollback', 'v2', ...T, '--note', 'undo'])).input).toEqual({ cluster: 'prod', tenant: 'acme', version: 2, note: 'undo' });

@@ -61,6 +61,7 @@ function service(tables: FakeTables, platform = true, minimums: { minRsaBits: nu
     secrets,
     platformClient: () => (platform ? client : null),
     template: async () => DEFAULT_TEMPLATE,
+    namedTemplate: async () => DEFAULT_TEMPLATE,
     compliance: async () => (minimums ? { retentionYears: null, minEcBits: null, maxKeyAgeDays: null, ...minimums } : null),
   });
 }

@@ -64,10 +64,10 @@ describe('csm msp / bulk commands', () => {
     expect(err(() => applyInput({ action: 'policy', framework: ['iso27001'], filter: 'x' }))).toMatch(/unknown framework "iso27001" \(one of SOX, PCI-DSS, GDPR, HIPAA\)/);
     expect(applyInput({ action: 'policy', 'no-frameworks': true, filter: 'x' }).action).toEqual({ action: 'policy', frameworks: [] });
     expect(err(() => applyInput({ action: 'suspend', tenants: 'prod/acme' }))).toMatch(/needs --reason/);
-    expect(err(() => applyInput({ action: 'resume', reason: 'x', tenants: 'prod/acme' }))).toMatch(/--reason goes with --action suspend only/);
+    expect(err(() => applyInput({ action: 'resume', reason: 'x', tenants: 'prod/acme' }))).toMatch(/--reason goes with --action suspend or template only/);
     expect(err(() => applyInput({ action: 'resume' }))).toMatch(/exactly one of --tenants/);
     expect(err(() => applyInput({ action: 'resume', tenants: 'a/b', filter: 'x' }))).toMatch(/exactly one of --tenants/);
-    expect(err(() => applyInput({ action: 'delete', tenants: 'a/b' }))).toMatch(/--action: one of suspend, resume, rotate-keys, policy/);
+    expect(err(() => applyInput({ action: 'delete', tenants: 'a/b' }))).toMatch(/--action: one of suspend, resume, rotate-keys, policy, template/);
     expect(err(() => applyInput({ tenants: 'a/b' }))).toBe('BAD_INPUT: --action is required');
     expect(err(() => applyInput({ action: 'policy', tenants: 'a/b' }))).toMatch(/needs --framework/);
     expect(err(() => applyInput({ action: 'resume', framework: ['GDPR'], tenants: 'a/b' }))).toMatch(/--action policy only/);
@@ -95,5 +95,15 @@ describe('csm msp / bulk commands', () => {
     expect(d).toMatch(/usage metering not yet available/);
     expect(d).toMatch(/prod\/acme/);
     expect(d).toMatch(/compliance: unavailable/);
+  });
+});
+
+describe('csm bulk apply --action template', () => {
+  it('needs --template and --reason; --template only with it', () => {
+    expect(applyInput({ action: 'template', template: 'strict', reason: 'tighten', tenants: 'prod/acme', 'dry-run': true })).toEqual({ targets: [{ cluster: 'prod', tenant: 'acme' }], action: { action: 'template', template: 'strict', reason: 'tighten' }, dryRun: true });
+    expect(err(() => applyInput({ action: 'template', reason: 'r', tenants: 'prod/acme' }))).toMatch(/^BAD_INPUT: --action template needs --template NAME/);
+    expect(err(() => applyInput({ action: 'template', template: 'strict', tenants: 'prod/acme' }))).toMatch(/^BAD_INPUT: --action template needs --reason/);
+    expect(err(() => applyInput({ action: 'resume', template: 'strict', tenants: 'prod/acme' }))).toMatch(/--template goes with --action template only/);
+    expect(bulkApplyInputSchema.safeParse({ targets: [{ cluster: 'prod', tenant: 'acme' }], action: { action: 'template', template: 'Bad Name', reason: 'r' } }).success).toBe(false);
   });
 });
