@@ -7,7 +7,7 @@ import type { BulkApplyOutput, BulkOperation } from '../../../src-shared/contrac
 import { DEFAULT_TEMPLATE } from '../../../src-shared/rules/templates';
 import { configModule } from '../../../src-main/config/module';
 import type { LocalClient } from '../../../src-main/ipc/local-client';
-import { driverClient, unique } from '../../support/cassandra';
+import { driverClient, node, unique } from '../../support/cassandra';
 import { REPO_ROOT } from '../../support/web-host';
 import { platformConsole, provision, scrub, type Svc } from '../tenancy/support';
 
@@ -145,6 +145,22 @@ describe('bulk template action on the real node', () => {
     const again = value(await api.call('bulk.apply', { targets: [{ cluster, tenant: inh }], action: { action: 'template', template: tpl, reason: 'again' }, dryRun: true }));
     expect(again.plan[0]).toMatchObject({ will: 'skip', code: 'CONFLICT', detail: expect.stringMatching(/already uses template/) });
   }, 120_000);
+
+  it('a template weaker than the compliance profile is refused with BAD_INPUT naming the field, per tenant in the plan; nothing written', async () => {
+    value(await api.call('compliance.set', { cluster, tenant: ovr, boundary: [{ dc: node().localDc, region: 'eu-west-1' }], frameworks: [], overrides: { minRsaBits: 3072 } }));
+    try {
+      const before = value(await api.call('config.show', { cluster, tenant: ovr })).version;
+      const r = await api.call('config.setTemplate', { cluster, tenant: ovr, template: 'default', reason: 'looser' });
+      expect(!r.ok && r.error.code).toBe('BAD_INPUT');
+      expect(!r.ok && r.error.message).toMatch(/certificates\.minRsaBits: the compliance profile requires RSA keys of at least 3072 bits/);
+      const dry = value(await api.call('bulk.apply', { targets: [{ cluster, tenant: ovr }], action: { action: 'template', template: 'default', reason: 'looser' }, dryRun: true }));
+      expect(dry.plan[0]).toMatchObject({ will: 'refuse', code: 'BAD_INPUT', detail: expect.stringMatching(/certificates\.minRsaBits/) });
+      expect(value(await api.call('config.show', { cluster, tenant: ovr })).version).toBe(before);
+      expect(await registryTemplate(ovr)).toBe(tpl);
+    } finally {
+      await su.execute('DELETE FROM csm_system.compliance_profiles WHERE tenant_id = ?', [ovr], { prepare: true });
+    }
+  }, 60_000);
 
   it('csm config template / bulk apply --action template: exit 0 on success and dry run, 1 when a tenant failed, 2 for bad input', async () => {
     const back = await csm(['config', 'template', '--cluster', cluster, '--tenant', inh, '--template', 'default', '--reason', 'back to default', '--json'], svc);
