@@ -104,4 +104,30 @@ describe('config tabs (unit: fake bridge)', () => {
     fireEvent.change(screen.getByTestId('integration-endpoint'), { target: { value: 'http://plain.example.com' } });
     expect(screen.getByText(/http is not allowed/)).toBeTruthy();
   });
+  it('Configuration: "Change template" only with platform scope; preview from config.templatePreview, apply with reason at the shown version', async () => {
+    useSession.getState().setScope('prod', scope(false, ['acme']));
+    const base = { 'config.show': () => ok(view({}, 1)), 'config.history': () => ok([]) };
+    mount(createFakeBridge(base), <ConfigurationTab cluster="prod" tenant="acme" />);
+    expect((await screen.findByTestId('config-template')).textContent).toBe('default');
+    expect(screen.queryByTestId('config-change-template')).toBeNull();
+    cleanup();
+    useSession.getState().setScope('prod', scope(true));
+    const fake = createFakeBridge({
+      ...base,
+      'template.list': () => ok([{ ...DEFAULT_TEMPLATE, builtIn: true }, { ...DEFAULT_TEMPLATE, name: 'strict', builtIn: false }]),
+      'config.templatePreview': (i) =>
+        ok({ cluster: 'prod', tenant: 'acme', from: 'default', to: i.template, current: false, snapshotStale: false, version: 1, changes: [{ path: 'password.minLength', label: 'Minimum length', origin: 'inherited' as const, before: 12, after: 16 }], shadowed: [], problems: [], ignored: [] }),
+      'config.setTemplate': () => ok({ ...view({}, 2), changes: [] }),
+    });
+    mount(fake, <ConfigurationTab cluster="prod" tenant="acme" />);
+    fireEvent.click(await screen.findByTestId('config-change-template'));
+    await waitFor(() => expect(screen.getByTestId('template-pick').querySelectorAll('option')).toHaveLength(3));
+    fireEvent.change(screen.getByTestId('template-pick'), { target: { value: 'strict' } });
+    expect((await screen.findByTestId('template-preview-changes')).textContent).toContain('password.minLength');
+    expect((screen.getByTestId('template-apply') as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(screen.getByTestId('template-reason'), { target: { value: 'stricter' } });
+    fireEvent.click(screen.getByTestId('template-apply'));
+    await waitFor(() => expect(fake.callsTo('config.setTemplate')).toHaveLength(1));
+    expect(fake.callsTo('config.setTemplate')[0]!.input).toEqual({ cluster: 'prod', tenant: 'acme', template: 'strict', reason: 'stricter', expectedVersion: 1 });
+  });
 });

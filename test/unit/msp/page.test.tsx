@@ -166,5 +166,8 @@ describe('MSP dashboard screen (unit: fake bridge)', () => {
     expect(actionFrom('policy', '', 'gdpr, HIPAA', '')).toEqual({ action: 'policy', frameworks: ['GDPR', 'HIPAA'] });
     expect(actionFrom('policy', '', 'iso27001', '')).toMatch(/Unknown framework iso27001/);
     expect(actionFrom('rotate-keys', '', '', '')).toEqual({ action: 'rotate-keys' });
+    expect(actionFrom('template', 'r', '', '', '')).toMatch(/Pick the template/);
+    expect(actionFrom('template', ' ', '', '', 'strict')).toMatch(/needs a reason/);
+    expect(actionFrom('template', ' tighten ', '', '', 'strict')).toEqual({ action: 'template', template: 'strict', reason: 'tighten' });
   });
 });
