@@ -106,5 +106,33 @@ test('MSP dashboard end to end: the tenant listed, a suspension previewed then a
   // Both operations are recorded in csm_system and listed, newest first (other runs' may follow).
   await expect(page.getByTestId('bulk-recent').locator('tbody tr', { hasText: tenantId })).toHaveCount(2);
   await expect(page.getByTestId('bulk-recent').locator('tbody tr').first()).toContainText('resume');
+
+  // A template change: the tenant re-based on a stricter template, the preview naming the field that moves.
+  const tpl = `e2e-strict-${tenantId.slice(4)}`;
+  const [base] = await invoke<Record<string, unknown>[]>(page, 'template.list', { cluster: 'e2e' });
+  const { builtIn: _builtIn, ...body } = base!;
+  await invoke(page, 'template.save', { cluster: 'e2e', template: { ...body, name: tpl, description: 'e2e stricter passwords', policies: { ...(body['policies'] as Record<string, string>), 'password.min_length': '16' } } });
+  try {
+    await page.getByTestId(`msp-select-e2e-${tenantId}`).check();
+    await page.getByTestId('msp-bulk').click();
+    const dialog = page.getByTestId('bulk-dialog');
+    await dialog.getByTestId('bulk-action-template').check();
+    await expect(dialog.getByTestId('bulk-template').locator(`option[value="${tpl}"]`)).toHaveCount(1);
+    await dialog.getByTestId('bulk-template').selectOption(tpl);
+    await dialog.getByTestId('bulk-reason').fill('e2e: stricter passwords');
+    await dialog.getByTestId('bulk-preview').click();
+    await expect(dialog.getByTestId(`bulk-plan-e2e-${tenantId}`)).toHaveAttribute('data-will', 'run');
+    await expect(dialog.getByTestId(`bulk-plan-fields-e2e-${tenantId}`).locator('li[data-path="password.minLength"]')).toContainText('12 → 16');
+    expect((await invoke<{ template: { name: string } }>(page, 'config.show', { cluster: 'e2e', tenant: tenantId })).template.name).toBe('default');
+    await page.screenshot({ path: join(SHOTS, 'msp-bulk-template-preview.png') });
+    await dialog.getByTestId('bulk-confirm').check();
+    await dialog.getByTestId('bulk-apply').click();
+    await expect(dialog.getByTestId(`bulk-result-e2e-${tenantId}`)).toHaveAttribute('data-outcome', 'ok', { timeout: 60_000 });
+    await dialog.getByTestId('bulk-close').click();
+    const shown = await invoke<{ template: { name: string }; effective: { password: { minLength: number } } }>(page, 'config.show', { cluster: 'e2e', tenant: tenantId });
+    expect([shown.template.name, shown.effective.password.minLength]).toEqual([tpl, 16]);
+  } finally {
+    await invoke(page, 'template.delete', { cluster: 'e2e', name: tpl }).catch(() => undefined);
+  }
   expect(env.problems).toEqual([]);
 });

@@ -200,7 +200,9 @@ export function BulkDialog({ targets, onClose }: { targets: BulkTarget[]; onClos
         <PlanTable plan={plan} />
         <label className="filter-chip">
           <input type="checkbox" checked={confirmed} disabled={runs === 0} onChange={(e) => setConfirmed(e.target.checked)} data-testid="bulk-confirm" />
-          {`I want to ${chosen.action === 'policy' ? 'set this policy on' : chosen.action === 'template' ? `re-base on template ${chosen.template}` : chosen.action} ${runs} tenant${runs === 1 ? '' : 's'}`}
+          {chosen.action === 'template'
+            ? `I want to re-base ${runs} tenant${runs === 1 ? '' : 's'} on template ${chosen.template}`
+            : `I want to ${chosen.action === 'policy' ? 'set this policy on' : chosen.action} ${runs} tenant${runs === 1 ? '' : 's'}`}
         </label>
         <div className="dialog-actions">
           <button type="button" className="btn" onClick={() => setStep({ kind: 'choose' })} data-testid="bulk-back">
