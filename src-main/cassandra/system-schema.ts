@@ -6,8 +6,6 @@ import { COMPLIANCE_SCHEMA } from '../compliance/schema';
 import { ACCESS_SCHEMA } from '../access/schema';
 import { MONITOR_SCHEMA } from '../isolation/schema';
 import { MSP_SCHEMA } from '../msp/schema';
-import { USERS_SCHEMA } from '../users/schema';
-import { CONFIG_SCHEMA } from '../config/schema';
 
 export const SYSTEM_KEYSPACE = 'csm_system';
 
@@ -64,9 +62,8 @@ export const SYSTEM_MIGRATIONS: SchemaMigration[] = [
   { version: 5, name: 'support access and change approvals', statements: ACCESS_SCHEMA },
   { version: 6, name: 'continuous isolation checks', statements: MONITOR_SCHEMA },
   { version: 7, name: 'MSP bulk operations', statements: MSP_SCHEMA },
-  // Issue 7: tenant administration.
-  { version: 8, name: 'tenant users and role requests', statements: USERS_SCHEMA },
-  { version: 9, name: 'tenant configuration versions, policies and branding', statements: CONFIG_SCHEMA },
+  // Issue 7 (tenant users, versioned config) needs no csm_system table: it lives in each tenant's
+  // own console keyspace (DESIGN §3), created at provisioning or on demand by a platform console.
 ];
 
 export const LATEST_SYSTEM_SCHEMA = SYSTEM_MIGRATIONS[SYSTEM_MIGRATIONS.length - 1]!.version;
