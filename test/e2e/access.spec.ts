@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { expect, test, type Page } from '@playwright/test';
 import { startConsole, type RunningConsole } from '../support/web-host';
-import { E2E_TENANT_ID, SHOTS, useE2eConsole } from './support';
+import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole } from './support';
 
 /**
  * Support & approvals end to end, two real consoles (csm serve) on the real node: the platform
@@ -32,39 +32,11 @@ test.afterAll(async () => {
   }
 });
 
-type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
-async function invoke<T>(page: Page, channel: string, input: unknown): Promise<T> {
-  const r = (await page.evaluate(
-    async ([ch, body]) => {
-      const res = await fetch(`/api/invoke/${ch}`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return (await res.json()) as unknown;
-    },
-    [channel, input] as const,
-  )) as Envelope<T>;
-  if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-
-async function registerAndSignIn(page: Page, username: string, password: string, chip: RegExp): Promise<void> {
-  await page.getByTestId('first-run-add-cluster').click();
-  const form = page.getByTestId('cluster-form');
-  await form.getByLabel('Name', { exact: true }).fill('e2e');
-  await form.getByLabel('Local data centre').fill(env.dc);
-  await form.getByLabel('Contact points').fill(env.contactPoint);
-  await form.getByLabel('Username').fill(username);
-  await form.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByTestId('cluster-form-submit').click();
-  await expect(page.getByTestId('cluster-row-e2e')).toBeVisible();
-  await page.getByTestId('sign-in-e2e').click();
-  await page.getByTestId('sign-in-submit').click();
-  await expect(page.getByTestId('session-chip-e2e')).toContainText(chip);
-}
-
 test('Support access: filed by the platform, approved on the tenant admin’s screen, activated and revoked on the platform’s', async ({ page, browser }) => {
   test.setTimeout(300_000);
   env.watch(page);
   await page.goto(env.host.url);
-  await registerAndSignIn(page, 'cassandra', 'cassandra', /platform/);
+  await registerAndSignIn(page, env, { username: 'cassandra', password: 'cassandra', chip: /platform/ });
   const created = await invoke<{ jobId: string }>(page, 'tenant.create', { cluster: 'e2e', id: tenantId, name: 'E2E Access', adminUser: 'admin', adminPassword: ADMIN_PASSWORD });
   await expect.poll(async () => (await invoke<{ jobId: string; state: string }[]>(page, 'tenant.jobs', { cluster: 'e2e', tenant: tenantId })).find((j) => j.jobId === created.jobId)?.state, { timeout: 180_000 }).toBe('succeeded');
 
@@ -80,7 +52,7 @@ test('Support access: filed by the platform, approved on the tenant admin’s sc
   const tpage = await browser.newPage();
   env.watch(tpage);
   await tpage.goto(second.url);
-  await registerAndSignIn(tpage, `tenant_${tenantId}_u_admin`, ADMIN_PASSWORD, new RegExp(`tenant admin: ${tenantId}`));
+  await registerAndSignIn(tpage, env, { username: `tenant_${tenantId}_u_admin`, password: ADMIN_PASSWORD, chip: new RegExp(`tenant admin: ${tenantId}`) });
   await tpage.goto(`${second.origin}/#/access`);
   await tpage.getByTestId(`support-approve-${req.id}`).click();
   await tpage.getByTestId('support-approve-dialog-text').fill('approved for ticket 42');

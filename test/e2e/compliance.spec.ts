@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import cassandra from 'cassandra-driver';
-import { E2E_TENANT_ID, SHOTS, useE2eConsole } from './support';
+import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole } from './support';
 
 /**
  * The tenant Compliance tab end to end (issue 6 items 3–4): the real console on the real node in
@@ -15,17 +15,6 @@ const id = `e2e_${BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).pad
 const ADMIN_PASSWORD = 'e2e compliance tenant admin passphrase';
 /** Drift ids are sha256(tenant, kind, subject)[0..16] (compliance/drift.ts). */
 const driftId = (kind: string, subject: string): string => createHash('sha256').update(`${id}\u0000${kind}\u0000${subject}`).digest('hex').slice(0, 16);
-
-type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
-async function invoke<T>(page: Page, channel: string, input: unknown): Promise<T> {
-  const r = await page.evaluate(
-    async ([ch, body]) => (await (await fetch(`/api/invoke/${ch}`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as unknown,
-    [channel, input] as const,
-  );
-  const e = r as Envelope<T>;
-  if (!e.ok) throw new Error(`${channel}: ${e.error.code}: ${e.error.message}`);
-  return e.value;
-}
 
 test.afterAll(async () => {
   // The profile row outlives the tenant's scrub (which knows the registry, not this table).
@@ -42,17 +31,7 @@ test('Compliance tab: set a boundary and PCI-DSS, see the effective policy and c
   expect(id).toMatch(E2E_TENANT_ID);
   env.watch(page);
   await page.goto(env.host.url);
-  await page.getByTestId('first-run-add-cluster').click();
-  const form = page.getByTestId('cluster-form');
-  await form.getByLabel('Name', { exact: true }).fill('e2e');
-  await form.getByLabel('Local data centre').fill(env.dc);
-  await form.getByLabel('Contact points').fill(env.contactPoint);
-  await form.getByLabel('Username').fill('cassandra');
-  await form.getByLabel('Password', { exact: true }).fill('cassandra');
-  await page.getByTestId('cluster-form-submit').click();
-  await page.getByTestId('sign-in-e2e').click();
-  await page.getByTestId('sign-in-submit').click();
-  await expect(page.getByTestId('session-chip-e2e')).toContainText('platform');
+  await registerAndSignIn(page, env);
 
   const { jobId } = await invoke<{ jobId: string }>(page, 'tenant.create', { cluster: 'e2e', id, name: `E2E Compliance ${id}`, adminUser: 'admin', adminPassword: ADMIN_PASSWORD });
   await expect

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { E2E_TENANT_ID, SHOTS, useE2eConsole } from './support';
+import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole } from './support';
 
 /**
  * Issue 7's proof in Chromium: change a policy in the Policies tab (a bad value is refused inline
@@ -11,33 +11,12 @@ import { E2E_TENANT_ID, SHOTS, useE2eConsole } from './support';
 const env = useE2eConsole();
 const id = `e2e_${BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).padStart(8, '0').slice(-8)}`;
 
-type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
-async function invoke<T>(page: Page, channel: string, input: unknown): Promise<T> {
-  const r = await page.evaluate(
-    async ([ch, body]) => (await (await fetch(`/api/invoke/${ch}`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as unknown,
-    [channel, input] as const,
-  );
-  const e = r as Envelope<T>;
-  if (!e.ok) throw new Error(`${channel}: ${e.error.code}: ${e.error.message}`);
-  return e.value;
-}
-
 test('Policies tab: a bad value is refused inline, a good one becomes a new version in the history', async ({ page }) => {
   test.setTimeout(300_000);
   expect(id).toMatch(E2E_TENANT_ID);
   env.watch(page);
   await page.goto(env.host.url);
-  await page.getByTestId('first-run-add-cluster').click();
-  const form = page.getByTestId('cluster-form');
-  await form.getByLabel('Name', { exact: true }).fill('e2e');
-  await form.getByLabel('Local data centre').fill(env.dc);
-  await form.getByLabel('Contact points').fill(env.contactPoint);
-  await form.getByLabel('Username').fill('cassandra');
-  await form.getByLabel('Password', { exact: true }).fill('cassandra');
-  await page.getByTestId('cluster-form-submit').click();
-  await page.getByTestId('sign-in-e2e').click();
-  await page.getByTestId('sign-in-submit').click();
-  await expect(page.getByTestId('session-chip-e2e')).toContainText('platform');
+  await registerAndSignIn(page, env);
 
   const { jobId } = await invoke<{ jobId: string }>(page, 'tenant.create', { cluster: 'e2e', id, name: `E2E Config ${id}`, adminUser: 'admin', adminPassword: 'e2e config tenant admin passphrase' });
   await expect

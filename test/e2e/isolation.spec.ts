@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import cassandra from 'cassandra-driver';
-import { E2E_TENANT_ID, SHOTS, useE2eConsole } from './support';
+import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole } from './support';
 
 /**
  * The Isolation screen end to end (issue 6 items 1–2): the real console (csm serve) on the real
@@ -20,21 +20,6 @@ const ADMIN_PASSWORD = 'e2e isolation tenant admin passphrase';
 /** Finding ids are sha256(kind, anchor)[0..16]: the same violation keeps its id (analyze.ts). */
 const findingId = (kind: string, anchor: string): string => createHash('sha256').update(`${kind}\u0000${anchor}`).digest('hex').slice(0, 16);
 
-type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
-
-async function invoke<T>(page: Page, channel: string, input: unknown): Promise<T> {
-  const r = await page.evaluate(
-    async ([ch, body]) => {
-      const res = await fetch(`/api/invoke/${ch}`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return (await res.json()) as unknown;
-    },
-    [channel, input] as const,
-  );
-  const e = r as Envelope<T>;
-  if (!e.ok) throw new Error(`${channel}: ${e.error.code}: ${e.error.message}`);
-  return e.value;
-}
-
 async function provision(page: Page, id: string): Promise<void> {
   const { jobId } = await invoke<{ jobId: string }>(page, 'tenant.create', { cluster: 'e2e', id, name: `E2E Isolation ${id}`, adminUser: 'admin', adminPassword: ADMIN_PASSWORD });
   await expect
@@ -51,18 +36,7 @@ test('Isolation: scan finds a planted cross-tenant GRANT with its evidence, the 
   test.setTimeout(420_000);
   env.watch(page);
   await page.goto(env.host.url);
-  await page.getByTestId('first-run-add-cluster').click();
-  const form = page.getByTestId('cluster-form');
-  await form.getByLabel('Name', { exact: true }).fill('e2e');
-  await form.getByLabel('Local data centre').fill(env.dc);
-  await form.getByLabel('Contact points').fill(env.contactPoint);
-  await form.getByLabel('Username').fill('cassandra');
-  await form.getByLabel('Password', { exact: true }).fill('cassandra');
-  await page.getByTestId('cluster-form-submit').click();
-  await expect(page.getByTestId('cluster-row-e2e')).toBeVisible();
-  await page.getByTestId('sign-in-e2e').click();
-  await page.getByTestId('sign-in-submit').click();
-  await expect(page.getByTestId('session-chip-e2e')).toContainText('platform');
+  await registerAndSignIn(page, env);
 
   await provision(page, a);
   await provision(page, b);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { E2E_TENANT_ID, SHOTS, useE2eConsole } from './support';
+import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole, type Envelope } from './support';
 
 /**
  * The keys faces end to end: the real console (csm serve) on the real Cassandra node, driven in
@@ -20,22 +20,6 @@ test.beforeAll(() => {
   expect(tenantId).toMatch(E2E_TENANT_ID);
 });
 
-type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
-
-/** A channel call through the page's own session (the web host's transport), for setup and teardown. */
-async function invoke<T>(page: Page, channel: string, input: unknown): Promise<T> {
-  const r = await page.evaluate(
-    async ([ch, body]) => {
-      const res = await fetch(`/api/invoke/${ch}`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return (await res.json()) as unknown;
-    },
-    [channel, input] as const,
-  );
-  const env = r as Envelope<T>;
-  if (!env.ok) throw new Error(`${channel}: ${env.error.code}: ${env.error.message}`);
-  return env.value;
-}
-
 /** Wait for a tenant saga to end; its final state. */
 async function sagaEnd(page: Page, jobId: string): Promise<{ state: string; error: string | null }> {
   let last: { state: string; error: string | null } = { state: 'unknown', error: null };
@@ -52,26 +36,11 @@ async function sagaEnd(page: Page, jobId: string): Promise<{ state: string; erro
   return last;
 }
 
-async function registerAndSignIn(page: Page): Promise<void> {
-  await page.getByTestId('first-run-add-cluster').click();
-  const form = page.getByTestId('cluster-form');
-  await form.getByLabel('Name', { exact: true }).fill('e2e');
-  await form.getByLabel('Local data centre').fill(env.dc);
-  await form.getByLabel('Contact points').fill(env.contactPoint);
-  await form.getByLabel('Username').fill('cassandra');
-  await form.getByLabel('Password', { exact: true }).fill('cassandra');
-  await page.getByTestId('cluster-form-submit').click();
-  await expect(page.getByTestId('cluster-row-e2e')).toBeVisible();
-  await page.getByTestId('sign-in-e2e').click();
-  await page.getByTestId('sign-in-submit').click();
-  await expect(page.getByTestId('session-chip-e2e')).toContainText('platform');
-}
-
 test('Keys end to end: rotate with live progress, tenant key share, master key share export and a refused import', async ({ page }) => {
   test.setTimeout(360_000);
   env.watch(page);
   await page.goto(env.host.url);
-  await registerAndSignIn(page);
+  await registerAndSignIn(page, env);
 
   // --- A real tenant (the wizard is tenants.spec's; the channel through the page's session here)
   const created = await invoke<{ jobId: string }>(page, 'tenant.create', { cluster: 'e2e', id: tenantId, name: 'E2E Keys', adminUser: 'admin', adminPassword: ADMIN_PASSWORD });

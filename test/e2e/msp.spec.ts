@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { E2E_TENANT_ID, SHOTS, useE2eConsole } from './support';
+import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole } from './support';
 
 /**
  * The MSP dashboard end to end: the real console (csm serve) on the real Cassandra node, driven in
@@ -15,37 +15,6 @@ const tenantId = `e2e_${BigInt(`0x${randomBytes(6).toString('hex')}`).toString(3
 test.beforeAll(() => {
   expect(tenantId).toMatch(E2E_TENANT_ID);
 });
-
-type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
-
-/** A channel call through the page's own session (the web host's transport), for setup and checks. */
-async function invoke<T>(page: Page, channel: string, input: unknown): Promise<T> {
-  const r = await page.evaluate(
-    async ([ch, body]) => {
-      const res = await fetch(`/api/invoke/${ch}`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return (await res.json()) as unknown;
-    },
-    [channel, input] as const,
-  );
-  const e = r as Envelope<T>;
-  if (!e.ok) throw new Error(`${channel}: ${e.error.code}: ${e.error.message}`);
-  return e.value;
-}
-
-async function registerAndSignIn(page: Page): Promise<void> {
-  await page.getByTestId('first-run-add-cluster').click();
-  const form = page.getByTestId('cluster-form');
-  await form.getByLabel('Name', { exact: true }).fill('e2e');
-  await form.getByLabel('Local data centre').fill(env.dc);
-  await form.getByLabel('Contact points').fill(env.contactPoint);
-  await form.getByLabel('Username').fill('cassandra');
-  await form.getByLabel('Password', { exact: true }).fill('cassandra');
-  await page.getByTestId('cluster-form-submit').click();
-  await expect(page.getByTestId('cluster-row-e2e')).toBeVisible();
-  await page.getByTestId('sign-in-e2e').click();
-  await page.getByTestId('sign-in-submit').click();
-  await expect(page.getByTestId('session-chip-e2e')).toContainText('platform');
-}
 
 /** The registry's state of the tenant, read through the dashboard channel (not the screen). */
 async function registryState(page: Page): Promise<string | undefined> {
@@ -81,7 +50,7 @@ test('MSP dashboard end to end: the tenant listed, a suspension previewed then a
   test.setTimeout(360_000);
   env.watch(page);
   await page.goto(env.host.url);
-  await registerAndSignIn(page);
+  await registerAndSignIn(page, env);
 
   const created = await invoke<{ jobId: string }>(page, 'tenant.create', { cluster: 'e2e', id: tenantId, name: 'E2E MSP', adminUser: 'admin', adminPassword: 'e2e msp tenant admin passphrase' });
   await expect

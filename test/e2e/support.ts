@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import * as cassandraNode from '../../scripts/cassandra/lib.mjs';
 import { scrubTestTenants } from '../support/stale-keys';
 import { REPO_ROOT, startConsole, type RunningConsole } from '../support/web-host';
@@ -62,4 +62,42 @@ export function useE2eConsole(): E2eConsole {
       page.on('pageerror', (e) => problems.push(e.message));
     },
   };
+}
+
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+/** A channel call through the page's own session (the web host's transport), for setup and checks. */
+export async function invoke<T>(page: Page, channel: string, input: unknown): Promise<T> {
+  const r = (await page.evaluate(
+    async ([ch, body]) => {
+      const res = await fetch(`/api/invoke/${ch}`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return (await res.json()) as unknown;
+    },
+    [channel, input] as const,
+  )) as Envelope<T>;
+  if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
+/**
+ * From the first-run screen: register the node as cluster "e2e" through the form and sign in
+ * (as the superuser unless told otherwise), until the session chip shows the expected scope.
+ */
+export async function registerAndSignIn(
+  page: Page,
+  env: Pick<E2eConsole, 'dc' | 'contactPoint'>,
+  as: { username: string; password: string; chip: RegExp | string } = { username: 'cassandra', password: 'cassandra', chip: 'platform' },
+): Promise<void> {
+  await page.getByTestId('first-run-add-cluster').click();
+  const form = page.getByTestId('cluster-form');
+  await form.getByLabel('Name', { exact: true }).fill('e2e');
+  await form.getByLabel('Local data centre').fill(env.dc);
+  await form.getByLabel('Contact points').fill(env.contactPoint);
+  await form.getByLabel('Username').fill(as.username);
+  await form.getByLabel('Password', { exact: true }).fill(as.password);
+  await page.getByTestId('cluster-form-submit').click();
+  await expect(page.getByTestId('cluster-row-e2e')).toBeVisible();
+  await page.getByTestId('sign-in-e2e').click();
+  await page.getByTestId('sign-in-submit').click();
+  await expect(page.getByTestId('session-chip-e2e')).toContainText(as.chip);
 }

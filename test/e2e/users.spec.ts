@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { expect, test, type Page } from '@playwright/test';
-import { E2E_TENANT_ID, SHOTS, useE2eConsole } from './support';
+import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole } from './support';
 
 /**
  * Issue 7's proof in Chromium for tenant users: create a user in the Users tab (a weak password is
@@ -13,17 +13,6 @@ import { E2E_TENANT_ID, SHOTS, useE2eConsole } from './support';
 const env = useE2eConsole();
 const id = `e2e_${BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).padStart(8, '0').slice(-8)}`;
 const PASSWORD = 'Cobalt-Harbour-2931';
-
-type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
-async function invoke<T>(page: Page, channel: string, input: unknown): Promise<T> {
-  const r = await page.evaluate(
-    async ([ch, body]) => (await (await fetch(`/api/invoke/${ch}`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as unknown,
-    [channel, input] as const,
-  );
-  const e = r as Envelope<T>;
-  if (!e.ok) throw new Error(`${channel}: ${e.error.code}: ${e.error.message}`);
-  return e.value;
-}
 
 /** A driver session as someone: null and the reason when the node refuses the sign-in. */
 async function connect(username: string, password: string): Promise<{ client: cassandra.Client } | { refused: string }> {
@@ -51,17 +40,7 @@ test('Users tab: a user created in Chromium signs in and does what its template 
   expect(id).toMatch(E2E_TENANT_ID);
   env.watch(page);
   await page.goto(env.host.url);
-  await page.getByTestId('first-run-add-cluster').click();
-  const form = page.getByTestId('cluster-form');
-  await form.getByLabel('Name', { exact: true }).fill('e2e');
-  await form.getByLabel('Local data centre').fill(env.dc);
-  await form.getByLabel('Contact points').fill(env.contactPoint);
-  await form.getByLabel('Username').fill('cassandra');
-  await form.getByLabel('Password', { exact: true }).fill('cassandra');
-  await page.getByTestId('cluster-form-submit').click();
-  await page.getByTestId('sign-in-e2e').click();
-  await page.getByTestId('sign-in-submit').click();
-  await expect(page.getByTestId('session-chip-e2e')).toContainText('platform');
+  await registerAndSignIn(page, env);
 
   const { jobId } = await invoke<{ jobId: string }>(page, 'tenant.create', { cluster: 'e2e', id, name: `E2E Users ${id}`, adminUser: 'admin', adminPassword: 'e2e users tenant admin passphrase' });
   await expect
