@@ -10,6 +10,8 @@ import { isolationModule } from '../isolation/handlers';
 import { mspModule } from '../msp/module';
 import { configModule } from '../config/module';
 import { usersModule } from '../users/module';
+import { pkiModule } from '../pki/module';
+import { auditModule } from '../audit/module';
 import type { ConsoleModule, InternalDispatch } from './module';
 import type { ModuleDeps } from './module-deps';
 import { keyHandlers } from '../keys/handlers';
@@ -106,7 +108,9 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
   const msp = mspModule(moduleDeps);
   const tenantConfig = configModule(moduleDeps);
   const users = usersModule({ ...moduleDeps, policies: tenantConfig.policies });
-  const modules: ConsoleModule<never>[] = [isolation, compliance, access, msp, tenantConfig, users] as unknown as ConsoleModule<never>[];
+  const pki = pkiModule(moduleDeps);
+  const audit = auditModule(moduleDeps);
+  const modules: ConsoleModule<never>[] = [isolation, compliance, access, msp, tenantConfig, users, pki, audit] as unknown as ConsoleModule<never>[];
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -158,6 +162,8 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     ...msp.handlers,
     ...tenantConfig.handlers,
     ...users.handlers,
+    ...pki.handlers,
+    ...audit.handlers,
   };
 
   const built = createRouter({
@@ -169,6 +175,12 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
           store.localAudit.record(e);
         } catch (err) {
           logger.error('audit write failed', { channel: e.channel, error: err instanceof Error ? err : String(err) });
+        }
+        // The tenant's (or the platform's) hash-chained stream in Cassandra (issue 9); must not throw.
+        try {
+          audit.record(e);
+        } catch (err) {
+          logger.error('audit stream write failed', { channel: e.channel, error: err instanceof Error ? err : String(err) });
         }
       },
     },

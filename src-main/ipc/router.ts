@@ -58,6 +58,8 @@ export interface AuditEntry {
   host: HostKind;
   channel: string;
   operator: string | null;
+  /** The cluster the call named (null for local channels and cluster-less calls). */
+  cluster?: string | null;
   tenant: string | null;
   input: unknown;
   outcome: 'ok' | 'error' | 'refused';
@@ -156,6 +158,7 @@ export function createRouter(deps: RouterDeps): Router {
           host: caller.host,
           channel,
           operator,
+          cluster,
           tenant,
           input: redact(parsed.data),
           outcome,

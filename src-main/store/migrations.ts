@@ -1,3 +1,4 @@
+import { AUDIT_CACHE_DDL, AUDIT_INDEX_DDL } from '../audit/index-schema';
 import type { Db } from './db';
 
 /**
@@ -148,6 +149,16 @@ const jobOwner: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [foundation, tenantMirrorAndKeyCache, jobOwner];
+const audit: Migration = {
+  version: 4,
+  name: 'audit mirror, snapshots, saved filters, ingest progress',
+  up(db) {
+    // Issue 9. The index tables are the same DDL an imported snapshot gets in memory.
+    db.exec(AUDIT_INDEX_DDL);
+    db.exec(AUDIT_CACHE_DDL);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [foundation, tenantMirrorAndKeyCache, jobOwner, audit];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.length;

@@ -5,6 +5,7 @@ import { ClustersPage } from '../features/clusters/ClustersPage';
 import { loadClusters } from '../features/clusters/actions';
 import { subscribeIsolation } from '../features/isolation/actions';
 import { IsolationPage } from '../features/isolation/IsolationPage';
+import { AuditPage } from '../features/audit/AuditPage';
 import { JobsPage } from '../features/jobs/JobsPage';
 import { loadJobs, subscribeJobs } from '../features/jobs/actions';
 import { AboutPage } from '../features/settings/AboutPage';
@@ -26,6 +27,7 @@ const PAGES: Record<RouteId, ComponentType> = {
   tenants: TenantsScreen,
   msp: MspPage,
   isolation: IsolationPage,
+  audit: AuditPage,
   access: AccessPage,
   jobs: JobsPage,
   security: SecurityAlertsPage,

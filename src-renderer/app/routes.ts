@@ -7,6 +7,7 @@ export const ROUTES = [
   { id: 'msp', label: 'MSP dashboard', href: '#/msp' },
   { id: 'isolation', label: 'Isolation', href: '#/isolation' },
   { id: 'access', label: 'Support & approvals', href: '#/access' },
+  { id: 'audit', label: 'Audit', href: '#/audit' },
   { id: 'jobs', label: 'Jobs', href: '#/jobs' },
   { id: 'security', label: 'Security alerts', href: '#/security' },
   { id: 'about', label: 'About & settings', href: '#/about' },

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { accessChannels, accessEvents } from './access';
+import { auditChannels, auditEvents } from './audit';
+import { pkiChannels, pkiEvents } from './pki';
 import { appChannels, appEvents } from './app';
 import { clusterChannels } from './clusters';
 import { complianceChannels, complianceEvents } from './compliance';
@@ -13,6 +15,8 @@ import type { ChannelDef, EventDef } from './core';
 
 export * from './core';
 export * from './access';
+export * from './audit';
+export * from './pki';
 export * from './compliance';
 export * from './msp';
 export * from './users';
@@ -35,6 +39,8 @@ export const contract = {
   ...mspChannels,
   ...userChannels,
   ...configChannels,
+  ...pkiChannels,
+  ...auditChannels,
 } satisfies Record<string, ChannelDef>;
 
 export const events = {
@@ -47,6 +53,8 @@ export const events = {
   ...mspEvents,
   ...userEvents,
   ...configEvents,
+  ...pkiEvents,
+  ...auditEvents,
 } satisfies Record<string, EventDef>;
 
 export type Contract = typeof contract;

@@ -8,6 +8,8 @@ import { ComplianceTab } from '../compliance/ComplianceTab';
 import { BrandingTab, ConfigurationTab, PoliciesTab, TenantBrandingFrame } from '../config/ConfigTabs';
 import { UsersTab } from '../users/UsersTab';
 import { KeysTab } from '../keys/KeysTab';
+import { CertificatesTab } from '../pki/CertificatesTab';
+import { AuditTab } from '../audit/AuditTab';
 import { loadTenant, resumeTenant } from './actions';
 import { StateBadge, Swatch, tenantHref, when } from './bits';
 import { SagaCard, SagaStateBadge } from './SagaView';
@@ -15,7 +17,7 @@ import { tenantKey, useTenants } from './store';
 import { Tabs, type TabDef } from './Tabs';
 import { CloneTenantDialog, DeleteTenantDialog, SuspendDialog } from './TenantDialogs';
 
-type TabId = 'overview' | 'keyspaces' | 'roles' | 'users' | 'policies' | 'configuration' | 'branding' | 'jobs' | 'keys' | 'compliance';
+type TabId = 'overview' | 'keyspaces' | 'roles' | 'users' | 'policies' | 'configuration' | 'branding' | 'jobs' | 'keys' | 'certificates' | 'audit' | 'compliance';
 const TABS: readonly TabDef<TabId>[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'keyspaces', label: 'Keyspaces' },
@@ -26,6 +28,8 @@ const TABS: readonly TabDef<TabId>[] = [
   { id: 'branding', label: 'Branding' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'keys', label: 'Keys' },
+  { id: 'certificates', label: 'Certificates' },
+  { id: 'audit', label: 'Audit' },
   { id: 'compliance', label: 'Compliance' },
 ];
 type Open = 'suspend' | 'delete' | 'clone' | null;
@@ -168,6 +172,8 @@ export function TenantDetailPage({ cluster, tenant }: { cluster: string; tenant:
         {tab === 'configuration' ? <ConfigurationTab cluster={cluster} tenant={tenant} /> : null}
         {tab === 'branding' ? <BrandingTab cluster={cluster} tenant={tenant} /> : null}
         {tab === 'keys' ? <KeysTab cluster={cluster} tenant={tenant} /> : null}
+        {tab === 'certificates' ? <CertificatesTab cluster={cluster} tenant={tenant} /> : null}
+        {tab === 'audit' ? <AuditTab cluster={cluster} tenant={tenant} /> : null}
         {tab === 'compliance' ? <ComplianceTab cluster={cluster} tenant={tenant} /> : null}
       </Tabs>
 
