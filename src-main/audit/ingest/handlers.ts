@@ -1,0 +1,11 @@
+import { AppError } from '../../app/errors';
+import type { Handlers } from '../../ipc/router';
+
+const notYet = async (): Promise<never> => {
+  throw new AppError('INTERNAL', 'audit ingestion is being built (issue 9)');
+};
+
+/** audit.ingest (ingest/ owner). */
+export function ingestHandlers(): Pick<Handlers, 'audit.ingest'> {
+  return { 'audit.ingest': notYet };
+}
