@@ -6,6 +6,7 @@ import { COMPLIANCE_SCHEMA } from '../compliance/schema';
 import { ACCESS_SCHEMA } from '../access/schema';
 import { MONITOR_SCHEMA } from '../isolation/schema';
 import { MSP_SCHEMA } from '../msp/schema';
+import { PKI_SYSTEM_STATEMENTS } from '../pki/schema';
 
 export const SYSTEM_KEYSPACE = 'csm_system';
 
@@ -62,6 +63,7 @@ export const SYSTEM_MIGRATIONS: SchemaMigration[] = [
   { version: 5, name: 'support access and change approvals', statements: ACCESS_SCHEMA },
   { version: 6, name: 'continuous isolation checks', statements: MONITOR_SCHEMA },
   { version: 7, name: 'MSP bulk operations', statements: MSP_SCHEMA },
+  { version: 8, name: 'platform root CA', statements: PKI_SYSTEM_STATEMENTS },
   // Issue 7 (tenant users, versioned config) needs no csm_system table: it lives in each tenant's
   // own console keyspace (DESIGN §3), created at provisioning or on demand by a platform console.
 ];
