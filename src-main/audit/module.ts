@@ -5,6 +5,8 @@ import type { AuditEntry } from '../ipc/router';
 import { ingestHandlers } from './ingest/handlers';
 import { reviewHandlers } from './review/handlers';
 import { streamHandlers } from './streams/handlers';
+import { AuditStreamService } from './streams/service';
+import type { AuditParts } from './types';
 
 export type AuditChannels = keyof typeof auditChannels;
 
@@ -13,15 +15,25 @@ export type AuditChannels = keyof typeof auditChannels;
  * review. `record` is the router's audit sink (next to the local audit log): every mutating call
  * and every refusal goes into the stream of the tenant it named, or the platform stream.
  * Three parts, each in its folder: streams/ (chain, signing, Cassandra tables, mirror, retention),
- * ingest/ (FileAuditLogger), review/ (snapshots, queries, reports, saved filters).
+ * ingest/ (FileAuditLogger), review/ (snapshots, queries, reports, saved filters). Each part's
+ * handler factory takes the same AuditParts: the module deps, the streams port, the local mirror.
  */
-export function auditModule(_deps: ModuleDeps): ConsoleModule<AuditChannels> & { record(entry: AuditEntry): void } {
+export function auditModule(deps: ModuleDeps): ConsoleModule<AuditChannels> & { record(entry: AuditEntry): void; parts: AuditParts } {
+  const service = new AuditStreamService(deps);
+  const parts: AuditParts = {
+    deps,
+    streams: service,
+    index: { db: deps.store.db, liveSource: (cluster) => `live:${cluster}` },
+  };
   return {
-    record: () => {},
+    parts,
+    record: (entry) => service.record(entry),
+    onSignIn: (cluster, platform) => service.onSignIn(cluster, platform),
+    close: () => service.close(),
     handlers: {
-      ...streamHandlers(),
-      ...ingestHandlers(),
-      ...reviewHandlers(),
+      ...streamHandlers(parts, service),
+      ...ingestHandlers(parts),
+      ...reviewHandlers(parts),
     },
   };
 }

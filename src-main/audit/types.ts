@@ -1,4 +1,6 @@
 import type { AuditEventView, Verification } from '../../src-shared/contract/audit';
+import type { ModuleDeps } from '../app/module-deps';
+import type { Db } from '../store';
 import type { JsonValue } from '../store/json';
 
 /**
@@ -82,4 +84,24 @@ export interface AuditStreamsPort {
   verify(cluster: string, stream: StreamId): Promise<Verification>;
   /** Bring the local mirror (cache tables from index-schema.ts, source `live:<cluster>`) up to date. */
   sync(cluster: string, stream: StreamId): Promise<{ fetched: number; lastSeq: number | null }>;
+}
+
+/** The local mirror: the cache database and the `source` value a cluster's live streams use there. */
+export interface AuditIndex {
+  db: Db;
+  /** `live:<cluster>` */
+  liveSource(cluster: string): string;
+}
+
+/** What module.ts hands each part's handler factory (streamHandlers, ingestHandlers, reviewHandlers). */
+export interface AuditParts {
+  deps: ModuleDeps;
+  streams: AuditStreamsPort;
+  index: AuditIndex;
+}
+
+/** A stream head as some witness recorded it (Cassandra's head row, the mirror's last batch, a snapshot manifest). */
+export interface StreamHead {
+  seq: number;
+  hash: string;
 }

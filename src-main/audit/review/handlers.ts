@@ -1,5 +1,6 @@
 import { AppError } from '../../app/errors';
 import type { Handlers } from '../../ipc/router';
+import type { AuditParts } from '../types';
 
 const notYet = async (): Promise<never> => {
   throw new AppError('INTERNAL', 'audit review is being built (issue 9)');
@@ -11,7 +12,7 @@ type ReviewChannels =
   | 'audit.filters' | 'audit.saveFilter' | 'audit.deleteFilter';
 
 /** Live query over the mirror, snapshots, reports, CSV, saved filters (review/ owner). */
-export function reviewHandlers(): Pick<Handlers, ReviewChannels> {
+export function reviewHandlers(_parts: AuditParts): Pick<Handlers, ReviewChannels> {
   return {
     'audit.query': notYet, 'audit.export': notYet, 'audit.report': notYet, 'audit.csv': notYet, 'audit.import': notYet,
     'audit.snapshots': notYet, 'audit.verifySnapshot': notYet, 'audit.snapshotQuery': notYet, 'audit.snapshotEvent': notYet,
