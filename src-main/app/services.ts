@@ -12,6 +12,7 @@ import { configModule } from '../config/module';
 import { usersModule } from '../users/module';
 import { pkiModule } from '../pki/module';
 import { auditModule } from '../audit/module';
+import { availabilityModule } from '../availability/module';
 import type { ConsoleModule, InternalDispatch } from './module';
 import type { ModuleDeps } from './module-deps';
 import { keyHandlers } from '../keys/handlers';
@@ -110,7 +111,8 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
   const users = usersModule({ ...moduleDeps, policies: tenantConfig.policies });
   const pki = pkiModule(moduleDeps);
   const audit = auditModule(moduleDeps);
-  const modules: ConsoleModule<never>[] = [isolation, compliance, access, msp, tenantConfig, users, pki, audit] as unknown as ConsoleModule<never>[];
+  const availability = availabilityModule(moduleDeps);
+  const modules: ConsoleModule<never>[] = [isolation, compliance, access, msp, tenantConfig, users, pki, audit, availability] as unknown as ConsoleModule<never>[];
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -164,6 +166,7 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     ...users.handlers,
     ...pki.handlers,
     ...audit.handlers,
+    ...availability.handlers,
   };
 
   const built = createRouter({

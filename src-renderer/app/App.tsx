@@ -6,6 +6,7 @@ import { loadClusters } from '../features/clusters/actions';
 import { subscribeIsolation } from '../features/isolation/actions';
 import { IsolationPage } from '../features/isolation/IsolationPage';
 import { AuditPage } from '../features/audit/AuditPage';
+import { HealthPage } from '../features/availability/HealthPage';
 import { JobsPage } from '../features/jobs/JobsPage';
 import { loadJobs, subscribeJobs } from '../features/jobs/actions';
 import { AboutPage } from '../features/settings/AboutPage';
@@ -28,6 +29,7 @@ const PAGES: Record<RouteId, ComponentType> = {
   msp: MspPage,
   isolation: IsolationPage,
   audit: AuditPage,
+  health: HealthPage,
   access: AccessPage,
   jobs: JobsPage,
   security: SecurityAlertsPage,

@@ -8,6 +8,7 @@ export const ROUTES = [
   { id: 'isolation', label: 'Isolation', href: '#/isolation' },
   { id: 'access', label: 'Support & approvals', href: '#/access' },
   { id: 'audit', label: 'Audit', href: '#/audit' },
+  { id: 'health', label: 'Health & capacity', href: '#/health' },
   { id: 'jobs', label: 'Jobs', href: '#/jobs' },
   { id: 'security', label: 'Security alerts', href: '#/security' },
   { id: 'about', label: 'About & settings', href: '#/about' },

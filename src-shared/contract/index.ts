@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { accessChannels, accessEvents } from './access';
 import { auditChannels, auditEvents } from './audit';
+import { availabilityChannels, availabilityEvents } from './availability';
 import { pkiChannels, pkiEvents } from './pki';
 import { appChannels, appEvents } from './app';
 import { clusterChannels } from './clusters';
@@ -16,6 +17,7 @@ import type { ChannelDef, EventDef } from './core';
 export * from './core';
 export * from './access';
 export * from './audit';
+export * from './availability';
 export * from './pki';
 export * from './compliance';
 export * from './msp';
@@ -41,6 +43,7 @@ export const contract = {
   ...configChannels,
   ...pkiChannels,
   ...auditChannels,
+  ...availabilityChannels,
 } satisfies Record<string, ChannelDef>;
 
 export const events = {
@@ -55,6 +58,7 @@ export const events = {
   ...configEvents,
   ...pkiEvents,
   ...auditEvents,
+  ...availabilityEvents,
 } satisfies Record<string, EventDef>;
 
 export type Contract = typeof contract;

@@ -9,12 +9,13 @@ import { KEY_COMMANDS } from './keys';
 import { TENANT_COMMANDS } from './tenants';
 import { PKI_COMMANDS } from './pki';
 import { AUDIT_COMMANDS } from './audit';
+import { AVAILABILITY_COMMANDS } from './availability';
 import type { Command } from './util';
 
 export type { Command, CommandIO, OptionSpec, Values } from './util';
 
 /** Every CLI command; each feature keeps its own table beside the others. */
-export const COMMANDS: Command[] = [...CORE_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS, ...ISOLATION_COMMANDS, ...COMPLIANCE_COMMANDS, ...ACCESS_COMMANDS, ...MSP_COMMANDS, ...USERS_COMMANDS, ...CONFIG_COMMANDS, ...PKI_COMMANDS, ...AUDIT_COMMANDS];
+export const COMMANDS: Command[] = [...CORE_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS, ...ISOLATION_COMMANDS, ...COMPLIANCE_COMMANDS, ...ACCESS_COMMANDS, ...MSP_COMMANDS, ...USERS_COMMANDS, ...CONFIG_COMMANDS, ...PKI_COMMANDS, ...AUDIT_COMMANDS, ...AVAILABILITY_COMMANDS];
 
 export function findCommand(argv: string[]): { cmd: Command; rest: string[] } | null {
   let best: Command | null = null;

@@ -10,6 +10,7 @@ import { UsersTab } from '../users/UsersTab';
 import { KeysTab } from '../keys/KeysTab';
 import { CertificatesTab } from '../pki/CertificatesTab';
 import { AuditTab } from '../audit/AuditTab';
+import { AvailabilityTab } from '../availability/AvailabilityTab';
 import { loadTenant, resumeTenant } from './actions';
 import { StateBadge, Swatch, tenantHref, when } from './bits';
 import { SagaCard, SagaStateBadge } from './SagaView';
@@ -17,7 +18,7 @@ import { tenantKey, useTenants } from './store';
 import { Tabs, type TabDef } from './Tabs';
 import { CloneTenantDialog, DeleteTenantDialog, SuspendDialog } from './TenantDialogs';
 
-type TabId = 'overview' | 'keyspaces' | 'roles' | 'users' | 'policies' | 'configuration' | 'branding' | 'jobs' | 'keys' | 'certificates' | 'audit' | 'compliance';
+type TabId = 'overview' | 'keyspaces' | 'roles' | 'users' | 'policies' | 'configuration' | 'branding' | 'jobs' | 'keys' | 'certificates' | 'audit' | 'availability' | 'compliance';
 const TABS: readonly TabDef<TabId>[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'keyspaces', label: 'Keyspaces' },
@@ -30,6 +31,7 @@ const TABS: readonly TabDef<TabId>[] = [
   { id: 'keys', label: 'Keys' },
   { id: 'certificates', label: 'Certificates' },
   { id: 'audit', label: 'Audit' },
+  { id: 'availability', label: 'Availability' },
   { id: 'compliance', label: 'Compliance' },
 ];
 type Open = 'suspend' | 'delete' | 'clone' | null;
@@ -174,6 +176,7 @@ export function TenantDetailPage({ cluster, tenant }: { cluster: string; tenant:
         {tab === 'keys' ? <KeysTab cluster={cluster} tenant={tenant} /> : null}
         {tab === 'certificates' ? <CertificatesTab cluster={cluster} tenant={tenant} /> : null}
         {tab === 'audit' ? <AuditTab cluster={cluster} tenant={tenant} /> : null}
+        {tab === 'availability' ? <AvailabilityTab cluster={cluster} tenant={tenant} /> : null}
         {tab === 'compliance' ? <ComplianceTab cluster={cluster} tenant={tenant} /> : null}
       </Tabs>
 
