@@ -7,6 +7,7 @@ import { ACCESS_SCHEMA } from '../access/schema';
 import { MONITOR_SCHEMA } from '../isolation/schema';
 import { MSP_SCHEMA } from '../msp/schema';
 import { PKI_SYSTEM_STATEMENTS } from '../pki/schema';
+import { AUDIT_SYSTEM_STATEMENTS } from '../audit/schema';
 
 export const SYSTEM_KEYSPACE = 'csm_system';
 
@@ -64,6 +65,7 @@ export const SYSTEM_MIGRATIONS: SchemaMigration[] = [
   { version: 6, name: 'continuous isolation checks', statements: MONITOR_SCHEMA },
   { version: 7, name: 'MSP bulk operations', statements: MSP_SCHEMA },
   { version: 8, name: 'platform root CA', statements: PKI_SYSTEM_STATEMENTS },
+  { version: 9, name: 'platform audit stream and signing key', statements: AUDIT_SYSTEM_STATEMENTS },
   // Issue 7 (tenant users, versioned config) needs no csm_system table: it lives in each tenant's
   // own console keyspace (DESIGN §3), created at provisioning or on demand by a platform console.
 ];
