@@ -1,0 +1,280 @@
+import { AUDIT_CATEGORIES } from '../../../src-shared/contract/audit';
+
+/**
+ * Cassandra FileAuditLogger output (issue 9, item 2), as logback writes it:
+ *
+ *   %-5level [%thread] %date{ISO8601} %F:%L - %msg%n
+ *   msg = user:U|host:H:P|source:/IP|port:P|timestamp:EPOCH_MS|type:T|category:C[|batch:UUID][|ks:KS][|scope:S][|operation:TEXT]
+ *
+ * Format decisions (checked against the shared node's real log):
+ * - The operation is the last field and is Cassandra's statement text verbatim: it may contain
+ *   `|` and it may span lines (a CREATE TABLE written over several lines is logged with its
+ *   newlines). So a record is a header line plus every following line that does not start a new
+ *   logback record (`LEVEL [thread] yyyy-MM-dd HH:mm:ss,SSS `); those continuation lines belong to
+ *   the operation, joined with `\n`.
+ * - A continuation line with no record before it (the start of a file cut mid-record, garbage)
+ *   is malformed; so is a binary line (NUL or other control bytes, invalid UTF-8), a line over
+ *   the length limit, and a FileAuditLogger record whose message does not parse. None of them
+ *   stops the run; each is counted with its line number.
+ * - Other logback records in the audit file (AuditLogManager's "Audit logging is enabled.") are
+ *   not events and not malformed: they are skipped with their continuation lines.
+ * - Failures: Cassandra appends `; <error>` to the operation. For failure types (LOGIN_ERROR,
+ *   UNAUTHORIZED_ATTEMPT, REQUEST_FAILURE, category ERROR, any *_ERROR / *_FAILURE) the error is
+ *   the text after the last `; `. The operation is kept exactly as logged (passwords are already
+ *   `*******`; nothing here un-masks or re-formats them).
+ */
+
+export const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+/** A logback record header: level, thread, date, file:line, message. */
+const HEADER = /^(TRACE|DEBUG|INFO|WARN|ERROR) {0,2}\[(.*?)\] (\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}[,.]\d{3}) (\S+?):(\d+|\?) - /;
+/** Quick pre-check for the header before the regex (most lines are headers). */
+const HEADER_START = /^(?:TRACE|DEBUG|INFO |WARN |ERROR)/;
+
+export interface Header {
+  level: string;
+  thread: string;
+  loggedAt: string;
+  file: string;
+  message: string;
+}
+
+export function parseHeader(line: string): Header | null {
+  if (!HEADER_START.test(line)) return null;
+  const m = HEADER.exec(line);
+  if (!m) return null;
+  return { level: m[1]!, thread: m[2]!, loggedAt: m[3]!, file: m[4]!, message: line.slice(m[0].length) };
+}
+
+export type Category = (typeof AUDIT_CATEGORIES)[number];
+const CATEGORIES = new Set<string>(AUDIT_CATEGORIES);
+
+export interface AuditFields {
+  user: string | null;
+  host: string;
+  source: string;
+  port: string;
+  timestamp: number;
+  type: string;
+  category: Category;
+  /** Cassandra's own category when it is not one the contract knows (mapped to OTHER). */
+  rawCategory: string | null;
+  batch: string | null;
+  ks: string | null;
+  scope: string | null;
+  /** Any other `|key:value` field before the operation (a newer Cassandra). */
+  extra: Record<string, string>;
+  operation: string;
+  /** For failure types: the statement and the error Cassandra appended after `; `. */
+  statement: string | null;
+  error: string | null;
+  failure: boolean;
+  /** LOGIN_ERROR: the user name the failed login tried (the record's user is `null`). */
+  attemptedUser: string | null;
+}
+
+export type ParseResult = { ok: true; fields: AuditFields } | { ok: false; reason: string };
+
+const FAILURE_TYPES = new Set(['LOGIN_ERROR', 'UNAUTHORIZED_ATTEMPT', 'REQUEST_FAILURE']);
+export const isFailureType = (type: string, category: string): boolean =>
+  FAILURE_TYPES.has(type) || category === 'ERROR' || type.endsWith('_ERROR') || type.endsWith('_FAILURE');
+
+const fieldAt = (msg: string, pos: number, key: string): number => (msg.startsWith(key, pos) ? pos + key.length : -1);
+
+/** Parse a FileAuditLogger message (the text after ` - `, continuation lines joined with `\n`). */
+export function parseMessage(msg: string): ParseResult {
+  let p = fieldAt(msg, 0, 'user:');
+  if (p < 0) return { ok: false, reason: 'message does not start with user:' };
+  // user is free text up to |host: (role names are quoted identifiers and may hold anything but
+  // a `|host:` sequence); the rest of the fixed fields cannot contain `|`.
+  const hostAt = msg.indexOf('|host:', p);
+  if (hostAt < 0) return { ok: false, reason: 'missing host field' };
+  const userRaw = msg.slice(p, hostAt);
+  p = hostAt + '|host:'.length;
+  const fixed: string[] = [];
+  for (const key of ['source', 'port', 'timestamp', 'type', 'category']) {
+    const bar = msg.indexOf(`|${key}:`, p);
+    const next = msg.indexOf('|', p);
+    if (bar < 0 || next !== bar) return { ok: false, reason: `missing ${key} field` };
+    fixed.push(msg.slice(p, bar));
+    p = bar + key.length + 2;
+  }
+  const host = fixed[0]!;
+  const [source, port, ts, type] = fixed.slice(1) as [string, string, string, string];
+  let end = msg.indexOf('|', p);
+  if (end < 0) end = msg.length;
+  const rawCat = msg.slice(p, end);
+  p = end;
+  if (!/^\d{1,15}$/.test(ts)) return { ok: false, reason: 'timestamp is not epoch milliseconds' };
+  const timestamp = Number(ts);
+  if (timestamp > 8_640_000_000_000) return { ok: false, reason: 'timestamp out of range' };
+  if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(type)) return { ok: false, reason: 'bad type' };
+  if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(rawCat)) return { ok: false, reason: 'bad category' };
+  if (!/^\/?[^\s|]{0,300}$/.test(host) || !/^\/?[^\s|]{0,300}$/.test(source) || !/^\d{0,5}$/.test(port)) return { ok: false, reason: 'bad host, source or port' };
+
+  let batch: string | null = null;
+  let ks: string | null = null;
+  let scope: string | null = null;
+  let operation = '';
+  const extra: Record<string, string> = {};
+  while (p < msg.length) {
+    if (msg.startsWith('|operation:', p)) {
+      operation = msg.slice(p + '|operation:'.length);
+      break;
+    }
+    const m = /^\|([a-z_]{1,40}):([^|\n]*)/.exec(msg.slice(p, p + 2048));
+    if (!m) return { ok: false, reason: 'unexpected text after the fixed fields' };
+    const [whole, key, value] = m as unknown as [string, string, string];
+    if (key === 'batch') batch = value;
+    else if (key === 'ks') ks = value;
+    else if (key === 'scope') scope = value;
+    else extra[key] = value;
+    p += whole.length;
+  }
+
+  const category: Category = CATEGORIES.has(rawCat) ? (rawCat as Category) : 'OTHER';
+  const failure = isFailureType(type, rawCat);
+  let statement: string | null = null;
+  let error: string | null = null;
+  if (failure) {
+    const cut = operation.lastIndexOf('; ');
+    if (cut >= 0) {
+      statement = operation.slice(0, cut);
+      error = operation.slice(cut + 2);
+    } else {
+      error = operation;
+    }
+  }
+  let attemptedUser: string | null = null;
+  if (type === 'LOGIN_ERROR' && error) {
+    const m = /^Provided username (\S+) and\/or password/.exec(error) ?? /^(\S+) is not permitted to log in/.exec(error);
+    attemptedUser = m?.[1] ?? null;
+  }
+  return {
+    ok: true,
+    fields: {
+      user: userRaw === 'null' || userRaw === '' ? null : userRaw,
+      host: host.replace(/^\//, ''),
+      source: source.replace(/^\//, ''),
+      port,
+      timestamp,
+      type,
+      category,
+      rawCategory: category === rawCat ? null : rawCat,
+      batch,
+      ks: ks === '' ? null : ks,
+      scope: scope === '' ? null : scope,
+      extra,
+      operation,
+      statement,
+      error,
+      failure,
+      attemptedUser,
+    },
+  };
+}
+
+/** A line is text we accept: valid UTF-8 (the reader checks) without NUL or control characters other than tab and CR. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+export const isBinaryText = (line: string): boolean => CONTROL.test(line);
+
+/** One line from a reader: its text (null when it was over the limit or not UTF-8), where it starts, its number. */
+export interface Line {
+  text: string | null;
+  /** Why `text` is null. */
+  problem?: string;
+  lineNo: number;
+  /** Byte offset of the line's first byte and just past its newline. */
+  start: number;
+  end: number;
+}
+
+/** An assembled record: a header line and its continuation lines. */
+export interface RawRecord {
+  header: Header;
+  /** The record's text as logged (lines joined with `\n`, no trailing newline). */
+  text: string;
+  lineNo: number;
+  start: number;
+  end: number;
+}
+
+export interface Malformed {
+  line: number;
+  reason: string;
+}
+
+/** Records bigger than this (header plus continuations) are malformed rather than held in memory. */
+export const MAX_RECORD_CHARS = 4 * 1024 * 1024;
+
+/**
+ * Turns lines into records. Push lines in order; a record is emitted when the next header (or
+ * the end) shows it is complete. Memory: one record at most.
+ */
+export class RecordAssembler {
+  private open: { header: Header; parts: string[]; chars: number; lineNo: number; start: number; end: number; tooBig: boolean } | null = null;
+
+  constructor(
+    private readonly onRecord: (r: RawRecord) => void,
+    private readonly onMalformed: (m: Malformed) => void,
+  ) {}
+
+  /** Byte offset where the next unfinished record starts (resume point), or null when none is open. */
+  get pendingStart(): number | null {
+    return this.open?.start ?? null;
+  }
+  get pendingLine(): number | null {
+    return this.open?.lineNo ?? null;
+  }
+
+  push(line: Line): void {
+    if (line.text === null) {
+      this.flush();
+      this.onMalformed({ line: line.lineNo, reason: line.problem ?? 'unreadable line' });
+      return;
+    }
+    const text = line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text;
+    if (isBinaryText(text)) {
+      this.flush();
+      this.onMalformed({ line: line.lineNo, reason: 'binary data' });
+      return;
+    }
+    const header = parseHeader(text);
+    if (header) {
+      this.flush();
+      this.open = { header, parts: [text], chars: text.length, lineNo: line.lineNo, start: line.start, end: line.end, tooBig: false };
+      return;
+    }
+    if (!this.open) {
+      this.onMalformed({ line: line.lineNo, reason: text.trim() === '' ? 'empty line outside a record' : 'continuation line without a record' });
+      return;
+    }
+    this.open.end = line.end;
+    if (this.open.tooBig) return;
+    this.open.chars += text.length + 1;
+    if (this.open.chars > MAX_RECORD_CHARS) {
+      this.open.tooBig = true;
+      this.open.parts = [];
+      return;
+    }
+    this.open.parts.push(text);
+  }
+
+  /** End of input: the open record is complete. */
+  flush(): void {
+    const o = this.open;
+    if (!o) return;
+    this.open = null;
+    if (o.tooBig) {
+      this.onMalformed({ line: o.lineNo, reason: `record over ${MAX_RECORD_CHARS} characters` });
+      return;
+    }
+    const text = o.parts.length === 1 ? o.parts[0]! : o.parts.join('\n');
+    const header = o.parts.length === 1 ? o.header : { ...o.header, message: o.header.message + '\n' + o.parts.slice(1).join('\n') };
+    this.onRecord({ header, text, lineNo: o.lineNo, start: o.start, end: o.end });
+  }
+}
+
+/** A FileAuditLogger record (by the logger's source file name), as opposed to other logback records routed to the audit file. */
+export const isAuditRecord = (h: Header): boolean => h.file.startsWith('FileAuditLogger');
