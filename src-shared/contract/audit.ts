@@ -78,7 +78,11 @@ export const auditPageSchema = z.object({
   nextBeforeSeq: z.number().int().nullable(),
 });
 
-export const TAMPER_KINDS = ['edited', 'deleted', 'inserted', 'reordered', 'bad-signature', 'unsigned', 'unknown-key', 'head-mismatch'] as const;
+/**
+ * `manifest`: a snapshot file's manifest does not hold (its signature fails, a part of the file
+ * does not match the digest it signed, or its counts, range or heads disagree with the content).
+ */
+export const TAMPER_KINDS = ['edited', 'deleted', 'inserted', 'reordered', 'bad-signature', 'unsigned', 'unknown-key', 'head-mismatch', 'manifest'] as const;
 export const tamperSchema = z.object({ kind: z.enum(TAMPER_KINDS), seq: z.number().int().nullable(), batch: z.number().int().nullable(), message: z.string() });
 
 export const verificationSchema = z.object({
