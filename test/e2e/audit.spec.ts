@@ -1,0 +1,242 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole, type Envelope } from './support';
+
+/**
+ * Offline audit review end to end (issue 9): a real tenant on the real node, a few console
+ * mutations that land in its hash-chained, signed stream, a snapshot exported through the
+ * channel; then, in Chromium, the Audit screen imports that file (INTACT, signer fingerprint),
+ * filters and searches its events, opens one event's chain proof; a garbage file is refused in
+ * place (BAD_INPUT) without disturbing what is shown; a copy with one event's operation edited
+ * is imported and the verdict names that event. The tenant is deleted at the end.
+ */
+const env = useE2eConsole();
+const tenantId = `e2e_${BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).padStart(8, '0').slice(-8)}`;
+const ADMIN_PASSWORD = 'e2e audit tenant admin passphrase';
+const USER_PASSWORD = 'e2e audit user passphrase 1';
+
+interface EventView {
+  seq: number;
+  type: string;
+  operation: string;
+  outcome: string;
+  user: string | null;
+}
+interface Exported {
+  path: string;
+  sha256: string;
+  events: number;
+  stream: string;
+  signerFingerprint: string;
+}
+
+test.beforeAll(() => {
+  expect(tenantId).toMatch(E2E_TENANT_ID);
+});
+
+/** A channel call whose failure the test wants to see rather than throw. */
+async function tryInvoke<T>(page: Page, channel: string, input: unknown): Promise<Envelope<T>> {
+  return (await page.evaluate(
+    async ([ch, body]) => {
+      const res = await fetch(`/api/invoke/${ch}`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return (await res.json()) as unknown;
+    },
+    [channel, input] as const,
+  )) as Envelope<T>;
+}
+
+async function sagaEnd(page: Page, jobId: string): Promise<{ state: string; error: string | null }> {
+  let last: { state: string; error: string | null } = { state: 'unknown', error: null };
+  await expect
+    .poll(
+      async () => {
+        const jobs = await invoke<{ jobId: string; state: string; error: string | null }[]>(page, 'tenant.jobs', { cluster: 'e2e', tenant: tenantId });
+        last = jobs.find((j) => j.jobId === jobId) ?? last;
+        return last.state;
+      },
+      { timeout: 180_000, intervals: [500, 1000, 2000] },
+    )
+    .toMatch(/^(succeeded|failed|rolled_back|cancelled)$/);
+  return last;
+}
+
+/** The snapshot with one event's operation text changed and the ZIP rebuilt (entry digests and signatures left as they were). */
+function tamper(src: string, dst: string, seq: number): void {
+  const entries = unzipSync(new Uint8Array(readFileSync(src)));
+  const events = strFromU8(entries['events.jsonl']!)
+    .split('\n')
+    .map((line) => {
+      if (!line) return line;
+      const e = JSON.parse(line) as { seq: number; operation: string };
+      return e.seq === seq ? JSON.stringify({ ...e, operation: `${e.operation} (edited)` }) : line;
+    })
+    .join('\n');
+  expect(events).toContain('(edited)');
+  writeFileSync(dst, zipSync({ ...entries, 'events.jsonl': strToU8(events) }));
+}
+
+test('Audit end to end: export a tenant stream, import it on the Audit screen (INTACT), filter, search, chain proof; garbage refused in place; an edited copy names the event', async ({ page }) => {
+  test.setTimeout(420_000);
+  env.watch(page);
+  await page.goto(env.host.url);
+  await registerAndSignIn(page, env);
+
+  const created = await invoke<{ jobId: string }>(page, 'tenant.create', { cluster: 'e2e', id: tenantId, name: 'E2E Audit', adminUser: 'admin', adminPassword: ADMIN_PASSWORD });
+  const provisioned = await sagaEnd(page, created.jobId);
+  expect(provisioned, JSON.stringify(provisioned)).toMatchObject({ state: 'succeeded' });
+  const dir = mkdtempSync(join(tmpdir(), 'csm-e2e-audit-'));
+
+  try {
+    // --- Console mutations on the tenant: each one is an event in its stream --------------------
+    for (const name of ['alice', 'bob']) {
+      await invoke(page, 'user.create', { cluster: 'e2e', tenant: tenantId, name, template: 'read-only', password: USER_PASSWORD });
+    }
+    await invoke(page, 'user.lock', { cluster: 'e2e', tenant: tenantId, name: 'bob' });
+
+    // The stream (as the local mirror has it) holds them once the console has flushed its batch.
+    let live: EventView[] = [];
+    await expect
+      .poll(
+        async () => {
+          await tryInvoke(page, 'audit.sync', { cluster: 'e2e', tenant: tenantId });
+          const r = await tryInvoke<{ events: EventView[] }>(page, 'audit.query', { cluster: 'e2e', tenant: tenantId, filter: { limit: 500 } });
+          live = r.ok ? r.value.events : [];
+          return live.filter((e) => e.type === 'user.lock').length;
+        },
+        { timeout: 60_000, intervals: [500, 1000, 2000] },
+      )
+      .toBe(1);
+    const lock = live.find((e) => e.type === 'user.lock')!;
+    const creates = live.filter((e) => e.type === 'user.create');
+    expect(creates.length).toBeGreaterThanOrEqual(2);
+
+    // --- Cassandra's own audit log, ingested from the Audit screen's panel ------------------------
+    // A line that starts no record (line 1: malformed, counted, not fatal), then two FileAuditLogger
+    // records of the tenant's user on the tenant's keyspace: both belong to its stream.
+    const logFile = join(dir, 'audit.log');
+    const stamp = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
+    const t0 = Date.now() - 60_000;
+    const record = (ms: number, port: number, table: string): string =>
+      `INFO  [Native-Transport-Requests-${port % 7}] ${stamp(ms)} FileAuditLogger.java:51 - user:tenant_${tenantId}_u_alice|host:127.0.0.1:7000|source:/127.0.0.1|port:${port}|timestamp:${ms}|type:SELECT|category:QUERY|ks:tenant_${tenantId}_data|scope:${table}|operation:SELECT * FROM tenant_${tenantId}_data.${table} WHERE id = 1;`;
+    writeFileSync(logFile, ['this line starts no audit record', record(t0, 50101, 'orders'), record(t0 + 1000, 50102, 'invoices'), ''].join('\n'));
+    await page.getByTestId('nav-audit').click();
+    const ingest = page.getByTestId('audit-ingest');
+    await ingest.getByTestId('audit-ingest-files-input').fill(logFile);
+    await ingest.getByTestId('audit-ingest-submit').click();
+    const ingested = ingest.getByTestId('audit-ingest-report');
+    await expect(ingested.getByTestId('audit-ingest-ingested')).toHaveText('2', { timeout: 60_000 });
+    await expect(ingested.getByTestId('audit-ingest-lines')).toHaveText('3');
+    await expect(ingested.getByTestId('audit-ingest-malformed')).toContainText(`${logFile}:1`);
+    await expect(ingested.getByTestId('audit-ingest-streams')).toContainText(`tenant:${tenantId}`);
+    await expect(ingest.getByTestId('audit-ingest-running')).toHaveCount(0);
+    await page.screenshot({ path: join(SHOTS, 'audit-ingest-report.png'), fullPage: true });
+    // Again: nothing new.
+    await ingest.getByTestId('audit-ingest-submit').click();
+    await expect(ingested.getByTestId('audit-ingest-ingested')).toHaveText('0', { timeout: 60_000 });
+    await expect
+      .poll(
+        async () => {
+          const r = await tryInvoke<{ events: EventView[] }>(page, 'audit.query', { cluster: 'e2e', tenant: tenantId, filter: { source: 'cassandra', limit: 50 } });
+          return r.ok ? r.value.events.length : -1;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(2);
+
+    // --- The snapshot file, as a tenant would hand it to an auditor ------------------------------
+    const file = join(dir, `${tenantId}.csmaudit`);
+    const exported = await invoke<Exported>(page, 'audit.export', { cluster: 'e2e', tenant: tenantId, out: file });
+    expect(exported).toMatchObject({ path: file, stream: `tenant:${tenantId}` });
+    expect(exported.events).toBeGreaterThanOrEqual(live.length);
+    const tampered = join(dir, `${tenantId}-tampered.csmaudit`);
+    tamper(file, tampered, lock.seq);
+    const garbage = join(dir, 'not-a-snapshot.csmaudit');
+    writeFileSync(garbage, 'this is not a snapshot\n');
+
+    // --- Audit screen: import, INTACT, signer fingerprint -----------------------------------------
+    const auditPage = page.getByTestId('audit-page');
+    await expect(auditPage).toBeVisible();
+    await page.getByTestId('audit-import-file').fill(file);
+    await page.getByTestId('audit-import-submit').click();
+    const verdict = page.getByTestId('audit-import-verdict');
+    await expect(verdict).toHaveAttribute('data-intact', 'true');
+    await expect(page.getByTestId('audit-import-verdict-badge')).toHaveText('INTACT');
+    await expect(page.getByTestId('audit-import-fingerprint')).toHaveText(exported.signerFingerprint);
+    await expect(page.getByTestId('audit-import-verdict-problems')).toHaveCount(0);
+    const review = page.getByTestId('audit-review');
+    await expect(review).toHaveAttribute('data-source', 'snapshot');
+    await expect(review.getByTestId(`audit-row-${lock.seq}`)).toBeVisible();
+    await expect(page.getByTestId('audit-count')).toContainText(`of ${exported.events} matching`);
+    await expect(page.getByTestId('audit-timeline')).toBeVisible();
+    await page.screenshot({ path: join(SHOTS, 'audit-snapshot-intact.png'), fullPage: true });
+
+    // --- Filter by type, then full-text search ----------------------------------------------------
+    await page.getByTestId('audit-f-type').fill('user.create');
+    await page.getByTestId('audit-f-apply').click();
+    const rows = review.getByTestId('audit-events').locator('[role="row"][data-type]');
+    await expect(rows).toHaveCount(creates.length);
+    for (const t of await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-type')))) expect(t).toBe('user.create');
+    await page.getByTestId('audit-f-clear').click();
+    await expect(page.getByTestId('audit-count')).toContainText(`of ${exported.events} matching`);
+    await page.getByTestId('audit-f-source').selectOption('cassandra');
+    await page.getByTestId('audit-f-apply').click();
+    await expect(rows).toHaveCount(2);
+    for (const t of await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-type')))) expect(t).toBe('SELECT');
+    await page.getByTestId('audit-f-clear').click();
+    // Full text (FTS5 over operation, type, user, keyspace): "lock" is a word of user.lock.
+    await page.getByTestId('audit-f-text').fill('lock');
+    await page.getByTestId('audit-f-apply').click();
+    await expect(review.getByTestId(`audit-row-${lock.seq}`)).toBeVisible();
+    await expect(rows.first()).toBeVisible();
+    for (const text of await rows.evaluateAll((els) => els.map((el) => el.textContent ?? ''))) expect(text.toLowerCase()).toContain('lock');
+    await expect(review.getByTestId(`audit-row-${creates[0]!.seq}`)).toHaveCount(0);
+
+    // --- One event's chain proof --------------------------------------------------------------------
+    await review.getByTestId(`audit-open-${lock.seq}`).click();
+    const detail = page.getByTestId('audit-event-detail');
+    await expect(detail).toHaveAttribute('data-seq', String(lock.seq));
+    await expect(detail.getByTestId('audit-proof-verdict')).toHaveText('chain proof holds');
+    await expect(detail.getByTestId('audit-proof-hash')).toHaveText('yes');
+    await expect(detail.getByTestId('audit-proof-link')).toContainText('yes');
+    await expect(detail.getByTestId('audit-proof-signature')).toContainText('yes');
+    await expect(detail.getByTestId('audit-proof-canonical')).toContainText('user.lock');
+    await page.screenshot({ path: join(SHOTS, 'audit-chain-proof.png'), fullPage: true });
+
+    // --- A file that is no snapshot: refused in place, nothing else moves --------------------------
+    await page.getByTestId('audit-import-file').fill(garbage);
+    await page.getByTestId('audit-import-submit').click();
+    const refused = page.getByTestId('audit-import-error');
+    await expect(refused).toContainText('BAD_INPUT');
+    await expect(verdict).toHaveAttribute('data-intact', 'true');
+    await expect(page.getByTestId('audit-snapshot-list').locator('tbody tr')).toHaveCount(1);
+    await expect(detail).toHaveAttribute('data-seq', String(lock.seq));
+    await page.screenshot({ path: join(SHOTS, 'audit-import-refused.png'), fullPage: true });
+
+    // --- The edited copy: the verdict names the edited event -----------------------------------------
+    await page.getByTestId('audit-import-file').fill(tampered);
+    await page.getByTestId('audit-import-submit').click();
+    await expect(verdict).toHaveAttribute('data-intact', 'false');
+    await expect(refused).toHaveCount(0);
+    const edited = verdict.locator(`[data-testid="audit-import-verdict-problem"][data-kind="edited"][data-seq="${lock.seq}"]`);
+    await expect(edited).toHaveCount(1);
+    await expect(page.getByTestId('audit-import-verdict-badge')).toContainText('TAMPERED');
+    await expect(page.getByTestId('audit-snapshot-list').locator('tbody tr')).toHaveCount(2);
+    await expect(page.getByTestId('audit-snapshot-list').locator('tbody tr[data-intact="false"]')).toHaveCount(1);
+    await page.screenshot({ path: join(SHOTS, 'audit-snapshot-tampered.png'), fullPage: true });
+    // In the tampered copy's review, the edited event's own proof fails.
+    await page.getByTestId(`audit-open-${lock.seq}`).click();
+    await expect(page.getByTestId('audit-proof-verdict')).toHaveText('chain proof fails');
+    await expect(page.getByTestId('audit-proof-hash')).toHaveText('no');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    const del = await invoke<{ jobId: string }>(page, 'tenant.delete', { cluster: 'e2e', tenant: tenantId, purge: true, confirm: tenantId });
+    const deleted = await sagaEnd(page, del.jobId);
+    expect(deleted, JSON.stringify(deleted)).toMatchObject({ state: 'succeeded' });
+  }
+
+  expect(env.problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
+});
