@@ -38,6 +38,10 @@ export function ingestHandlers(parts: AuditParts): Pick<Handlers, 'audit.ingest'
           directory,
           signal: AbortSignal.any([job.signal, ctx.signal]),
           progress: (fraction, message) => job.progress('reading', fraction, message),
+          tenantGone: async (tenant) => {
+            const row = await deps.tenants.registry(cluster).get(tenant);
+            return !row || !STREAM_STATES.has(row.state);
+          },
           alert: (a) => {
             if (shown < ALERT_EVENTS_PER_RUN) {
               shown += 1;

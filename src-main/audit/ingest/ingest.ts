@@ -46,6 +46,12 @@ export interface IngestOptions {
   /** Events (over all streams) held before they are appended. */
   batchSize?: number;
   burst?: { threshold: number; windowMs: number };
+  /**
+   * A tenant stream refused an append: is the tenant still one with a stream? (It may have been
+   * deleted since the run read the registry.) When not, its events go to the platform stream,
+   * flagged `tenantGone`, instead of failing the run.
+   */
+  tenantGone?(tenant: string): Promise<boolean>;
 }
 
 const MALFORMED_LISTED = 100;
@@ -196,7 +202,16 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
       // The platform copy decides whether the alert is new: an alert whose events the platform
       // stream already holds was raised by an earlier run.
       const r = await append('platform', list.map((a) => a.event));
-      for (const s of head.streams) if (s !== 'platform') await append(s, list.map((a) => a.event));
+      for (const s of head.streams) {
+        if (s === 'platform') continue;
+        try {
+          await append(s, list.map((a) => a.event));
+        } catch (e) {
+          const tenant = tenantOfStream(s);
+          // the platform copy holds the alert; a tenant deleted meanwhile has no stream to hold it
+          if (!tenant || !opts.tenantGone || !(await opts.tenantGone(tenant).catch(() => false))) throw e;
+        }
+      }
       if (r.appended === 0) continue;
       const count = head.kind === 'login-error-burst' ? Number((head.event.detail as { count: number }).count) : r.appended;
       const first = new Date(Math.min(...list.map((a) => Date.parse(a.event.at)))).toISOString();
@@ -215,14 +230,31 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
   };
 
   const flush = async (file: IngestReport['files'][number], opened: OpenedSource, resume: { offset: number; line: number } | null): Promise<void> => {
+    const gone: NewAuditEvent[] = [];
     for (const stream of [...pending.keys()].sort()) {
       const events = pending.get(stream)!;
-      const r = await append(stream, events);
+      const tenant = tenantOfStream(stream);
+      let r: { appended: number; duplicates: number };
+      try {
+        r = await append(stream, events);
+      } catch (e) {
+        if (!tenant || !opts.tenantGone || !(await opts.tenantGone(tenant).catch(() => false))) throw e;
+        gone.push(...events.map((ev) => ({ ...ev, detail: { ...(ev.detail as { [k: string]: JsonValue }), tenantGone: tenant } })));
+        continue;
+      }
       file.ingested += r.appended;
       file.duplicates += r.duplicates;
       report.ingested += r.appended;
       report.duplicates += r.duplicates;
       report.perStream[stream] = (report.perStream[stream] ?? 0) + r.appended;
+    }
+    if (gone.length > 0) {
+      const r = await append('platform', gone);
+      file.ingested += r.appended;
+      file.duplicates += r.duplicates;
+      report.ingested += r.appended;
+      report.duplicates += r.duplicates;
+      report.perStream.platform = (report.perStream.platform ?? 0) + r.appended;
     }
     pending.clear();
     pendingCount = 0;

@@ -296,6 +296,22 @@ describe('LOGIN_ERROR bursts end to end', () => {
   });
 });
 
+describe('a tenant deleted during the run', () => {
+  it('its events go to the platform stream, flagged, when the registry no longer has it; otherwise the append error stops the run', async () => {
+    const file = writeLog('gone/audit.log', [rec(1, { ks: 'tenant_globex_data' }), rec(2)]);
+    const streams = new FakeStreams();
+    const real = streams.append.bind(streams);
+    streams.append = async (c, s, e) => {
+      if (s === 'tenant:globex') throw new Error('keyspace tenant_globex_csm does not exist');
+      return real(c, s, e);
+    };
+    const r = await run({ files: [file] }, streams, new MemOffsets(), { tenantGone: async (t) => t === 'globex' });
+    expect(r.perStream).toEqual({ platform: 2 });
+    expect(streams.of('platform').map((e) => (e.detail as { tenantGone?: string }).tenantGone ?? null)).toEqual([null, 'globex']);
+    await expect(run({ files: [file] }, streams, new MemOffsets(), { tenantGone: async () => false })).rejects.toThrow('does not exist');
+  });
+});
+
 describe('progress', () => {
   it('reports fractions up to 1 over the bytes of all files', async () => {
     const file = writeLog('prog/audit.log', Array.from({ length: 50 }, (_, i) => rec(i)));
