@@ -8,6 +8,7 @@ import { MONITOR_SCHEMA } from '../isolation/schema';
 import { MSP_SCHEMA } from '../msp/schema';
 import { PKI_SYSTEM_STATEMENTS } from '../pki/schema';
 import { AUDIT_SYSTEM_STATEMENTS } from '../audit/schema';
+import { AVAILABILITY_SYSTEM_STATEMENTS } from '../availability/schema';
 
 export const SYSTEM_KEYSPACE = 'csm_system';
 
@@ -66,6 +67,7 @@ export const SYSTEM_MIGRATIONS: SchemaMigration[] = [
   { version: 7, name: 'MSP bulk operations', statements: MSP_SCHEMA },
   { version: 8, name: 'platform root CA', statements: PKI_SYSTEM_STATEMENTS },
   { version: 9, name: 'platform audit stream and signing key', statements: AUDIT_SYSTEM_STATEMENTS },
+  { version: 10, name: 'availability targets and maintenance windows', statements: AVAILABILITY_SYSTEM_STATEMENTS },
   // Issue 7 (tenant users, versioned config) needs no csm_system table: it lives in each tenant's
   // own console keyspace (DESIGN §3), created at provisioning or on demand by a platform console.
 ];

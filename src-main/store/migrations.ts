@@ -1,4 +1,5 @@
 import { AUDIT_CACHE_DDL, AUDIT_INDEX_DDL } from '../audit/index-schema';
+import { AVAILABILITY_CACHE_DDL } from '../availability/schema';
 import type { Db } from './db';
 
 /**
@@ -159,6 +160,15 @@ const audit: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [foundation, tenantMirrorAndKeyCache, jobOwner, audit];
+const availability: Migration = {
+  version: 5,
+  name: 'availability samples, hourly rollups, incidents, targets and windows mirror',
+  up(db) {
+    // Issue 12: see src-main/availability/schema.ts.
+    db.exec(AVAILABILITY_CACHE_DDL);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [foundation, tenantMirrorAndKeyCache, jobOwner, audit, availability];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.length;
