@@ -1,32 +1,121 @@
 import type { pkiChannels } from '../../src-shared/contract/pki';
+import type { ChannelName } from '../../src-shared/contract';
+import type { ComplianceProfile } from '../../src-shared/contract/compliance';
+import type { ConfigView } from '../../src-shared/contract/config';
+import type { ApprovalPolicy } from '../access/ports';
 import { AppError } from '../app/errors';
-import type { ConsoleModule } from '../app/module';
+import type { ConsoleModule, InternalDispatch } from '../app/module';
 import type { ModuleDeps } from '../app/module-deps';
+import type { CallContext } from '../ipc/router';
+import { certPolicy, type CertPolicy } from './policy';
+import { PkiService, type TenantCall } from './service';
 
 export type PkiChannels = keyof typeof pkiChannels;
 
-const notYet = async (): Promise<never> => {
-  throw new AppError('INTERNAL', 'certificate operations are being built (issue 8)');
-};
+/**
+ * The tenant's certificate policy, read through the router like any caller would (config.show
+ * and compliance.get: scope-checked, the config module's cache and invalidation apply). Fails
+ * closed: an unreadable policy or compliance profile refuses the call rather than guessing.
+ */
+export function pkiPolicySource(dispatch: InternalDispatch): (cluster: string, tenant: string) => Promise<CertPolicy> {
+  return async (cluster, tenant) => {
+    const cfg = await dispatch('config.show', { cluster, tenant });
+    if (!cfg.ok) throw new AppError(cfg.error.code, `reading the certificate policy of ${tenant}: ${cfg.error.message}`);
+    const comp = await dispatch('compliance.get', { cluster, tenant });
+    let minimums = null;
+    if (comp.ok) {
+      const p = (comp.value as ComplianceProfile).effective;
+      minimums = { retentionYears: p.retentionYears, minRsaBits: p.minRsaBits, minEcBits: p.minEcBits, maxKeyAgeDays: p.maxKeyAgeDays };
+    } else if (comp.error.code !== 'NOT_FOUND') throw new AppError(comp.error.code, `reading the compliance profile of ${tenant}: ${comp.error.message}`);
+    return certPolicy((cfg.value as ConfigView).effective, minimums);
+  };
+}
+
+/**
+ * `certificates.approvalRequired` → cert.issue, cert.signCsr and cert.renew need a second person.
+ * services.ts ORs it with the compliance module's policy (see anyApproval).
+ */
+export function pkiApprovalPolicy(deps: { dispatch: InternalDispatch }): ApprovalPolicy {
+  const policy = pkiPolicySource(deps.dispatch);
+  return {
+    requiresApproval: async (cluster, tenant, channel) => {
+      if (channel !== 'cert.issue' && channel !== 'cert.signCsr' && channel !== 'cert.renew') return false;
+      return (await policy(cluster, tenant)).approvalRequired;
+    },
+  };
+}
+
+/** Needs approval when any of the policies says so (each fails closed on its own). */
+export function anyApproval(...policies: ApprovalPolicy[]): ApprovalPolicy {
+  return {
+    requiresApproval: async (cluster, tenant, channel: ChannelName, input?: unknown) => {
+      for (const p of policies) if (await p.requiresApproval(cluster, tenant, channel, input)) return true;
+      return false;
+    },
+  };
+}
 
 /** Certificate operations (issue 8): a CA per tenant, issuance, revocation, CRLs, exports, bundles. */
-export function pkiModule(_deps: ModuleDeps): ConsoleModule<PkiChannels> {
+export function pkiModule(deps: ModuleDeps): ConsoleModule<PkiChannels> & { service: PkiService } {
+  const service = new PkiService({
+    wrap: (cluster, tenant) => ({
+      encrypt: async (der, context) => {
+        try {
+          return await deps.keys.for(cluster).encrypt(tenant, 'ca', der, { context });
+        } finally {
+          der.fill(0);
+        }
+      },
+      decrypt: (wrapped, context) => deps.keys.for(cluster).decrypt(tenant, 'ca', wrapped, { context }),
+    }),
+    policy: pkiPolicySource(deps.dispatch),
+    secrets: deps.secrets,
+    profile: (cluster) => {
+      const p = deps.clusters.get(cluster);
+      return { contactPoints: p.contactPoints, localDc: p.localDc };
+    },
+    logger: deps.logger,
+  });
+
+  const scopeOf = (cluster: string) => {
+    const s = deps.sessions.scopeOf(cluster);
+    if (!s) throw new AppError('NOT_SIGNED_IN', `sign in to cluster ${cluster} first`);
+    return s;
+  };
+  const platformClient = (cluster: string) => {
+    const c = deps.connections.operator(cluster);
+    if (!c) throw new AppError('NOT_SIGNED_IN', `sign in to cluster ${cluster} first`);
+    return c;
+  };
+  const call = async (i: { cluster: string; tenant: string }, ctx: CallContext): Promise<TenantCall> => {
+    if (!ctx.tenant) throw new AppError('INTERNAL', 'certificate call without a tenant context');
+    const scope = scopeOf(i.cluster);
+    return {
+      cluster: i.cluster,
+      tenant: i.tenant,
+      session: await ctx.tenant.session(),
+      operator: ctx.tenant.operator ?? scope.role,
+      platform: scope.platform ? platformClient(i.cluster) : null,
+    };
+  };
+
   return {
+    service,
     handlers: {
-      'cert.platformRoot': notYet,
-      'cert.platformRootInit': notYet,
-      'cert.ca': notYet,
-      'cert.caInit': notYet,
-      'cert.issue': notYet,
-      'cert.signCsr': notYet,
-      'cert.list': notYet,
-      'cert.show': notYet,
-      'cert.revoke': notYet,
-      'cert.crl': notYet,
-      'cert.renew': notYet,
-      'cert.export': notYet,
-      'cert.bundle': notYet,
-      'cert.expiryReport': notYet,
+      'cert.platformRoot': async ({ cluster }) => service.platformRoot(platformClient(cluster)),
+      'cert.platformRootInit': async ({ cluster, algorithm, validityDays }) => service.platformRootInit(cluster, platformClient(cluster), scopeOf(cluster).role, { algorithm, validityDays }),
+      'cert.ca': async (i, ctx) => service.ca(await call(i, ctx)),
+      'cert.caInit': async (i, ctx) => service.caInit(await call(i, ctx), i),
+      'cert.issue': async (i, ctx) => service.issue(await call(i, ctx), i),
+      'cert.signCsr': async (i, ctx) => service.signCsr(await call(i, ctx), i),
+      'cert.list': async (i, ctx) => service.list(await call(i, ctx), i),
+      'cert.show': async (i, ctx) => service.show(await call(i, ctx), i.serial),
+      'cert.revoke': async (i, ctx) => service.revoke(await call(i, ctx), i),
+      'cert.crl': async (i, ctx) => service.crl(await call(i, ctx), i),
+      'cert.renew': async (i, ctx) => service.renew(await call(i, ctx), i),
+      'cert.export': async (i, ctx) => service.export(await call(i, ctx), i),
+      'cert.bundle': async (i, ctx) => service.bundle(await call(i, ctx), i),
+      'cert.expiryReport': async (i, ctx) => service.expiryReport(await call(i, ctx)),
     },
   };
 }

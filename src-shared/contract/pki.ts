@@ -284,6 +284,8 @@ export const pkiChannels = {
         out: outPathSchema,
         /** p12 only; redacted from the audit log like every password. */
         password: p12Password.optional(),
+        /** pem only: false writes the certificate and chain without a key (the only pem export of a CSR-signed certificate). */
+        includeKey: z.boolean().default(true),
         overwrite: z.boolean().default(false),
       })
       .strict(),
