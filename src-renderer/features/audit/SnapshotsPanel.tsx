@@ -3,9 +3,9 @@ import type { SnapshotInfo } from '../../../src-shared/contract/audit';
 import { useClient } from '../../app/client';
 import { Badge } from '../../ui/Badge';
 import { FormError } from '../../ui/Field';
-import { importSnapshot, removeSnapshot, reverifySnapshot } from './actions';
+import { importSnapshot, removeSnapshot, reverifySnapshot, verifyFile } from './actions';
 import { pathError, when } from './format';
-import { useAudit } from './store';
+import { useAudit, type FileCheck } from './store';
 import { VerificationView } from './Verification';
 
 function ImportForm() {
@@ -13,19 +13,22 @@ function ImportForm() {
   const importError = useAudit((s) => s.importError);
   const [file, setFile] = useState('');
   const [fieldError, setFieldError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
+  const [busy, setBusy] = useState<'import' | 'verify' | null>(null);
+  const go = async (what: 'import' | 'verify'): Promise<void> => {
     const fe = pathError(file, 'snapshot file');
     setFieldError(fe);
     if (fe || busy) return;
-    setBusy(true);
-    const ok = await importSnapshot(client, file.trim());
-    setBusy(false);
-    if (ok) setFile('');
+    setBusy(what);
+    const ok = what === 'import' ? await importSnapshot(client, file.trim()) : await verifyFile(client, file.trim());
+    setBusy(null);
+    if (ok && what === 'import') setFile('');
+  };
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    void go('import');
   };
   return (
-    <form className="form-grid audit-import" onSubmit={(e) => void submit(e)} noValidate aria-label="Import a snapshot" data-testid="audit-import-form">
+    <form className="form-grid audit-import" onSubmit={submit} noValidate aria-label="Import a snapshot" data-testid="audit-import-form">
       <div className={`field form-span${fieldError ? ' field-invalid' : ''}`}>
         <label htmlFor="audit-import-file">Snapshot file (absolute path on this machine)</label>
         <input
@@ -50,8 +53,11 @@ function ImportForm() {
         )}
       </div>
       <div className="page-actions">
-        <button type="submit" className="btn btn-primary" disabled={busy} data-testid="audit-import-submit">
-          {busy ? 'Importing…' : 'Import'}
+        <button type="submit" className="btn btn-primary" disabled={busy !== null} data-testid="audit-import-submit">
+          {busy === 'import' ? 'Importing…' : 'Import'}
+        </button>
+        <button type="button" className="btn" disabled={busy !== null} onClick={() => void go('verify')} data-testid="audit-verify-file">
+          {busy === 'verify' ? 'Verifying…' : 'Verify only'}
         </button>
       </div>
       {importError ? (
@@ -60,6 +66,20 @@ function ImportForm() {
         </div>
       ) : null}
     </form>
+  );
+}
+
+function FileCheckView({ c }: { c: FileCheck }) {
+  return (
+    <section className="card" aria-labelledby="audit-file-check-title" data-testid="audit-file-check" data-refused={c.refused ? 'true' : 'false'}>
+      <header className="card-header">
+        <h3 id="audit-file-check-title">{c.refused ? 'Not imported — the file does not verify' : 'Verified, not imported'}</h3>
+      </header>
+      <p className="mono break small" data-testid="audit-file-check-path">
+        {c.file}
+      </p>
+      <VerificationView v={c.verification} testId="audit-file-verdict" signerNote={c.verification.intact} />
+    </section>
   );
 }
 
@@ -98,7 +118,7 @@ function LastImport({ s }: { s: SnapshotInfo }) {
 /** Imported snapshots: import by path (verdict shown at once), the list, review / verify again / remove. */
 export function SnapshotsPanel() {
   const client = useClient();
-  const { snapshots, snapshotsStatus, snapshotsError, lastImport, source, setSource } = useAudit();
+  const { snapshots, snapshotsStatus, snapshotsError, lastImport, fileCheck, source, setSource } = useAudit();
   const [confirm, setConfirm] = useState<string | null>(null);
   return (
     <section className="card" aria-labelledby="audit-snapshots-title" data-testid="audit-snapshots">
@@ -106,6 +126,7 @@ export function SnapshotsPanel() {
         <h2 id="audit-snapshots-title">Imported snapshots</h2>
       </header>
       <ImportForm />
+      {fileCheck ? <FileCheckView c={fileCheck} /> : null}
       {lastImport ? <LastImport s={lastImport} /> : null}
       {snapshotsError ? <FormError code={snapshotsError.code} message={snapshotsError.message} /> : null}
       {snapshots.length ? (

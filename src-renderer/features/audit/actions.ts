@@ -61,11 +61,36 @@ export async function loadSnapshots(client: CsmClient): Promise<void> {
   else useAudit.getState().setSnapshotsError(r.error);
 }
 
-/** A refused file (BAD_INPUT: not a snapshot, malformed) is shown in place; nothing else changes. */
+/**
+ * A refused file is shown in place and nothing else changes. The import refuses a file that
+ * does not verify (BAD_INPUT naming the problems in one line); the file is then verified on its
+ * own so the screen can list each problem (kind, seq, batch) — a file that is no snapshot at all
+ * fails that too and only the import's message shows.
+ */
 export async function importSnapshot(client: CsmClient, file: string): Promise<boolean> {
-  useAudit.getState().setImportError(null);
+  const st = useAudit.getState();
+  st.setImportError(null);
+  st.setFileCheck(null);
   const r = await call(client, 'audit.import', { file }, { quiet: true, success: (s) => `Imported ${s.events} events of ${s.stream}: ${s.verification.intact ? 'intact' : `${s.verification.problems.length} problem(s)`}` });
-  if (r.ok) useAudit.getState().imported(r.value);
+  if (r.ok) {
+    useAudit.getState().imported(r.value);
+    return true;
+  }
+  useAudit.getState().setImportError(r.error);
+  if (r.error.code === 'BAD_INPUT') {
+    const v = await call(client, 'audit.verifySnapshot', { file }, { quiet: true });
+    if (v.ok && !v.value.intact) useAudit.getState().setFileCheck({ file, verification: v.value, refused: true });
+  }
+  return false;
+}
+
+/** Verify a file without importing it (nothing is stored). */
+export async function verifyFile(client: CsmClient, file: string): Promise<boolean> {
+  const st = useAudit.getState();
+  st.setImportError(null);
+  st.setFileCheck(null);
+  const r = await call(client, 'audit.verifySnapshot', { file }, { quiet: true });
+  if (r.ok) useAudit.getState().setFileCheck({ file, verification: r.value, refused: false });
   else useAudit.getState().setImportError(r.error);
   return r.ok;
 }

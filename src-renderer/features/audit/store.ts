@@ -12,6 +12,13 @@ export type ReviewSource = { kind: 'live'; cluster: string; tenant: string | nul
 
 export const sourceKey = (s: ReviewSource): string => (s.kind === 'live' ? `live:${s.cluster}:${s.tenant ?? 'platform'}` : `snapshot:${s.snapshotId}`);
 
+export interface FileCheck {
+  file: string;
+  verification: Verification;
+  /** Whether it was an import that was refused (else a plain verification). */
+  refused: boolean;
+}
+
 export interface IngestState {
   running: boolean;
   /** The job's id, from the first `job.progress` of the run (Cancel needs it). */
@@ -33,6 +40,8 @@ interface AuditState {
   snapshotsError: WireError | null;
   lastImport: SnapshotInfo | null;
   importError: WireError | null;
+  /** A file verified without being imported (Verify only, or the reason an import was refused). */
+  fileCheck: FileCheck | null;
   filters: SavedFilter[];
   source: ReviewSource | null;
   ingest: IngestState;
@@ -41,6 +50,7 @@ interface AuditState {
   setSnapshotsError(e: WireError): void;
   imported(s: SnapshotInfo): void;
   setImportError(e: WireError | null): void;
+  setFileCheck(c: FileCheck | null): void;
   removed(id: string): void;
   reverified(id: string, v: Verification): void;
   setFilters(list: SavedFilter[]): void;
@@ -59,6 +69,7 @@ const initial = () => ({
   snapshotsError: null,
   lastImport: null,
   importError: null,
+  fileCheck: null,
   filters: [] as SavedFilter[],
   source: null,
   ingest: idleIngest(),
@@ -74,9 +85,11 @@ export const useAudit = create<AuditState>()((set) => ({
       snapshots: [s, ...st.snapshots.filter((x) => x.id !== s.id)],
       lastImport: s,
       importError: null,
+      fileCheck: null,
       source: { kind: 'snapshot', snapshotId: s.id },
     })),
   setImportError: (importError) => set({ importError }),
+  setFileCheck: (fileCheck) => set({ fileCheck }),
   removed: (id) =>
     set((st) => ({
       snapshots: st.snapshots.filter((x) => x.id !== id),

@@ -109,11 +109,40 @@ describe('Audit screen (unit: fake bridge)', () => {
     expect(row.textContent).toContain('event 7: stored hash does not match its content');
   });
 
+  it('a file that does not verify is refused on import; its problems are then listed from a verification of the file', async () => {
+    const fake = offline({
+      'audit.import': () => fail('BAD_INPUT', 'the snapshot does not verify, nothing was imported — edited at seq 7'),
+      'audit.verifySnapshot': () => ok(tampered()),
+    });
+    mountPage(fake);
+    await importPath('/tmp/edited.csmaudit');
+    const check = await screen.findByTestId('audit-file-check');
+    expect(fake.callsTo('audit.verifySnapshot')[0]!.input).toEqual({ file: '/tmp/edited.csmaudit' });
+    expect(check.getAttribute('data-refused')).toBe('true');
+    expect(screen.getByTestId('audit-import-error').textContent).toContain('nothing was imported');
+    const row = within(check).getByTestId('audit-file-verdict-problem');
+    expect([row.getAttribute('data-kind'), row.getAttribute('data-seq')]).toEqual(['edited', '7']);
+    expect(screen.queryByTestId('audit-last-import')).toBeNull();
+    expect(useAudit.getState().snapshots).toEqual([]);
+  });
+
+  it('Verify only checks a file and stores nothing', async () => {
+    const fake = offline({ 'audit.verifySnapshot': () => ok(intact()) });
+    mountPage(fake);
+    fireEvent.change(screen.getByTestId('audit-import-file'), { target: { value: '/tmp/a.csmaudit' } });
+    fireEvent.click(screen.getByTestId('audit-verify-file'));
+    const check = await screen.findByTestId('audit-file-check');
+    expect(check.getAttribute('data-refused')).toBe('false');
+    expect(within(check).getByTestId('audit-file-verdict-badge').textContent).toBe('INTACT');
+    expect(fake.callsTo('audit.import')).toHaveLength(0);
+  });
+
   it('a malformed file (BAD_INPUT) shows the message in place and leaves the list, the verdict and the review as they were', async () => {
     let n = 0;
     const fake = offline({
       'audit.snapshots': () => ok([snap(ID1)]),
       'audit.import': () => (n++ === 0 ? ok(snap(ID1)) : fail('BAD_INPUT', 'snapshot: not a CSM audit snapshot (manifest.json missing)')),
+      'audit.verifySnapshot': () => fail('BAD_INPUT', 'snapshot: not a CSM audit snapshot (manifest.json missing)'),
       'audit.snapshotQuery': () => page(newest(4)),
     });
     mountPage(fake);
@@ -123,6 +152,7 @@ describe('Audit screen (unit: fake bridge)', () => {
     const err = await screen.findByTestId('audit-import-error');
     expect(within(err).getByTestId('form-error').querySelector('.error-code')!.textContent).toBe('BAD_INPUT');
     expect(err.textContent).toContain('manifest.json missing');
+    expect(screen.queryByTestId('audit-file-check')).toBeNull();
     expect(screen.getByTestId('audit-import-verdict').getAttribute('data-intact')).toBe('true');
     expect(screen.getByTestId(`audit-snapshot-${ID1}`)).toBeTruthy();
     expect(screen.getByTestId('audit-row-4')).toBeTruthy();
