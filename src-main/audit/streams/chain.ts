@@ -232,7 +232,10 @@ export function verifyChain(input: VerifyInput): Verification {
   if (!anchor && first && first.seq > 1) {
     const stones = events.filter((e) => isTombstone(e)).map((e) => tombstoneDetail(e)).filter((d): d is TombstoneDetail => d !== null);
     const match = stones.find((d) => d.prunedTo === first.seq - 1);
+    // A prune interrupted between its tombstone and the end of its deletion: the tombstone allows the gap.
+    const partial = stones.find((d) => first.seq - 1 >= d.prunedFrom && first.seq - 1 < d.prunedTo);
     if (match) anchor = { seq: match.prunedTo, hash: match.lastPrunedHash };
+    else if (partial) anchor = { seq: first.seq - 1, hash: first.prevHash };
     else {
       const prunedTo = Math.max(0, ...stones.map((d) => d.prunedTo).filter((t) => t < first.seq));
       report('deleted', prunedTo + 1, null, `events ${prunedTo + 1}–${first.seq - 1} are missing from the start of ${stream} and no retention tombstone accounts for them`);

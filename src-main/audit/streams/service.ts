@@ -1,32 +1,647 @@
 import { AppError } from '../../app/errors';
 import type { ModuleDeps } from '../../app/module-deps';
+import type { CqlClient } from '../../cassandra/connections';
 import type { AuditEntry } from '../../ipc/router';
-import type { Verification } from '../../../src-shared/contract/audit';
-import type { AppendResult, AuditBatch, AuditStreamsPort, NewAuditEvent, SignerKey, StoredAuditEvent, StreamId } from '../types';
+import { AUDIT_CATEGORIES, AUDIT_OUTCOMES, AUDIT_SOURCES, streamIdSchema, type Verification } from '../../../src-shared/contract/audit';
+import type { ConfigView } from '../../../src-shared/contract/config';
+import type { JsonValue } from '../../store/json';
+import { streamOf, tenantOfStream, type AppendResult, type AuditBatch, type AuditStreamsPort, type NewAuditEvent, type SignerKey, type StoredAuditEvent, type StreamId } from '../types';
+import { batchMessage, chainEvents, chainProof, isTombstone, keyFingerprint, tombstoneDetail, verifyChain, type ChainProof, type TombstoneDetail } from './chain';
+import { AuditMirror } from './mirror';
+import { PlatformSigningKey } from './platform-key';
+import { AUDIT_BUCKET_EVENTS, bucketOf, ChainStore, type Head } from './store';
+import { auditTablesExist, ensureAuditTables } from './tables';
 
-const notYet = (): never => {
-  throw new AppError('INTERNAL', 'audit streams are being built (issue 9)');
+/** Events per signed batch, and the queue size that triggers a flush without waiting. */
+export const MAX_BATCH_EVENTS = 200;
+export const FLUSH_DELAY_MS = 250;
+/** Inbox sealing in long-running hosts (electron, web); never in the CLI. */
+export const SEAL_INTERVAL_MS = 60_000;
+const MAX_QUEUED = 10_000;
+const MAX_ATTEMPTS = 4;
+const MAX_DETAIL_BYTES = 16_384;
+
+type Mode = 'chain' | `inbox:${string}`;
+interface Queued {
+  event: NewAuditEvent;
+  attempts: number;
+}
+interface Queue {
+  cluster: string;
+  stream: StreamId;
+  mode: Mode;
+  writer: string;
+  items: Queued[];
+  notBefore: number;
+}
+
+interface Signer {
+  sign(b: Omit<AuditBatch, 'signature' | 'signer' | 'keyVersion' | 'signedAt'>): Promise<AuditBatch>;
+}
+
+const jsonSafe = (v: unknown): JsonValue => {
+  try {
+    const text = JSON.stringify(v ?? null);
+    if (text === undefined) return null;
+    if (text.length > MAX_DETAIL_BYTES) return { truncated: true, bytes: text.length };
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return null;
+  }
 };
 
-/** The streams: the router's sink (`record`) and the AuditStreamsPort over Cassandra. */
+/** A router audit entry as a stream event (the input is already redacted by the router). */
+export function eventOfEntry(e: AuditEntry): NewAuditEvent {
+  const input = jsonSafe(e.input);
+  const ks = input && typeof input === 'object' && !Array.isArray(input) && typeof input['keyspace'] === 'string' ? input['keyspace'] : null;
+  return {
+    at: e.at,
+    source: 'console',
+    type: e.channel,
+    category: 'CONSOLE',
+    user: e.operator,
+    keyspace: ks,
+    scope: null,
+    operation: `${e.channel}${e.tenant ? ` tenant=${e.tenant}` : ''} → ${e.outcome}${e.errorCode ? ` (${e.errorCode})` : ''}`,
+    outcome: e.outcome,
+    errorCode: e.errorCode,
+    origin: e.host,
+    detail: { cluster: e.cluster ?? null, tenant: e.tenant, input },
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The streams of issue 9 item 1 (and retention, item 5):
+ * - `record(entry)` (the router's sink): never throws, never waits; queues per (cluster, stream)
+ *   and flushes every FLUSH_DELAY_MS or MAX_BATCH_EVENTS events. A platform console chains and
+ *   signs (tenant key via KeyService, platform key sealed under the master key); a tenant
+ *   admin/auditor console, which holds no KEK and may not write the chain, drops the event in its
+ *   tenant's inbox for the next platform console to seal. Entries without a cluster or a session
+ *   stay in the local audit only.
+ * - the AuditStreamsPort the ingest and review parts use.
+ */
 export class AuditStreamService implements AuditStreamsPort {
-  constructor(private readonly deps: ModuleDeps) {}
-  record(_entry: AuditEntry): void {}
-  async onSignIn(_cluster: string, _platform: boolean): Promise<void> {}
-  async close(): Promise<void> {}
-  async append(_cluster: string, _stream: StreamId, _events: readonly NewAuditEvent[]): Promise<AppendResult> {
-    return notYet();
+  private readonly queues = new Map<string, Queue>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly heads = new Map<string, Head>();
+  private readonly platformKeys = new WeakMap<CqlClient, PlatformSigningKey>();
+  private readonly prepared = new WeakMap<CqlClient, Set<string>>();
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly sealTimer: NodeJS.Timeout | null;
+  private closed = false;
+  readonly mirror: AuditMirror;
+  /** Events that could not be written anywhere (counted, logged; they remain in the local audit). */
+  lost = 0;
+
+  constructor(private readonly deps: ModuleDeps) {
+    this.mirror = new AuditMirror(deps.store.db);
+    this.sealTimer =
+      deps.host === 'cli'
+        ? null
+        : setInterval(() => {
+            for (const cluster of deps.sessions.platformClusters()) this.track(this.sealInboxes(cluster));
+          }, SEAL_INTERVAL_MS);
+    this.sealTimer?.unref();
   }
-  async read(_cluster: string, _stream: StreamId, _opts: { afterSeq?: number; untilSeq?: number; limit: number }): Promise<{ events: StoredAuditEvent[]; batches: AuditBatch[] }> {
-    return notYet();
+
+  // ---- the router's sink ----------------------------------------------------------------------
+
+  record(entry: AuditEntry): void {
+    try {
+      if (this.closed || !entry.cluster) return; // local audit only
+      const scope = this.deps.sessions.scopeOf(entry.cluster);
+      if (!scope) return; // not signed in to that cluster (NOT_SIGNED_IN, a failed sign-in): local audit only
+      const stream = streamOf(entry.tenant);
+      let mode: Mode = 'chain';
+      if (!scope.platform) {
+        const audits = Array.isArray(scope.auditor) ? scope.auditor : [];
+        const mine = [...scope.tenantAdmin, ...audits];
+        const box = entry.tenant && mine.includes(entry.tenant) ? entry.tenant : mine[0];
+        if (!box) return; // no tenant inbox this role may write (csm_auditor): local audit only
+        mode = `inbox:${box}`;
+      }
+      this.enqueue(entry.cluster, stream, mode, scope.role, [eventOfEntry(entry)]);
+    } catch (e) {
+      this.deps.logger.warn('audit stream: entry not queued', { channel: entry.channel, error: msg(e) });
+    }
   }
-  async signers(_cluster: string, _stream: StreamId): Promise<SignerKey[]> {
-    return notYet();
+
+  private enqueue(cluster: string, stream: StreamId, mode: Mode, writer: string, events: NewAuditEvent[], attempts = 0): void {
+    const k = `${cluster}\u0000${stream}\u0000${mode}`;
+    const q = this.queues.get(k) ?? { cluster, stream, mode, writer, items: [], notBefore: 0 };
+    this.queues.set(k, q);
+    for (const event of events) {
+      if (q.items.length >= MAX_QUEUED) {
+        this.lost += 1;
+        continue;
+      }
+      q.items.push({ event, attempts });
+    }
+    if (attempts > 0) q.notBefore = Date.now() + 500 * 2 ** attempts;
+    this.schedule(q.items.length >= MAX_BATCH_EVENTS && attempts === 0 ? 0 : attempts > 0 ? 500 * 2 ** attempts : FLUSH_DELAY_MS);
   }
-  async verify(_cluster: string, _stream: StreamId): Promise<Verification> {
-    return notYet();
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    if (this.timer && ms > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, ms);
+    this.timer.unref();
   }
-  async sync(_cluster: string, _stream: StreamId): Promise<{ fetched: number; lastSeq: number | null }> {
-    return notYet();
+
+  /** Write out everything queued (due now, or everything when `all`). Never throws. */
+  flush(all = false): Promise<void> {
+    this.flushing = this.flushing.then(() => this.drain(all)).catch((e: unknown) => this.deps.logger.error('audit stream flush failed', { error: msg(e) }));
+    return this.flushing;
+  }
+
+  private async drain(all: boolean): Promise<void> {
+    let later = false;
+    for (const [k, q] of [...this.queues]) {
+      if (q.items.length === 0) {
+        this.queues.delete(k);
+        continue;
+      }
+      if (!all && q.notBefore > Date.now()) {
+        later = true;
+        continue;
+      }
+      const items = q.items.splice(0, q.items.length);
+      q.notBefore = 0;
+      try {
+        if (q.mode === 'chain') await this.appendEvents(q.cluster, q.stream, items.map((i) => i.event));
+        else await this.toInbox(q.cluster, q.mode.slice('inbox:'.length), q.stream, q.writer, items.map((i) => i.event));
+      } catch (e) {
+        const attempts = Math.max(...items.map((i) => i.attempts)) + 1;
+        const tenantStream = tenantOfStream(q.stream) !== null;
+        if (q.mode === 'chain' && tenantStream && (attempts >= MAX_ATTEMPTS || all)) {
+          // The tenant's stream cannot take it (keyspace not there yet, or gone with the tenant):
+          // the platform stream keeps it, saying where it was meant to go.
+          this.deps.logger.warn('audit stream: tenant stream unavailable, recording in the platform stream', { stream: q.stream, events: items.length, error: msg(e) });
+          this.enqueue(q.cluster, 'platform', 'chain', q.writer, items.map((i) => ({ ...i.event, detail: { meantFor: q.stream, unavailable: msg(e).slice(0, 300), event: i.event.detail } })), all ? MAX_ATTEMPTS : 0);
+          if (all) later = true;
+        } else if (attempts < MAX_ATTEMPTS && !all) {
+          this.deps.logger.warn('audit stream: write failed, will retry', { stream: q.stream, mode: q.mode, events: items.length, attempt: attempts, error: msg(e) });
+          this.enqueue(q.cluster, q.stream, q.mode, q.writer, items.map((i) => i.event), attempts);
+          later = true;
+        } else {
+          this.lost += items.length;
+          this.deps.logger.error('audit stream: events not written (kept in the local audit only)', { stream: q.stream, mode: q.mode, events: items.length, error: msg(e) });
+        }
+      }
+    }
+    if (all && later) await this.drain(true).catch(() => undefined);
+    else if (later) this.schedule(1000);
+  }
+
+  // ---- writing the chain ----------------------------------------------------------------------
+
+  private client(cluster: string): CqlClient {
+    const c = this.deps.connections.operator(cluster);
+    if (!c) throw new AppError('NOT_SIGNED_IN', `sign in to cluster ${cluster} first`);
+    return c;
+  }
+
+  private requirePlatform(cluster: string, what: string): CqlClient {
+    const client = this.client(cluster);
+    if (!this.deps.sessions.scopeOf(cluster)?.platform) throw new AppError('FORBIDDEN', `${what}: only a platform console signs audit streams`);
+    return client;
+  }
+
+  private async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    }
+  }
+
+  private async prepare(client: CqlClient, tenant: string): Promise<void> {
+    let done = this.prepared.get(client);
+    if (!done) this.prepared.set(client, (done = new Set()));
+    if (done.has(tenant)) return;
+    await ensureAuditTables(client, tenant);
+    done.add(tenant);
+  }
+
+  private signer(cluster: string, client: CqlClient, stream: StreamId): Signer {
+    const tenant = tenantOfStream(stream);
+    const signedAt = (): string => new Date().toISOString();
+    if (tenant === null) {
+      let pk = this.platformKeys.get(client);
+      if (!pk) this.platformKeys.set(client, (pk = new PlatformSigningKey(client, this.deps.secrets, () => this.deps.sessions.scopeOf(cluster)?.role ?? null)));
+      const key = pk;
+      return {
+        sign: async (b) => {
+          const a = await key.active();
+          const unsigned = { ...b, keyVersion: a.version, signer: a.fingerprint, signedAt: signedAt() };
+          const s = await key.sign(batchMessage(unsigned));
+          return { ...unsigned, signature: s.signature };
+        },
+      };
+    }
+    const keys = this.deps.keys.for(cluster);
+    return {
+      sign: async (b) => {
+        for (let i = 0; i < 3; i++) {
+          const pub = await keys.signingPublicKey(tenant);
+          const unsigned = { ...b, keyVersion: pub.version, signer: keyFingerprint(pub.pem), signedAt: signedAt() };
+          const s = await keys.sign(tenant, batchMessage(unsigned));
+          if (s.keyVersion === pub.version) return { ...unsigned, signature: s.signature };
+        }
+        throw new AppError('CONFLICT', `tenant ${tenant}'s signing key kept changing while signing an audit batch`);
+      },
+    };
+  }
+
+  /** Chain, sign and commit events in order (platform console). Callers hold no lock; this takes the stream's. */
+  private appendEvents(cluster: string, stream: StreamId, events: readonly NewAuditEvent[]): Promise<{ firstSeq: number | null; lastSeq: number | null; seqs: number[] }> {
+    return this.exclusive(`${cluster}\u0000${stream}`, () => this.appendLocked(cluster, stream, events));
+  }
+
+  private async appendLocked(cluster: string, stream: StreamId, events: readonly NewAuditEvent[]): Promise<{ firstSeq: number | null; lastSeq: number | null; seqs: number[] }> {
+    const seqs: number[] = [];
+    if (events.length === 0) return { firstSeq: null, lastSeq: null, seqs };
+    const client = this.requirePlatform(cluster, `appending to ${stream}`);
+    const tenant = tenantOfStream(stream);
+    if (tenant) await this.prepare(client, tenant);
+    const store = new ChainStore(client, stream);
+    const signer = this.signer(cluster, client, stream);
+    const hk = `${cluster}\u0000${stream}`;
+    let i = 0;
+    while (i < events.length) {
+      let done = false;
+      for (let attempt = 0; attempt < 20 && !done; attempt++) {
+        const head = this.heads.get(hk) ?? (await store.head());
+        const room = AUDIT_BUCKET_EVENTS - (head.seq % AUDIT_BUCKET_EVENTS);
+        const n = Math.min(MAX_BATCH_EVENTS, room, events.length - i);
+        const chunk = events.slice(i, i + n).map(({ key: _key, ...e }) => ({ ...e, detail: jsonSafe(e.detail) }));
+        const chained = chainEvents(stream, head, chunk);
+        const last = chained[chained.length - 1]!;
+        const batch = await signer.sign({ stream, batch: head.batch + 1, firstSeq: chained[0]!.seq, lastSeq: last.seq, headHash: last.hash });
+        if (await store.commit(head, chained, batch)) {
+          this.heads.set(hk, { bucket: bucketOf(last.seq), seq: last.seq, hash: last.hash, batch: batch.batch });
+          for (const e of chained) seqs.push(e.seq);
+          i += n;
+          done = true;
+        } else {
+          // Another console moved the head: read it again and take the next turn.
+          this.heads.delete(hk);
+          await sleep(5 + Math.floor(Math.random() * 40));
+        }
+      }
+      if (!done) throw new AppError('CONFLICT', `${stream}: could not take a turn at the stream head (other consoles keep writing); try again`);
+    }
+    return { firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null, seqs };
+  }
+
+  private async toInbox(cluster: string, box: string, target: StreamId, writer: string, events: readonly NewAuditEvent[]): Promise<void> {
+    const store = new ChainStore(this.client(cluster), `tenant:${box}`);
+    for (const e of events) await store.writeInbox(target, JSON.stringify(e), writer);
+  }
+
+  // ---- the port ----------------------------------------------------------------------------------
+
+  async append(cluster: string, stream: StreamId, events: readonly NewAuditEvent[]): Promise<AppendResult> {
+    streamIdSchema.parse(stream);
+    return this.exclusive(`${cluster}\u0000${stream}`, async () => {
+      const client = this.requirePlatform(cluster, `appending to ${stream}`);
+      const tenant = tenantOfStream(stream);
+      if (tenant) await this.prepare(client, tenant);
+      const store = new ChainStore(client, stream);
+      const keyed = events.filter((e) => e.key !== undefined).map((e) => e.key!);
+      const known = await store.existingKeys([...new Set(keyed)]);
+      const fresh: NewAuditEvent[] = [];
+      let duplicates = 0;
+      for (const e of events) {
+        if (e.key !== undefined) {
+          if (known.has(e.key)) {
+            duplicates += 1;
+            continue;
+          }
+          known.add(e.key);
+        }
+        fresh.push(e);
+      }
+      const r = await this.appendLocked(cluster, stream, fresh);
+      // Keys after the events: a crash in between re-appends those events on a retry (a duplicate),
+      // never loses one.
+      const pairs: [string, number][] = [];
+      fresh.forEach((e, idx) => {
+        if (e.key !== undefined) pairs.push([e.key, r.seqs[idx]!]);
+      });
+      await store.putKeys(pairs);
+      return { appended: fresh.length, duplicates, firstSeq: r.firstSeq, lastSeq: r.lastSeq };
+    });
+  }
+
+  /** A session that may read the stream, with its tables there (a tenant session cannot create them). */
+  private async reader(cluster: string, stream: StreamId): Promise<ChainStore> {
+    const client = this.client(cluster);
+    const tenant = tenantOfStream(stream);
+    if (tenant) {
+      if (this.deps.sessions.scopeOf(cluster)?.platform) await this.prepare(client, tenant);
+      else if (!(await auditTablesExist(client, tenant))) throw new AppError('NOT_FOUND', `tenant ${tenant}'s audit stream is not prepared yet: a platform console prepares it (any change it makes in this tenant, or csm audit sync --tenant ${tenant})`);
+    }
+    return new ChainStore(client, stream);
+  }
+
+  async read(cluster: string, stream: StreamId, opts: { afterSeq?: number; untilSeq?: number; limit: number }): Promise<{ events: StoredAuditEvent[]; batches: AuditBatch[] }> {
+    streamIdSchema.parse(stream);
+    const store = await this.reader(cluster, stream);
+    return store.range(opts.afterSeq ?? 0, opts.untilSeq ?? Number.MAX_SAFE_INTEGER, opts.limit);
+  }
+
+  async signers(cluster: string, stream: StreamId): Promise<SignerKey[]> {
+    streamIdSchema.parse(stream);
+    const tenant = tenantOfStream(stream);
+    if (tenant === null) return new PlatformSigningKey(this.client(cluster), this.deps.secrets, () => null).signers();
+    const keys = this.deps.keys.for(cluster);
+    const active = await keys.signingPublicKey(tenant);
+    const out: SignerKey[] = [];
+    for (let v = 1; v <= active.version; v++) {
+      const pub = v === active.version ? active : await keys.signingPublicKey(tenant, v).catch(() => null);
+      if (pub) out.push({ fingerprint: keyFingerprint(pub.pem), version: pub.version, publicKeyPem: pub.pem });
+    }
+    return out;
+  }
+
+  async verify(cluster: string, stream: StreamId): Promise<Verification> {
+    streamIdSchema.parse(stream);
+    const store = await this.reader(cluster, stream);
+    const head = await store.head();
+    const { events, batches } = await store.range(0, head.seq, Number.MAX_SAFE_INTEGER, head);
+    const signers = head.seq > 0 ? await this.signers(cluster, stream) : [];
+    const seen = this.mirror.lastSeen(`live:${cluster}`, stream);
+    return verifyChain({
+      stream,
+      events,
+      batches,
+      signers,
+      head: head.seq > 0 ? { seq: head.seq, hash: head.hash } : null,
+      witnesses: seen ? [{ label: 'the local mirror', ...seen }] : [],
+    });
+  }
+
+  async sync(cluster: string, stream: StreamId): Promise<{ fetched: number; lastSeq: number | null }> {
+    streamIdSchema.parse(stream);
+    const store = await this.reader(cluster, stream);
+    const source = `live:${cluster}`;
+    const head = await store.head();
+    const seen = this.mirror.lastSeen(source, stream);
+    if (seen) {
+      const now = await store.one(seen.seq);
+      if (now && now.event.hash !== seen.hash) {
+        throw new AppError('CONFLICT', `${stream} in Cassandra no longer matches the local mirror at seq ${seen.seq}: the mirror keeps what it saw; run csm audit verify-stream to see what changed`);
+      }
+      if (!now && head.seq < seen.seq) {
+        throw new AppError('CONFLICT', `${stream} in Cassandra ends at seq ${head.seq}, the local mirror saw ${seen.seq}: events were removed; run csm audit verify-stream`);
+      }
+    }
+    let after = seen?.seq ?? 0;
+    let fetched = 0;
+    for (;;) {
+      const page = await store.range(after, head.seq, 5000, head);
+      if (page.events.length === 0) break;
+      this.mirror.put(source, stream, page.events, page.batches);
+      fetched += page.events.length;
+      after = page.events[page.events.length - 1]!.seq;
+    }
+    // Retention follows: what a signed tombstone pruned in Cassandra leaves the mirror too.
+    this.mirror.applyTombstones(source, stream);
+    return { fetched, lastSeq: this.mirror.lastSeen(source, stream)?.seq ?? null };
+  }
+
+  /** One event with its chain proof (audit.event). */
+  async proof(cluster: string, stream: StreamId, seq: number): Promise<ChainProof> {
+    const store = await this.reader(cluster, stream);
+    const hit = await store.one(seq);
+    if (!hit) throw new AppError('NOT_FOUND', `${stream} has no event ${seq} (never written, or pruned by retention)`);
+    const head = await store.head();
+    const prev = seq > 1 ? await store.one(seq - 1) : null;
+    const batch = hit.batch ?? (await store.batchCovering(seq, head));
+    const signers = batch ? await this.signers(cluster, stream) : [];
+    return chainProof({ stream, event: hit.event, previous: prev ? { seq: prev.event.seq, hash: prev.event.hash } : null, batch, signers });
+  }
+
+  // ---- retention (item 5) -------------------------------------------------------------------------
+
+  async prune(cluster: string, tenant: string, now = new Date()): Promise<{ stream: string; pruned: number; tombstoneSeq: number | null; retentionDays: number; cutoff: string }> {
+    const stream = streamOf(tenant);
+    const shown = await this.deps.dispatch('config.show', { cluster, tenant });
+    if (!shown.ok) throw new AppError(shown.error.code, `reading ${tenant}'s retention: ${shown.error.message}`);
+    const retentionDays = (shown.value as ConfigView).effective.retention.auditDays;
+    const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+    return this.exclusive(`${cluster}\u0000${stream}`, async () => {
+      const client = this.requirePlatform(cluster, `pruning ${stream}`);
+      await this.prepare(client, tenant);
+      const store = new ChainStore(client, stream);
+      const head = await store.head();
+      const first = await store.firstSeq(head);
+      const result = { stream, pruned: 0, tombstoneSeq: null as number | null, retentionDays, cutoff: cutoff.toISOString() };
+      if (first === null) return result;
+      // Whole signed batches only, from the start, while every event in them is past the cutoff.
+      let prunedTo: number | null = null;
+      let lastHash = '';
+      const slice: StoredAuditEvent[] = [];
+      const sliceBatches: AuditBatch[] = [];
+      let after = first - 1;
+      let pending: StoredAuditEvent[] = [];
+      scan: for (;;) {
+        const page = await store.range(after, head.seq, 500, head);
+        if (page.events.length === 0) break;
+        const byLast = new Map(page.batches.map((b) => [b.lastSeq, b]));
+        for (const e of page.events) {
+          if (Date.parse(e.at) >= cutoff.getTime() || Number.isNaN(Date.parse(e.at))) break scan;
+          pending.push(e);
+          const b = byLast.get(e.seq);
+          if (b) {
+            slice.push(...pending);
+            sliceBatches.push(b);
+            pending = [];
+            prunedTo = e.seq;
+            lastHash = e.hash;
+          }
+        }
+        after = page.events[page.events.length - 1]!.seq;
+      }
+      if (prunedTo === null) return result;
+      // Say in the tombstone whether what goes verified (evidence of tampering must not vanish silently).
+      const anchor = await this.anchorBefore(store, first, head);
+      const signers = await this.signers(cluster, stream);
+      const check = verifyChain({ stream, events: slice, batches: sliceBatches, signers, anchor });
+      const detail: TombstoneDetail & Record<string, JsonValue> = {
+        prunedFrom: first,
+        prunedTo,
+        lastPrunedHash: lastHash,
+        cutoff: cutoff.toISOString(),
+        retentionDays,
+        prunedIntact: check.intact,
+        prunedProblems: check.problems.length,
+      };
+      const r = await this.appendLocked(cluster, stream, [
+        {
+          at: now.toISOString(),
+          source: 'retention',
+          type: 'TOMBSTONE',
+          category: 'RETENTION',
+          user: this.deps.sessions.scopeOf(cluster)?.role ?? null,
+          keyspace: null,
+          scope: null,
+          operation: `retention ${retentionDays} days: pruned events ${first}–${prunedTo} (older than ${cutoff.toISOString()})`,
+          outcome: 'ok',
+          errorCode: null,
+          origin: this.deps.host,
+          detail,
+        },
+      ]);
+      // The tombstone first, then the deletion: a crash in between leaves events the tombstone already allows to go.
+      await store.deleteRange(first, prunedTo);
+      return { ...result, pruned: prunedTo - first + 1, tombstoneSeq: r.lastSeq };
+    });
+  }
+
+  /** What the event before `first` hashed to: genesis, or the tombstone that pruned up to it. */
+  private async anchorBefore(store: ChainStore, first: number, head: Head): Promise<{ seq: number; hash: string } | null> {
+    if (first <= 1) return null;
+    let after = first - 1;
+    for (;;) {
+      const page = await store.range(after, head.seq, 5000, head);
+      if (page.events.length === 0) break;
+      for (const e of page.events) {
+        if (isTombstone(e)) {
+          const d = tombstoneDetail(e);
+          if (d && d.prunedTo === first - 1) return { seq: d.prunedTo, hash: d.lastPrunedHash };
+        }
+      }
+      after = page.events[page.events.length - 1]!.seq;
+    }
+    return null; // nothing accounts for the missing start: the check of the pruned range says so
+  }
+
+  // ---- sign-in work: seal inboxes, apply retention ------------------------------------------------
+
+  /** Tenants of this cluster whose audit tables exist. */
+  private async tenantsWithStreams(cluster: string): Promise<string[]> {
+    const client = this.client(cluster);
+    const rs = await client.execute('SELECT keyspace_name, table_name FROM system_schema.tables', [], { prepare: true });
+    const have = new Set(rs.rows.filter((r) => r['table_name'] === 'audit_chain').map((r) => String(r['keyspace_name'])));
+    return this.deps.store.tenantMirror
+      .all()
+      .filter((t) => t.cluster === cluster && have.has(`tenant_${t.id}_csm`))
+      .map((t) => t.id);
+  }
+
+  /** Seal every tenant inbox of the cluster into the chains (platform console). Returns events sealed. */
+  async sealInboxes(cluster: string): Promise<number> {
+    if (!this.deps.sessions.scopeOf(cluster)?.platform) return 0;
+    let sealed = 0;
+    for (const box of await this.tenantsWithStreams(cluster)) {
+      const inbox = new ChainStore(this.client(cluster), `tenant:${box}`);
+      const rows = await inbox.readInbox();
+      if (rows.length === 0) continue;
+      const byTarget = new Map<StreamId, NewAuditEvent[]>();
+      for (const row of rows) {
+        const target = streamIdSchema.safeParse(row.target).success ? row.target : `tenant:${box}`;
+        const ev = parseInboxEvent(row.event);
+        const via = { tenant: box, writtenBy: row.writtenBy, writtenAt: row.writtenAt?.toISOString() ?? null };
+        const sealedEvent: NewAuditEvent = ev
+          ? { ...ev, origin: `${ev.origin ?? '?'} via inbox of ${box}`, detail: { reported: ev.detail, inbox: via }, key: `inbox:${box}:${String(row.id)}` }
+          : {
+              at: row.writtenAt?.toISOString() ?? new Date().toISOString(),
+              source: 'console',
+              type: 'audit.inbox',
+              category: 'CONSOLE',
+              user: row.writtenBy || null,
+              keyspace: null,
+              scope: null,
+              operation: `an unreadable inbox row of ${box} (kept as text)`,
+              outcome: 'error',
+              errorCode: 'BAD_INPUT',
+              origin: `inbox of ${box}`,
+              detail: { raw: row.event.slice(0, 4000), inbox: via },
+              key: `inbox:${box}:${String(row.id)}`,
+            };
+        byTarget.set(target, [...(byTarget.get(target) ?? []), sealedEvent]);
+      }
+      for (const [target, events] of byTarget) {
+        const r = await this.append(cluster, target, events);
+        sealed += r.appended;
+      }
+      await inbox.deleteInbox(rows.map((r) => r.id));
+    }
+    return sealed;
+  }
+
+  async onSignIn(cluster: string, platform: boolean): Promise<void> {
+    if (!platform || this.closed) return;
+    // In the background (sign-in does not wait), awaited by close().
+    this.track(
+      (async () => {
+        const n = await this.sealInboxes(cluster);
+        if (n > 0) this.deps.logger.info('audit inboxes sealed', { cluster, events: n });
+        for (const tenant of await this.tenantsWithStreams(cluster)) {
+          if (this.closed) return;
+          await this.prune(cluster, tenant).catch((e: unknown) => this.deps.logger.warn('audit retention failed', { cluster, tenant, error: msg(e) }));
+        }
+      })(),
+    );
+  }
+
+  private track(p: Promise<unknown>): void {
+    const t = p.catch((e: unknown) => this.deps.logger.warn('audit stream background work failed', { error: msg(e) }));
+    this.background.add(t);
+    void t.finally(() => this.background.delete(t));
+  }
+
+  /** Flush what is queued (the CLI awaits this through services.close before exit) and stop timers. */
+  async close(): Promise<void> {
+    if (this.sealTimer) clearInterval(this.sealTimer);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.background]);
+    await this.flush(true);
+    this.closed = true;
+    if (this.lost > 0) this.deps.logger.warn('audit stream: events kept in the local audit only', { events: this.lost });
+  }
+}
+
+function parseInboxEvent(text: string): NewAuditEvent | null {
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    const s = (k: string): string | null => (typeof v[k] === 'string' ? (v[k] as string) : null);
+    const source = s('source');
+    const category = s('category');
+    const outcome = s('outcome');
+    if (!s('at') || !s('type') || !s('operation')) return null;
+    if (!(AUDIT_SOURCES as readonly string[]).includes(source ?? '') || !(AUDIT_CATEGORIES as readonly string[]).includes(category ?? '') || !(AUDIT_OUTCOMES as readonly string[]).includes(outcome ?? '')) return null;
+    return {
+      at: s('at')!,
+      source: 'console', // an inbox speaks for a console, never for Cassandra or retention
+      type: s('type')!,
+      category: category as NewAuditEvent['category'],
+      user: s('user'),
+      keyspace: s('keyspace'),
+      scope: s('scope'),
+      operation: s('operation')!.slice(0, 2000),
+      outcome: outcome as NewAuditEvent['outcome'],
+      errorCode: s('errorCode'),
+      origin: s('origin'),
+      detail: jsonSafe(v['detail']),
+    };
+  } catch {
+    return null;
   }
 }
