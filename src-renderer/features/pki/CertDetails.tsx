@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { WireError } from '../../../src-shared/contract/core';
 import type { CertificateInfo } from '../../../src-shared/contract/pki';
 import { useClient } from '../../app/client';
@@ -19,7 +19,7 @@ export function actionRefusal(c: CertificateInfo, a: RowAction): string | null {
     case 'renew':
       return c.status === 'revoked' ? 'revoked: issue a new certificate instead' : c.renewedBy ? `already renewed by ${c.renewedBy}` : null;
     case 'export':
-      return c.status === 'revoked' ? 'revoked' : null;
+      return c.status === 'active' ? null : c.status === 'expired' ? 'expired: renew it instead' : 'revoked';
     case 'bundle':
       if (c.type !== 'client') return 'bundles carry a client certificate';
       if (!c.hasKey) return 'the console does not hold this certificate’s key (issued from a CSR)';
@@ -36,6 +36,12 @@ export function CertDetails({ cluster, tenant, serial, canMutate, onAction, onCl
   const [shown, setShown] = useState<{ certificate: CertificateInfo; certificatePem: string; chainPem: string } | null>(null);
   const [error, setError] = useState<WireError | null>(null);
   const [pem, setPem] = useState<'none' | 'cert' | 'chain'>('none');
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  // Opening a certificate moves focus (and the view) to its details, below a possibly long table.
+  useEffect(() => {
+    heading.current?.focus();
+  }, [serial]);
 
   useEffect(() => {
     let live = true;
@@ -57,7 +63,9 @@ export function CertDetails({ cluster, tenant, serial, canMutate, onAction, onCl
   return (
     <section className="card" aria-labelledby="pki-detail-title" data-testid="cert-details" data-serial={serial}>
       <header className="card-header">
-        <h2 id="pki-detail-title">{c ? c.commonName : serial}</h2>
+        <h2 id="pki-detail-title" ref={heading} tabIndex={-1}>
+          {c ? c.commonName : serial}
+        </h2>
         {c ? <StatusBadge status={c.status} /> : null}
         <button type="button" className="btn btn-ghost btn-small" onClick={onClose} data-testid="cert-details-close">
           Close

@@ -13,13 +13,17 @@ import { NO_FILTER, pkiKey, usePki, type CertFilter } from './store';
 export const CERT_ROW_HEIGHT = 44;
 const HEADERS = ['Serial', 'Common name', 'Type', 'Algorithm', 'SANs', 'Not after', 'Days left', 'Status', 'Actions'];
 
-/** Which bucket a summary button filters to. */
+/**
+ * Which rows a summary button filters to. The report counts (and the row buckets) are "fewer than N
+ * whole days left" while `cert.list`'s expiringWithinDays keeps daysLeft ≤ its value, so bucket N
+ * filters with N − 1: the table then shows exactly the rows the count counted.
+ */
 type Bucket = 'expired' | '7' | '14' | '30';
 const BUCKET_FILTER: Record<Bucket, Partial<CertFilter>> = {
   expired: { status: 'expired', expiringWithinDays: '' },
-  '7': { status: 'active', expiringWithinDays: '7' },
-  '14': { status: 'active', expiringWithinDays: '14' },
-  '30': { status: 'active', expiringWithinDays: '30' },
+  '7': { status: 'active', expiringWithinDays: '6' },
+  '14': { status: 'active', expiringWithinDays: '13' },
+  '30': { status: 'active', expiringWithinDays: '29' },
 };
 
 /** Counts from `cert.expiryReport`; each is a button that filters the table to its bucket. */
@@ -52,9 +56,9 @@ export function ExpirySummary({ cluster, tenant }: { cluster: string; tenant: st
     <section aria-label="Certificate expiry summary" data-testid="pki-summary">
       <ul className="pki-summary">
         {item('expired', 'expired', c.expired)}
-        {item('7', '≤ 7 days', c.within7)}
-        {item('14', '≤ 14 days', c.within14)}
-        {item('30', '≤ 30 days', c.within30)}
+        {item('7', '< 7 days left', c.within7)}
+        {item('14', '< 14 days left', c.within14)}
+        {item('30', '< 30 days left', c.within30)}
         <li className="pki-summary-plain" data-testid="pki-summary-active">
           <span className="pki-summary-count">{c.active}</span> active{quota !== null ? <span className="muted"> of {quota} allowed</span> : null}
         </li>
@@ -97,7 +101,7 @@ export function CertFilters({ cluster, tenant }: { cluster: string; tenant: stri
         </select>
       </div>
       <div className={`field pki-filter-days${days.error ? ' field-invalid' : ''}`}>
-        <label htmlFor={`${id}-days`}>Expiring within (days)</label>
+        <label htmlFor={`${id}-days`}>Days left at most</label>
         <input
           id={`${id}-days`}
           inputMode="numeric"

@@ -60,7 +60,9 @@ export function RevokeDialog({ cluster, tenant, cert, onClose }: Props) {
 export function RenewDialog({ cluster, tenant, cert, onClose }: Props) {
   const client = useClient();
   const policy = usePolicy(cluster, tenant);
-  const [newKey, setNewKey] = useState(true);
+  // A CSR's requester holds the key: main can only re-sign the same public key (or a new CSR is signed).
+  const newKeyRefused = cert.source === 'csr' ? 'the requester holds this certificate’s key (signed from a CSR): renew with the same key, or sign a new CSR' : null;
+  const [newKey, setNewKey] = useState(newKeyRefused === null);
   const [validity, setValidity] = useState('');
   const [outDir, setOutDir] = useState('');
   const [overwrite, setOverwrite] = useState(false);
@@ -69,7 +71,6 @@ export function RenewDialog({ cluster, tenant, cert, onClose }: Props) {
   const maxDays = policy.source === 'tenant' ? policy.validityDays : 3650;
   const days = daysValue(validity, 1, maxDays);
   const problem = pathProblem(outDir);
-  const sameKeyRefused = cert.hasKey ? null : 'the console does not hold this certificate’s key (issued from a CSR)';
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     if (days.error || problem) return;
@@ -100,16 +101,16 @@ export function RenewDialog({ cluster, tenant, cert, onClose }: Props) {
         <fieldset className="form-fieldset">
           <legend>Key</legend>
           <div className="radio-row">
-            <label className="radio">
-              <input type="radio" name="renew-key" checked={newKey} onChange={() => setNewKey(true)} data-testid="cert-renew-newkey" />
+            <label className="radio" title={newKeyRefused ?? undefined}>
+              <input type="radio" name="renew-key" checked={newKey} onChange={() => setNewKey(true)} disabled={Boolean(newKeyRefused)} data-testid="cert-renew-newkey" />
               New key pair
             </label>
-            <label className="radio" title={sameKeyRefused ?? undefined}>
-              <input type="radio" name="renew-key" checked={!newKey} onChange={() => setNewKey(false)} disabled={Boolean(sameKeyRefused)} data-testid="cert-renew-samekey" />
+            <label className="radio">
+              <input type="radio" name="renew-key" checked={!newKey} onChange={() => setNewKey(false)} data-testid="cert-renew-samekey" />
               Same key
             </label>
           </div>
-          {sameKeyRefused ? <p className="muted small">Same key unavailable: {sameKeyRefused}.</p> : null}
+          {newKeyRefused ? <p className="muted small">New key unavailable: {newKeyRefused}.</p> : <p className="muted small">Same key: the new certificate certifies the key the console already holds (if the tenant&apos;s policy still allows its algorithm).</p>}
         </fieldset>
         <TextField label="Validity (days)" optional inputMode="numeric" value={validity} onChange={(e) => setValidity(e.target.value)} error={days.error ?? undefined} hint={`1–${maxDays}`} data-testid="cert-renew-validity" />
         <TextField label="Output directory" optional value={outDir} onChange={(e) => setOutDir(e.target.value)} error={problem ?? undefined} hint="absolute path; main writes the new certificate, key and ca.pem there" data-testid="cert-renew-outdir" />
@@ -138,6 +139,7 @@ export function RenewDialog({ cluster, tenant, cert, onClose }: Props) {
 export function ExportDialog({ cluster, tenant, cert, onClose }: Props) {
   const client = useClient();
   const [format, setFormat] = useState<'pem' | 'p12'>(cert.hasKey ? 'p12' : 'pem');
+  const [includeKey, setIncludeKey] = useState(cert.hasKey);
   const [out, setOut] = useState('');
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
@@ -152,7 +154,7 @@ export function ExportDialog({ cluster, tenant, cert, onClose }: Props) {
     e.preventDefault();
     if (invalid) return;
     setBusy(true);
-    const o = await exportCertificate(client, { cluster, tenant, serial: cert.serial, format, out, overwrite, ...(format === 'p12' ? { password } : {}) });
+    const o = await exportCertificate(client, { cluster, tenant, serial: cert.serial, format, out, overwrite, ...(format === 'p12' ? { password } : { includeKey }) });
     setPassword('');
     setAgain('');
     setBusy(false);
@@ -176,21 +178,27 @@ export function ExportDialog({ cluster, tenant, cert, onClose }: Props) {
             <div className="radio-row">
               <label className="radio">
                 <input type="radio" name="export-format" checked={format === 'pem'} onChange={() => setFormat('pem')} data-testid="cert-export-pem" />
-                PEM files (certificate, chain{cert.hasKey ? ', key as PKCS#8' : ''})
+                PEM files (certificate, chain{includeKey ? ', key as PKCS#8' : ''})
               </label>
               <label className="radio" title={cert.hasKey ? undefined : 'no key held: a PKCS#12 needs the private key'}>
                 <input type="radio" name="export-format" checked={format === 'p12'} onChange={() => setFormat('p12')} disabled={!cert.hasKey} data-testid="cert-export-p12" />
                 PKCS#12 (password protected)
               </label>
             </div>
-            {cert.hasKey ? null : <p className="muted small">Issued from a CSR: the requester holds the key, so only the certificate and chain can be exported.</p>}
+            {cert.hasKey ? null : <p className="muted small">Signed from a CSR: the requester holds the key, so only the certificate and chain can be exported.</p>}
           </fieldset>
+          {format === 'pem' ? (
+            <label className="radio pki-confirm">
+              <input type="checkbox" checked={includeKey} onChange={(e) => setIncludeKey(e.target.checked)} disabled={!cert.hasKey} data-testid="cert-export-include-key" />
+              Include the private key (NAME.key.pem, PKCS#8, mode 0600)
+            </label>
+          ) : null}
           <TextField
             label={format === 'pem' ? 'Output directory' : 'Output file'}
             value={out}
             onChange={(e) => setOut(e.target.value)}
             error={problem ?? undefined}
-            hint={format === 'pem' ? 'absolute path of a directory: NAME.crt.pem, NAME.key.pem, ca.pem' : 'absolute path of the .p12 file'}
+            hint={format === 'pem' ? `absolute path of a directory: NAME.crt.pem${includeKey ? ', NAME.key.pem' : ''}, ca.pem` : 'absolute path of the .p12 file'}
             placeholder={format === 'pem' ? '/absolute/dir' : '/absolute/dir/name.p12'}
             data-testid="cert-export-out"
             required

@@ -109,7 +109,7 @@ export function expiryClass(c: Pick<CertificateInfo, 'status' | 'expiryBucket'>)
 
 export function daysLeftText(c: Pick<CertificateInfo, 'daysLeft' | 'status'>): string {
   if (c.daysLeft < 0) return `${-c.daysLeft} d ago`;
-  if (c.daysLeft === 0) return 'today';
+  if (c.daysLeft === 0) return '< 1 d';
   return `${c.daysLeft} d`;
 }
 

@@ -126,9 +126,9 @@ function bridge(extra: Handlers = {}, opts: { ca?: CaInfo | null } = {}): FakeBr
         active: active.length,
         revoked: certs.filter((c) => c.status === 'revoked').length,
         expired: certs.filter((c) => c.status === 'expired').length,
-        within30: active.filter((c) => c.daysLeft <= 30).length,
-        within14: active.filter((c) => c.daysLeft <= 14).length,
-        within7: active.filter((c) => c.daysLeft <= 7).length,
+        within30: active.filter((c) => c.daysLeft < 30).length,
+        within14: active.filter((c) => c.daysLeft < 14).length,
+        within7: active.filter((c) => c.daysLeft < 7).length,
       },
       items: [],
     };
@@ -247,10 +247,15 @@ describe('Certificates tab (unit: fake bridge)', () => {
     await screen.findByTestId('cert-row-01aa');
     fireEvent.click(screen.getByTestId('pki-summary-7'));
     expect(screen.getByTestId('pki-summary-7').getAttribute('aria-pressed')).toBe('true');
-    await waitFor(() => expect(fake.callsTo('cert.list').at(-1)?.input).toEqual({ cluster: 'prod', tenant: 'acme', status: 'active', type: 'all', expiringWithinDays: 7 }));
+    // "< 7 days left" is daysLeft ≤ 6 in cert.list's terms: the table shows what the count counted.
+    await waitFor(() => expect(fake.callsTo('cert.list').at(-1)?.input).toEqual({ cluster: 'prod', tenant: 'acme', status: 'active', type: 'all', expiringWithinDays: 6 }));
     await waitFor(() => expect(screen.queryByTestId('cert-row-01aa')).toBeNull());
     expect(screen.getByTestId('cert-row-02bb')).toBeTruthy();
-    expect((screen.getByTestId('pki-filter-days') as HTMLInputElement).value).toBe('7');
+    expect(screen.getAllByRole('row')).toHaveLength(2);
+    expect((screen.getByTestId('pki-filter-days') as HTMLInputElement).value).toBe('6');
+    fireEvent.click(screen.getByTestId('pki-summary-7'));
+    expect(screen.getByTestId('pki-summary-7').getAttribute('aria-pressed')).toBe('false');
+    await screen.findByTestId('cert-row-01aa');
   });
 
   it("without a CA: Create CA offers only what the tenant's policy allows, and the CA shows once made", async () => {
@@ -394,8 +399,12 @@ describe('Certificates tab (unit: fake bridge)', () => {
     expect(document.body.innerHTML).not.toContain(PASSWORD);
   });
 
-  it('a certificate signed from a CSR offers neither PKCS#12, same-key renewal nor a bundle', async () => {
-    const fake = bridge({ 'cert.list': () => ok([cert('0fff', 'partner-app', { source: 'csr', hasKey: false })]) });
+  it('a certificate signed from a CSR: PEM export without the key only, renewal with the same key only, no bundle', async () => {
+    const fake = bridge({
+      'cert.list': () => ok([cert('0fff', 'partner-app', { source: 'csr', hasKey: false })]),
+      'cert.export': (i) => ok({ serial: i.serial, format: i.format, files: [{ path: `${i.out}/partner-app.crt.pem`, kind: 'certificate' as const, sha256: '66'.repeat(32), bytes: 700 }] }),
+      'cert.renew': () => ok(issued(cert('1fff', 'partner-app', { source: 'csr', hasKey: false, renewedFrom: '0fff' }), undefined)),
+    });
     mount(fake);
     fireEvent.click(await screen.findByTestId('cert-open-0fff'));
     const details = await screen.findByTestId('cert-details');
@@ -403,11 +412,25 @@ describe('Certificates tab (unit: fake bridge)', () => {
     expect(bundle.disabled).toBe(true);
     expect(bundle.title).toContain('issued from a CSR');
     fireEvent.click(within(details).getByTestId('cert-action-export'));
-    expect((within(screen.getByTestId('cert-export-dialog')).getByTestId('cert-export-p12') as HTMLInputElement).disabled).toBe(true);
-    expect((within(screen.getByTestId('cert-export-dialog')).getByTestId('cert-export-pem') as HTMLInputElement).checked).toBe(true);
-    fireEvent.click(within(screen.getByTestId('cert-export-dialog')).getByRole('button', { name: 'Cancel' }));
+    const exp = screen.getByTestId('cert-export-dialog');
+    expect((within(exp).getByTestId('cert-export-p12') as HTMLInputElement).disabled).toBe(true);
+    expect((within(exp).getByTestId('cert-export-pem') as HTMLInputElement).checked).toBe(true);
+    const withKey = within(exp).getByTestId('cert-export-include-key') as HTMLInputElement;
+    expect(withKey.checked).toBe(false);
+    expect(withKey.disabled).toBe(true);
+    fireEvent.change(input('cert-export-out', exp), { target: { value: '/tmp/partner' } });
+    fireEvent.click(within(exp).getByTestId('cert-export-submit'));
+    await within(exp).findByTestId('cert-export-files');
+    expect(fake.callsTo('cert.export').map((c) => c.input)).toEqual([{ cluster: 'prod', tenant: 'acme', serial: '0fff', format: 'pem', out: '/tmp/partner', overwrite: false, includeKey: false }]);
+    fireEvent.click(within(exp).getByTestId('cert-export-done'));
+
     fireEvent.click(within(details).getByTestId('cert-action-renew'));
-    expect((within(screen.getByTestId('cert-renew-dialog')).getByTestId('cert-renew-samekey') as HTMLInputElement).disabled).toBe(true);
+    const renew = screen.getByTestId('cert-renew-dialog');
+    expect((within(renew).getByTestId('cert-renew-newkey') as HTMLInputElement).disabled).toBe(true);
+    expect((within(renew).getByTestId('cert-renew-samekey') as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(within(renew).getByTestId('cert-renew-submit'));
+    expect((await within(renew).findByTestId('cert-issued-serial')).textContent).toBe('1fff');
+    expect(fake.callsTo('cert.renew').map((c) => c.input)).toEqual([{ cluster: 'prod', tenant: 'acme', serial: '0fff', newKey: false }]);
   });
 
   it('CSR: a picked file is read into the field (an oversized one refused unread) and sent as text with the chosen type', async () => {
