@@ -93,7 +93,7 @@ describe('audit snapshot file', () => {
     const e = entries(good);
     const bl = strFromU8(e['batches.jsonl']).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const sig = Buffer.from(bl[1]!['signature'] as string, 'base64');
-    sig[5] ^= 1;
+    sig[5] = sig[5]! ^ 1;
     bl[1]!['signature'] = sig.toString('base64');
     const v = verify(zipEntries({ ...e, 'batches.jsonl': strToU8(bl.map((l) => JSON.stringify(l) + '\n').join('')) }));
     expect(v.problems.find((p) => p.kind === 'bad-signature')).toMatchObject({ batch: 3, seq: 21 });
