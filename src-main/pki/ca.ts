@@ -52,7 +52,7 @@ const spki = (k: KeyObject): Buffer => k.export({ type: 'spki', format: 'der' })
 
 /** The certificate is the key's (same public key). */
 export function keyMatches(cert: X509Certificate, key: KeyObject): boolean {
-  return spki(createPublicKey(key)).equals(spki(cert.publicKey));
+  return spki(key.type === 'public' ? key : createPublicKey(key)).equals(spki(cert.publicKey));
 }
 
 // ---------------------------------------------------------------- platform root

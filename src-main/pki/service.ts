@@ -567,7 +567,7 @@ export class PkiService {
 }
 
 function certificateInfoAlg(publicKey: KeyObject): PkiAlgorithm {
-  const k = createPublicKey(publicKey);
+  const k = publicKey.type === 'public' ? publicKey : createPublicKey(publicKey);
   if (k.asymmetricKeyType === 'rsa') {
     const bits = k.asymmetricKeyDetails?.modulusLength;
     if (bits === 2048 || bits === 3072 || bits === 4096) return `rsa-${bits}`;
