@@ -2,10 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import type { PkiAlgorithm } from '../../../src-shared/contract/pki';
 import { AppError } from '../../../src-main/app/errors';
 import { buildCertificate, generateKeyPair, randomSerial, type KeyPair } from '../../../src-main/pki/x509';
+
+// Key generation (RSA-4096 above all), openssl/keytool processes and the fuzz loops take seconds on
+// a loaded 2-core machine: generous limits so slowness is never a failure (nothing here asserts time).
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 240_000 });
 
 /** A scratch directory for files openssl/keytool read; `cleanup()` in afterAll. */
 export function scratch(): { dir: string; path: (name: string) => string; write: (name: string, data: string | Buffer) => string; read: (name: string) => Buffer; cleanup: () => void } {

@@ -19,7 +19,8 @@ interface Outcome {
 async function handshake(server: { key: string; cert: string; ca: string; crl?: string[] }, client: { key?: string; cert?: string; ca: string; servername?: string | null }): Promise<Outcome> {
   let serverSawClient: string | null = null;
   const srv = tls.createServer({ key: server.key, cert: server.cert, ca: server.ca, requestCert: true, rejectUnauthorized: true, ...(server.crl ? { crl: server.crl } : {}), minVersion: 'TLSv1.2' }, (sock) => {
-    serverSawClient = sock.getPeerCertificate().subject?.CN ?? null;
+    const cn = sock.getPeerCertificate().subject?.CN;
+    serverSawClient = Array.isArray(cn) ? cn.join(',') : (cn ?? null);
     sock.end('hello');
   });
   srv.on('tlsClientError', () => undefined);
