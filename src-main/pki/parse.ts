@@ -99,9 +99,16 @@ export function publicKeyFromSpki(spki: Buffer, what: string): KeyObject {
   }
 }
 
+/** SubjectPublicKeyInfo DER of a key; a private key gives its public half. */
+export function spkiOf(key: KeyObject): Buffer {
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  if (pub.type !== 'public') throw new AppError('BAD_INPUT', 'key: not an asymmetric key');
+  return pub.export({ type: 'spki', format: 'der' });
+}
+
 /** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING bytes. */
 export function keyIdentifier(publicKey: KeyObject): Buffer {
-  const spki = derParse(publicKey.export({ type: 'spki', format: 'der' }));
+  const spki = derParse(spkiOf(publicKey));
   const bits = readBitString(spki.children[1]!, 'public key', 'subjectPublicKey');
   return createHash('sha1').update(bits.bytes).digest();
 }
@@ -160,8 +167,9 @@ export function readName(n: DerNode | undefined, what: string, field: string): N
 
 // ---------------------------------------------------------------- SANs and IP addresses
 
-/** IPv4 or IPv6 text → 4 or 16 bytes; null when it is not an IP address. */
+/** IPv4 or IPv6 text → 4 or 16 bytes; null when it is not an IP address (zone ids like `%eth0` included). */
 export function ipToBytes(s: string): Buffer | null {
+  if (s.includes('%')) return null;
   const kind = isIP(s);
   if (kind === 4) return Buffer.from(s.split('.').map(Number));
   if (kind !== 6) return null;

@@ -2,7 +2,7 @@ import { generateKeyPair as nodeGenerateKeyPair, randomBytes, type KeyObject } f
 import type { PkiAlgorithm } from '../../src-shared/contract/pki';
 import { AppError } from '../app/errors';
 import { bitString, bool, explicit, implicitPrimitive, int, OID, oid, octets, pemEncode, seq, set, time, utf8 } from './der';
-import { algorithmOf, ipToBytes, keyIdentifier, readCertificate, signatureAlgorithmDer, signTbs, subjectKeyIdOf } from './parse';
+import { algorithmOf, ipToBytes, keyIdentifier, readCertificate, signatureAlgorithmDer, signTbs, spkiOf, subjectKeyIdOf } from './parse';
 
 /**
  * The per-tenant PKI's cryptographic library (issue 8): pure functions, no storage, no channels.
@@ -108,7 +108,7 @@ export interface CertificateSpec {
   subject: SubjectSpec;
   notBefore: Date;
   notAfter: Date;
-  /** The key the certificate certifies. */
+  /** The key the certificate certifies (a private KeyObject stands for its public half). */
   publicKey: KeyObject;
   /** DNS names and IPv4/IPv6 addresses (leaf certificates; ignored for none). */
   sans?: string[];
@@ -214,7 +214,7 @@ export function buildCertificate(spec: CertificateSpec): { der: Buffer; pem: str
     issuerName,
     seq(time(spec.notBefore), time(spec.notAfter)),
     subject,
-    spec.publicKey.export({ type: 'spki', format: 'der' }),
+    spkiOf(spec.publicKey),
     explicit(3, seq(...exts)),
   );
   const [alg, signature] = signTbs(spec.issuerKey, tbs);

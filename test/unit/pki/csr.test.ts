@@ -92,6 +92,17 @@ describe('parseCsr refuses', () => {
     expectBadInput(() => parseCsr(tmp.read('k1.csr').toString()), /secp256k1/);
   });
 
+  it('signature algorithms outside RSA PKCS#1 v1.5 / ECDSA with SHA-2: RSA-PSS, SHA-1', () => {
+    const key = tmp.path('sig.key');
+    openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', key);
+    openssl('req', '-new', '-key', key, '-out', tmp.path('pss.csr'), '-subj', '/CN=pss', '-sigopt', 'rsa_padding_mode:pss');
+    expectBadInput(() => parseCsr(tmp.read('pss.csr').toString()), /signature algorithm 1\.2\.840\.113549\.1\.1\.10 is not supported/);
+    openssl('req', '-new', '-key', key, '-out', tmp.path('sha1.csr'), '-subj', '/CN=sha1', '-sha1');
+    expectBadInput(() => parseCsr(tmp.read('sha1.csr').toString()), /signature algorithm 1\.2\.840\.113549\.1\.1\.5 is not supported/);
+    openssl('req', '-new', '-key', key, '-out', tmp.path('sha512.csr'), '-subj', '/CN=sha512', '-sha512');
+    expect(parseCsr(tmp.read('sha512.csr').toString()).subject.commonName).toBe('sha512');
+  });
+
   it('SAN kinds other than DNS and IP, two common names', () => {
     expectBadInput(() => parseCsr(opensslCsr('email', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/CN=e', 'subjectAltName=email:a@b.example')), /only DNS names and IP addresses/);
     expectBadInput(() => parseCsr(opensslCsr('uri', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/CN=u', 'subjectAltName=URI:https://x.example')), /only DNS names and IP addresses/);

@@ -56,6 +56,17 @@ describe.each(['rsa-2048', 'ec-p256', 'ec-p384'] as const)('PKCS#12 with a %s ke
   }, 120_000);
 });
 
+describe('PKCS#12 passwords beyond ASCII', () => {
+  it('a UTF-8 password (MAC over BMPString, PBES2 over UTF-8) opens in openssl', async () => {
+    const chain = await makeChain('ec-p256');
+    const password = 'pässwörd-ünïcode-密码';
+    const file = tmp.write('utf8.p12', toPkcs12({ privateKey: chain.client.keys.privateKey, certificate: chain.client.der, chain: [chain.sub.der], password }));
+    const out = openssl('pkcs12', '-in', file, '-passin', `pass:${password}`, '-nodes');
+    expect(out).toContain('-----BEGIN PRIVATE KEY-----');
+    expect(tool('openssl', ['pkcs12', '-in', file, '-passin', 'pass:passwort-unicode', '-nodes']).status).not.toBe(0);
+  });
+});
+
 describe('toPkcs12 refuses', () => {
   it('a public key, an empty password, a malformed certificate', async () => {
     const chain = await makeChain('ec-p256');

@@ -146,6 +146,7 @@ describe('encoding details', () => {
     expect(ipToBytes('::ffff:192.0.2.1')!.toString('hex')).toBe(`${'00'.repeat(10)}ffffc0000201`);
     expect(ipToBytes('node1.example')).toBeNull();
     expect(ipToBytes('1.2.3.256')).toBeNull();
+    expect(ipToBytes('fe80::1%eth0')).toBeNull();
     expect(ipFromBytes(ipToBytes('2001:0db8:0000:0000:0000:ff00:0042:8329')!)).toBe('2001:db8::ff00:42:8329');
     expect(ipFromBytes(ipToBytes('2001:db8:0:1:1:1:1:1')!)).toBe('2001:db8:0:1:1:1:1:1');
     expect(ipFromBytes(ipToBytes('::')!)).toBe('::');
@@ -162,6 +163,10 @@ describe('encoding details', () => {
     expectBadInput(() => buildCertificate({ ...base, kind: 'client', issuerCert: root.der, sans: ['bad name!'] }), /SAN/);
     expectBadInput(() => buildCertificate({ ...base, kind: 'root-ca', subject: { commonName: 'a\nb' } }), /control/);
     expectBadInput(() => buildCertificate({ ...base, kind: 'client', issuerCert: Buffer.from('3003020101', 'hex') }), /issuer certificate/);
+    // A private key as the subject key stands for its public half (same SPKI, same SKI).
+    const fromPrivate = buildCertificate({ ...base, kind: 'root-ca', publicKey: k.privateKey });
+    expect(readCertificate(fromPrivate.der).spki.equals(readCertificate(root.der).spki)).toBe(true);
+    expect(certificateInfo(fromPrivate.der).subjectKeyId).toBe(certificateInfo(root.der).subjectKeyId);
   });
 });
 
