@@ -1,15 +1,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import type cassandra from 'cassandra-driver';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ChannelInput, ChannelName, ChannelOutput } from '../../../src-shared/contract';
 import { localClient, type LocalClient } from '../../../src-main/ipc/local-client';
 import { pkiApprovalPolicy } from '../../../src-main/pki/module';
 import { driverClient, node, realServices, unique } from '../../support/cassandra';
+import { REPO_ROOT } from '../../support/web-host';
 import { platformConsole, provision, scrub, type Svc } from '../tenancy/support';
 import { ensureInstallationMasterKey } from './support';
 
@@ -37,6 +38,7 @@ describe('certificate operations on the real node', () => {
   const dir = mkdtempSync(join(tmpdir(), 'csm-pki-'));
   const opened: Svc[] = [];
   const opB = unique('p');
+  let createdRoot = false;
   const approvalIds: string[] = [];
 
   async function call<C extends ChannelName>(a: LocalClient, channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> {
@@ -82,6 +84,13 @@ describe('certificate operations on the real node', () => {
     await su?.execute('DELETE FROM csm_system.compliance_profiles WHERE tenant_id = ?', [t], { prepare: true }).catch(() => undefined);
     for (const id of approvalIds) await su?.execute('DELETE FROM csm_system.approval_requests WHERE id = ?', [id], { prepare: true }).catch(() => undefined);
     await su?.execute(`DROP ROLE IF EXISTS "${opB}"`).catch(() => undefined);
+    // The platform root is wrapped under this run's master key: leave the shared node without it.
+    if (createdRoot) {
+      await su?.execute("DELETE FROM csm_system.platform_ca WHERE k = 'root'").catch(() => undefined);
+      for (const r of (await su?.execute('SELECT serial FROM csm_system.platform_ca_issued').catch(() => null))?.rows ?? []) {
+        await su?.execute('DELETE FROM csm_system.platform_ca_issued WHERE serial = ?', [r['serial']], { prepare: true }).catch(() => undefined);
+      }
+    }
     await su?.shutdown();
     await svc?.close();
     await scrub([t, other]);
@@ -317,6 +326,107 @@ describe('certificate operations on the real node', () => {
     expect((await fails(foreign, 'cert.issue', { cluster: name, tenant: t, type: 'client', commonName: 'x', sans: [] })).code).toBe('FORBIDDEN');
     // Its own tenant is readable.
     expect((await call(foreign, 'cert.ca', { cluster: name, tenant: other }))?.kind).toBe('root');
+  });
+
+  it('re-validates rows a tenant admin could write: a swapped certificate or a foreign CA key is never used', async () => {
+    const victim = await ok('cert.issue', { type: 'client', commonName: 'tamper-me', sans: [] });
+    const donor = await ok('cert.issue', { type: 'client', commonName: 'donor', sans: [] });
+    const certs = `"tenant_${t}_csm".pki_certs`;
+    await su.execute(`UPDATE ${certs} SET certificate = ? WHERE serial = ?`, [donor.certificatePem, victim.certificate.serial], { prepare: true });
+    expect((await bad('cert.show', { serial: victim.certificate.serial })).code).toBe('CONFLICT');
+    expect((await bad('cert.export', { serial: victim.certificate.serial, format: 'pem', out: join(dir, 'tampered') })).code).toBe('CONFLICT');
+    expect((await ok('cert.list', { status: 'all', type: 'all' })).map((c) => c.serial)).not.toContain(victim.certificate.serial);
+    await su.execute(`UPDATE ${certs} SET certificate = ? WHERE serial = ?`, [victim.certificatePem, victim.certificate.serial], { prepare: true });
+    expect((await ok('cert.show', { serial: victim.certificate.serial })).certificate.commonName).toBe('tamper-me');
+
+    // The other tenant's sealed CA key copied into this tenant's row: the envelope is bound to its tenant and does not open here.
+    const caTable = (id: string) => `"tenant_${id}_csm".pki_ca`;
+    const mine = (await su.execute(`SELECT key_wrapped FROM ${caTable(t)} WHERE k = 'ca'`)).rows[0]!['key_wrapped'] as Buffer;
+    const theirs = (await su.execute(`SELECT key_wrapped FROM ${caTable(other)} WHERE k = 'ca'`)).rows[0]!['key_wrapped'] as Buffer;
+    await su.execute(`UPDATE ${caTable(t)} SET key_wrapped = ? WHERE k = 'ca'`, [theirs], { prepare: true });
+    const before = (await ok('cert.list', { status: 'all', type: 'all' })).length;
+    const e = await bad('cert.issue', { type: 'client', commonName: 'with-foreign-key', sans: [] });
+    expect(e.code).toBe('BAD_INPUT');
+    expect(e.message).not.toMatch(/PRIVATE KEY/);
+    expect((await ok('cert.list', { status: 'all', type: 'all' })).length).toBe(before);
+    await su.execute(`UPDATE ${caTable(t)} SET key_wrapped = ? WHERE k = 'ca'`, [mine], { prepare: true });
+  });
+
+  it('csm cert through the real binary: issue --out DIR, sign-csr --csr F, revoke with an openssl-style serial, crl --out F, export --format p12 --password-stdin, list --json', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'csm-pki-cli-'));
+    const csm = (args: string[], stdin = '') => {
+      const r = spawnSync(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', data], { input: stdin, encoding: 'utf8', env: { ...process.env, CSM_KEYCHAIN_SERVICE: inject('installationKeychain') }, timeout: 120_000 });
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
+    const json = <T>(r: { stdout: string }): T => JSON.parse(r.stdout) as T;
+    try {
+      const added = csm(['cluster', 'add', 'main', '--contact-point', node().contactPoint, '--dc', node().localDc, '--username', 'cassandra', '--password-stdin', '--json'], 'cassandra\n');
+      expect(added.code, added.stderr + added.stdout).toBe(0);
+      const at = ['--cluster', 'main', '--tenant', t, '--json'];
+      const out = join(dir, 'cli-issue');
+      const issued = csm(['cert', 'issue', ...at, '--cn', 'cli-app', '--type', 'client', '--san', 'cli.example', '--san', '10.1.2.3', '--out', out]);
+      expect(issued.code, issued.stderr + issued.stdout).toBe(0);
+      expect(issued.stdout).not.toMatch(/PRIVATE KEY/);
+      const serial = json<{ certificate: { serial: string; sans: string[] } }>(issued).certificate.serial;
+      expect(readdirSync(out).sort()).toEqual(['ca.pem', 'cli-app.crt.pem', 'cli-app.key.pem']);
+      expect(openssl(['verify', '-CAfile', join(out, 'ca.pem'), join(out, 'cli-app.crt.pem')]).out).toMatch(/OK/);
+      expect(csm(['cert', 'issue', ...at, '--cn', 'cli-app', '--type', 'client', '--out', out]).code).toBe(1);
+      expect(csm(['cert', 'issue', ...at, '--cn', 'x', '--type', 'server']).code).toBe(2);
+
+      execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'cli.key'), '-subj', '/CN=cli-csr', '-out', join(dir, 'cli.csr')], { stdio: 'ignore' });
+      const signed = csm(['cert', 'sign-csr', ...at, '--csr', join(dir, 'cli.csr'), '--out', join(dir, 'cli-csr')]);
+      expect(signed.code, signed.stderr + signed.stdout).toBe(0);
+      expect(json<{ certificate: { algorithm: string; source: string } }>(signed).certificate).toMatchObject({ algorithm: 'rsa-2048', source: 'csr' });
+      writeFileSync(join(dir, 'junk.csr'), 'junk');
+      expect(csm(['cert', 'sign-csr', ...at, '--csr', join(dir, 'junk.csr')]).code).toBe(2);
+
+      const p12 = join(dir, 'cli.p12');
+      const exported = csm(['cert', 'export', ...at, '--serial', serial, '--format', 'p12', '--out', p12, '--password-stdin'], 'cli-p12-password\n');
+      expect(exported.code, exported.stderr + exported.stdout).toBe(0);
+      expect(openssl(['pkcs12', '-in', p12, '-passin', 'pass:cli-p12-password', '-nokeys']).out).toMatch(/CN ?= ?cli-app/);
+
+      const opensslSerial = openssl(['x509', '-in', join(out, 'cli-app.crt.pem'), '-noout', '-serial']).out.trim().replace(/^serial=/, '');
+      expect(opensslSerial.toLowerCase()).toBe(serial);
+      const revoked = csm(['cert', 'revoke', ...at, '--serial', opensslSerial.replace(/(..)(?!$)/g, '$1:'), '--reason', 'cessationOfOperation']);
+      expect(revoked.code, revoked.stderr + revoked.stdout).toBe(0);
+      expect(json<{ status: string }>(revoked).status).toBe('revoked');
+      const again = csm(['cert', 'revoke', ...at, '--serial', opensslSerial, '--reason', 'cessationOfOperation']);
+      expect([again.code, json<{ error: { code: string } }>(again).error.code]).toEqual([1, 'CONFLICT']);
+
+      const crlFile = join(dir, 'cli.crl.pem');
+      const crl = csm(['cert', 'crl', ...at, '--out', crlFile]);
+      expect(crl.code, crl.stderr + crl.stdout).toBe(0);
+      expect(openssl(['crl', '-in', crlFile, '-noout', '-text']).out.replace(/\s/g, '')).toContain(`SerialNumber:${opensslSerial}`);
+      const listed = json<{ serial: string; status: string }[]>(csm(['cert', 'list', ...at, '--status', 'revoked']));
+      expect(listed.map((c) => c.serial)).toContain(serial);
+      const text = csm(['cert', 'list', '--cluster', 'main', '--tenant', t]);
+      expect(text.stdout).toMatch(/SERIAL\s+TYPE\s+CN/);
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('platform root: created once under the master key; a tenant CA made after it is its subordinate and the exported chain verifies to the root', async () => {
+    expect(await call(api, 'cert.platformRoot', { cluster })).toBeNull();
+    const root = await call(api, 'cert.platformRootInit', { cluster, algorithm: 'ec-p384', validityDays: 30 });
+    createdRoot = true;
+    expect(root.algorithm).toBe('ec-p384');
+    expect((await fails(api, 'cert.platformRootInit', { cluster, algorithm: 'ec-p384', validityDays: 30 })).code).toBe('CONFLICT');
+    const row = (await su.execute("SELECT key_wrapped FROM csm_system.platform_ca WHERE k = 'root'")).rows[0]!;
+    expect((row['key_wrapped'] as Buffer)[0]).toBe(0xc5);
+    // The other tenant loses its CA (as if it never had one) and gets one on demand: now under the root.
+    await su.execute(`DELETE FROM "tenant_${other}_csm".pki_ca WHERE k = 'ca'`);
+    const sub = await call(api, 'cert.caInit', { cluster, tenant: other });
+    expect(sub.kind).toBe('subordinate');
+    expect(new X509Certificate(sub.certificatePem).issuer).toBe(new X509Certificate(root.certificatePem).subject);
+    expect(sub.chainPem).toContain(root.certificatePem.trim());
+    const out = join(dir, 'sub');
+    await call(api, 'cert.issue', { cluster, tenant: other, type: 'client', commonName: 'under-root', sans: [], outDir: out, overwrite: false });
+    writeFileSync(join(dir, 'root.pem'), root.certificatePem);
+    // Only the platform root is trusted; the tenant CA comes from the exported ca.pem.
+    expect(openssl(['verify', '-CAfile', join(dir, 'root.pem'), '-untrusted', join(out, 'ca.pem'), join(out, 'under-root.crt.pem')]).out).toMatch(/OK/);
+    const issued = (await su.execute('SELECT tenant FROM csm_system.platform_ca_issued WHERE serial = ?', [sub.serial], { prepare: true })).rows[0];
+    expect(issued?.['tenant']).toBe(other);
   });
 
   it("approval: certificates.approvalRequired makes cert.issue/signCsr/renew need a second person; an issue is filed (APPROVAL_REQUIRED), a second platform operator approves and it is carried out", async () => {
