@@ -121,6 +121,11 @@ export const ingestReportSchema = z.object({
   /** Events per stream (`platform`, `tenant:<id>`). */
   perStream: z.record(z.string(), z.number().int()),
   alerts: z.array(z.object({ kind: z.enum(['cross-tenant-attempt', 'login-error-burst']), stream: z.string(), user: z.string().nullable(), count: z.number().int(), first: z.string(), last: z.string(), message: z.string() })),
+  /**
+   * Events a tenant stream could not take (the tenant was deleted meanwhile, or its stream cannot
+   * be signed by this console: NOT_FOUND/FORBIDDEN): they went to the platform stream, flagged.
+   */
+  undelivered: z.array(z.object({ stream: z.string(), events: z.number().int(), reason: z.string() })).optional(),
   cancelled: z.boolean(),
   seconds: z.number(),
 });

@@ -125,7 +125,7 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
   const t0 = performance.now();
   const batchSize = opts.batchSize ?? 2000;
   const bursts = new BurstDetector(opts.burst?.threshold ?? 5, opts.burst?.windowMs ?? 60_000);
-  const report: IngestReport = { cluster: opts.cluster, files: [], linesRead: 0, ingested: 0, duplicates: 0, malformed: { count: 0, first: [] }, perStream: {}, alerts: [], cancelled: false, seconds: 0 };
+  const report: IngestReport = { cluster: opts.cluster, files: [], linesRead: 0, ingested: 0, duplicates: 0, malformed: { count: 0, first: [] }, perStream: {}, alerts: [], undelivered: [], cancelled: false, seconds: 0 };
   const alertsByGroup = new Map<string, IngestReport['alerts'][number] & { describe(count: number): string }>();
   let totalBytes = sources.reduce((n, s) => n + s.size, 0);
   let readBytes = 0;
@@ -147,6 +147,20 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
     file.malformed += 1;
     report.malformed.count += 1;
     if (report.malformed.first.length < MALFORMED_LISTED) report.malformed.first.push({ file: file.path, line: m.line, reason: m.reason });
+  };
+
+  const undelivered = new Map<StreamId, NonNullable<IngestReport['undelivered']>[number]>();
+  /**
+   * Why a tenant stream's append failure should divert its events to the platform stream instead
+   * of stopping the run (null: stop). A deleted tenant, or a stream this console cannot write
+   * (no signing key here, no table: NOT_FOUND, FORBIDDEN, BAD_INPUT). Transient errors
+   * (UNAVAILABLE, TIMEOUT, CONFLICT …) stop the run; the next run resumes and retries them.
+   */
+  const undeliverable = async (tenant: string, err: unknown): Promise<{ gone: boolean; reason: string } | null> => {
+    const inner = err instanceof SinkError ? err.inner : err;
+    if (opts.tenantGone && (await opts.tenantGone(tenant).catch(() => false))) return { gone: true, reason: `tenant ${tenant} was deleted` };
+    if (inner instanceof AppError && ['NOT_FOUND', 'FORBIDDEN', 'BAD_INPUT'].includes(inner.code)) return { gone: false, reason: `${inner.code}: ${inner.message}` };
+    return null;
   };
 
   const append = async (stream: StreamId, events: NewAuditEvent[]): Promise<{ appended: number; duplicates: number }> => {
@@ -208,8 +222,8 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
           await append(s, list.map((a) => a.event));
         } catch (e) {
           const tenant = tenantOfStream(s);
-          // the platform copy holds the alert; a tenant deleted meanwhile has no stream to hold it
-          if (!tenant || !opts.tenantGone || !(await opts.tenantGone(tenant).catch(() => false))) throw e;
+          // the platform copy holds the alert; a tenant stream that cannot take it is skipped
+          if (!tenant || !(await undeliverable(tenant, e))) throw e;
         }
       }
       if (r.appended === 0) continue;
@@ -238,8 +252,13 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
       try {
         r = await append(stream, events);
       } catch (e) {
-        if (!tenant || !opts.tenantGone || !(await opts.tenantGone(tenant).catch(() => false))) throw e;
-        gone.push(...events.map((ev) => ({ ...ev, detail: { ...(ev.detail as { [k: string]: JsonValue }), tenantGone: tenant } })));
+        const why = tenant ? await undeliverable(tenant, e) : null;
+        if (!why) throw e;
+        const flag: { [k: string]: JsonValue } = why.gone ? { tenantGone: tenant } : { undeliveredTo: tenant, undeliveredReason: why.reason };
+        gone.push(...events.map((ev) => ({ ...ev, detail: { ...(ev.detail as { [k: string]: JsonValue }), ...flag } })));
+        const u = undelivered.get(stream);
+        if (u) u.events += events.length;
+        else undelivered.set(stream, { stream, events: events.length, reason: why.reason });
         continue;
       }
       file.ingested += r.appended;
@@ -404,6 +423,7 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
     throw e;
   }
 
+  report.undelivered = [...undelivered.values()];
   report.alerts = [...alertsByGroup.values()].map(({ describe: _d, ...a }) => a);
   for (const a of report.alerts) opts.alert?.({ at: a.last, tenant: tenantOfStream(a.stream), message: `audit ingest (${opts.cluster}): ${a.kind}: ${a.message}` });
   report.seconds = Math.round(performance.now() - t0) / 1000;

@@ -26,6 +26,7 @@ export const ingestReportText = (r: IngestReport): string =>
       : []),
     ...r.malformed.first.map((m) => `malformed: ${m.file}:${m.line}: ${m.reason}`),
     ...(r.malformed.count > r.malformed.first.length ? [`… and ${r.malformed.count - r.malformed.first.length} more malformed lines`] : []),
+    ...(r.undelivered ?? []).map((u) => `undelivered: ${u.events} events of ${u.stream} went to the platform stream (${u.reason})`),
     ...(r.alerts.length ? [`${r.alerts.length} security alert${r.alerts.length === 1 ? '' : 's'}:`] : []),
     ...r.alerts.map((a) => `  [${a.kind}] ${a.stream}: ${a.message} (${a.first} … ${a.last})`),
   ].join('\n');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../../../src-main/app/errors';
 import { directoryOf } from '../../../../src-main/audit/ingest/attribute';
 import { ingestSources, type IngestAlert, type OffsetStore } from '../../../../src-main/audit/ingest/ingest';
 import { MAX_LINE_BYTES, resolveSources, rotationOrder } from '../../../../src-main/audit/ingest/reader';
@@ -308,7 +309,23 @@ describe('a tenant deleted during the run', () => {
     const r = await run({ files: [file] }, streams, new MemOffsets(), { tenantGone: async (t) => t === 'globex' });
     expect(r.perStream).toEqual({ platform: 2 });
     expect(streams.of('platform').map((e) => (e.detail as { tenantGone?: string }).tenantGone ?? null)).toEqual([null, 'globex']);
+    expect(r.undelivered).toEqual([{ stream: 'tenant:globex', events: 1, reason: 'tenant globex was deleted' }]);
+    // a transient error (not an AppError NOT_FOUND/FORBIDDEN) stops the run
     await expect(run({ files: [file] }, streams, new MemOffsets(), { tenantGone: async () => false })).rejects.toThrow('does not exist');
+  });
+
+  it('a tenant stream this console cannot sign (NOT_FOUND) diverts to platform, flagged with the reason; the run goes on', async () => {
+    const file = writeLog('nokey/audit.log', [rec(1, { ks: 'tenant_acme_data' }), rec(2, { ks: 'tenant_globex_data' })]);
+    const streams = new FakeStreams();
+    const real = streams.append.bind(streams);
+    streams.append = async (c, s, e) => {
+      if (s === 'tenant:acme') throw new AppError('NOT_FOUND', 'tenant acme has no KEK version 1');
+      return real(c, s, e);
+    };
+    const r = await run({ files: [file] }, streams, new MemOffsets(), { tenantGone: async () => false });
+    expect(r.perStream).toEqual({ platform: 1, 'tenant:globex': 1 });
+    expect(r.undelivered).toEqual([{ stream: 'tenant:acme', events: 1, reason: 'NOT_FOUND: tenant acme has no KEK version 1' }]);
+    expect(streams.of('platform')[0]!.detail).toMatchObject({ undeliveredTo: 'acme', undeliveredReason: 'NOT_FOUND: tenant acme has no KEK version 1' });
   });
 });
 
