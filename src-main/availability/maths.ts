@@ -8,7 +8,7 @@ import { PERIOD_MS, type Period, type PeriodFigure } from '../../src-shared/cont
  * intervals — time the console was closed is unmonitored, neither up nor down. A manual probe
  * between two scheduled ones therefore splits an interval instead of counting it twice.
  * Maintenance: a sample taken inside a window counts as excluded time, on neither side.
- * Periods are whole hours ending with the current one (the hourly rollups are the unit).
+ * Periods are whole hours (24 h) or whole UTC days (7 d, 30 d) ending with the current one.
  */
 
 export const HOUR_MS = 3_600_000;
@@ -18,7 +18,9 @@ export const RAW_RETENTION_MS = 2 * 86_400_000;
 /** A maintenance window may last at most this long. */
 export const MAX_WINDOW_MS = 7 * 86_400_000;
 
+export const DAY_MS = 86_400_000;
 export const hourOf = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
+export const dayOf = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
 
 /** Milliseconds a sample taken at `at` stands for. */
 export function sampleWeight(at: number, previousAt: number | null, intervalMs: number): number {
@@ -34,8 +36,11 @@ export interface Sums {
   samples: number;
 }
 
-/** First hour (epoch ms) of a period ending now. */
-export const periodStart = (period: Period, now: number): number => hourOf(now) - PERIOD_MS[period] + HOUR_MS;
+/**
+ * Start (epoch ms) of a period ending now: 24 h is the last 24 whole hours including the current
+ * one (hourly rollups); 7 d and 30 d are the last 7 / 30 UTC days including today (daily rollups).
+ */
+export const periodStart = (period: Period, now: number): number => (period === '24h' ? hourOf(now) - PERIOD_MS[period] + HOUR_MS : dayOf(now) - PERIOD_MS[period] + DAY_MS);
 
 /**
  * One period's figure. The error budget is what the target allows over the whole period

@@ -27,8 +27,10 @@ export const AVAILABILITY_SYSTEM_STATEMENTS: string[] = [
  * queries compare numbers, not strings.
  * - availability_samples: raw probe results, kept RAW_RETENTION_MS (the chart, incidents, the
  *   weight of the next sample, re-rolling hours when a maintenance window arrives late).
- * - availability_hourly: one row per tenant and hour: ok/down/excluded milliseconds. Every
- *   percentage (24 h / 7 d / 30 d, the overview of 10,000 tenants) is a SUM over these rows.
+ * - availability_hourly: one row per tenant and hour (ok/down/excluded milliseconds), kept 3 days:
+ *   the 24 h figure and the chart. availability_daily: the same per UTC day, kept 31 days: the
+ *   7 d and 30 d figures. Every percentage (one tenant, or the overview of 10,000) is a SUM over
+ *   at most 25 hourly + 30 daily rows per tenant.
  * - availability_last: each tenant's latest sample (the overview's "last probe" without a scan).
  * - availability_incidents: runs of failed samples (open while ended_at IS NULL).
  * - availability_targets / availability_windows: mirror of csm_system (targets, windows), so the
@@ -68,6 +70,19 @@ export const AVAILABILITY_CACHE_DDL = `
     PRIMARY KEY (cluster, tenant, hour)
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX availability_hourly_by_hour ON availability_hourly (cluster, hour);
+
+  CREATE TABLE availability_daily (
+    cluster     TEXT NOT NULL,
+    tenant      TEXT NOT NULL,
+    day         INTEGER NOT NULL,
+    ok_ms       INTEGER NOT NULL DEFAULT 0,
+    down_ms     INTEGER NOT NULL DEFAULT 0,
+    excluded_ms INTEGER NOT NULL DEFAULT 0,
+    samples     INTEGER NOT NULL DEFAULT 0,
+    failed      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (cluster, tenant, day)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX availability_daily_by_day ON availability_daily (cluster, day);
 
   CREATE TABLE availability_last (
     cluster TEXT NOT NULL,

@@ -11,7 +11,7 @@ import {
   type ProbeSample,
 } from '../../src-shared/contract/availability';
 import type { Db } from '../store';
-import { belowTarget, HOUR_MS, hourOf, periodFigure, periodStart, round, sampleWeight, type Sums } from './maths';
+import { belowTarget, DAY_MS, dayOf, HOUR_MS, hourOf, periodFigure, periodStart, round, sampleWeight, type Sums } from './maths';
 
 /** What a probe observed, before the store weighs it. */
 export interface Observation {
@@ -73,9 +73,9 @@ const sampleOf = (r: SampleRow): ProbeSample => ({
 });
 
 /**
- * The availability cache (SQLite migration 5). Every figure is an aggregate over the hourly
- * rollups, so 24 h / 7 d / 30 d for one tenant read at most 720 rows and the overview of a whole
- * cluster is one GROUP BY — no per-tenant loop.
+ * The availability cache (SQLite migration 5). Every figure is an aggregate over the rollups
+ * (hourly for 24 h, daily for 7 d / 30 d), so one tenant's figures read at most 55 rows and the
+ * overview of a whole cluster is one query with two GROUP BYs — no per-tenant loop.
  */
 export class AvailabilityStore {
   private readonly s;
@@ -92,9 +92,15 @@ export class AvailabilityStore {
       ),
       hourly: db.prepare(
         `INSERT INTO availability_hourly (cluster, tenant, hour, ok_ms, down_ms, excluded_ms, samples, failed)
-         VALUES (@cluster, @tenant, @hour, @okMs, @downMs, @excludedMs, 1, @failed)
+         VALUES (@cluster, @tenant, @at, @okMs, @downMs, @excludedMs, @samples, @failed)
          ON CONFLICT (cluster, tenant, hour) DO UPDATE SET ok_ms = ok_ms + excluded.ok_ms, down_ms = down_ms + excluded.down_ms,
-           excluded_ms = excluded_ms + excluded.excluded_ms, samples = samples + 1, failed = failed + excluded.failed`,
+           excluded_ms = excluded_ms + excluded.excluded_ms, samples = samples + excluded.samples, failed = failed + excluded.failed`,
+      ),
+      daily: db.prepare(
+        `INSERT INTO availability_daily (cluster, tenant, day, ok_ms, down_ms, excluded_ms, samples, failed)
+         VALUES (@cluster, @tenant, @at, @okMs, @downMs, @excludedMs, @samples, @failed)
+         ON CONFLICT (cluster, tenant, day) DO UPDATE SET ok_ms = ok_ms + excluded.ok_ms, down_ms = down_ms + excluded.down_ms,
+           excluded_ms = excluded_ms + excluded.excluded_ms, samples = samples + excluded.samples, failed = failed + excluded.failed`,
       ),
       last: db.prepare(
         `INSERT INTO availability_last (cluster, tenant, at, ok) VALUES (?, ?, ?, ?)
@@ -104,10 +110,15 @@ export class AvailabilityStore {
       startIncident: db.prepare('INSERT INTO availability_incidents (cluster, tenant, started_at, last_failed_at, samples, error_class, message) VALUES (?, ?, ?, ?, 1, ?, ?)'),
       extendIncident: db.prepare('UPDATE availability_incidents SET last_failed_at = ?, samples = samples + 1, error_class = ?, message = ? WHERE id = ?'),
       endIncident: db.prepare('UPDATE availability_incidents SET ended_at = ? WHERE id = ?'),
-      sums: db.prepare<[number, number, number, string, string, number], { p: number; ok: number | null; down: number | null; ex: number | null; n: number | null }>(
-        `SELECT CASE WHEN hour >= ? THEN 0 WHEN hour >= ? THEN 1 WHEN hour >= ? THEN 2 ELSE 3 END AS p,
-                SUM(ok_ms) AS ok, SUM(down_ms) AS down, SUM(excluded_ms) AS ex, SUM(samples) AS n
-         FROM availability_hourly WHERE cluster = ? AND tenant = ? AND hour >= ? GROUP BY p`,
+      day1: db.prepare<[string, string, number], { ok: number | null; down: number | null; ex: number | null; n: number | null }>(
+        'SELECT SUM(ok_ms) AS ok, SUM(down_ms) AS down, SUM(excluded_ms) AS ex, SUM(samples) AS n FROM availability_hourly WHERE cluster = ? AND tenant = ? AND hour >= ?',
+      ),
+      days: db.prepare<[number, string, string, number], { p: number; ok: number | null; down: number | null; ex: number | null; n: number | null }>(
+        `SELECT CASE WHEN day >= ? THEN 1 ELSE 2 END AS p, SUM(ok_ms) AS ok, SUM(down_ms) AS down, SUM(excluded_ms) AS ex, SUM(samples) AS n
+         FROM availability_daily WHERE cluster = ? AND tenant = ? AND day >= ? GROUP BY p`,
+      ),
+      hoursIn: db.prepare<[string, string, number, number], { hour: number; ok_ms: number; down_ms: number; excluded_ms: number; samples: number; failed: number }>(
+        'SELECT hour, ok_ms, down_ms, excluded_ms, samples, failed FROM availability_hourly WHERE cluster = ? AND tenant = ? AND hour >= ? AND hour < ?',
       ),
       chart: db.prepare<[string, string, number], { hour: number; ok_ms: number; down_ms: number; samples: number; failed: number }>(
         'SELECT hour, ok_ms, down_ms, samples, failed FROM availability_hourly WHERE cluster = ? AND tenant = ? AND hour >= ? ORDER BY hour',
@@ -133,6 +144,7 @@ export class AvailabilityStore {
       putSetting: db.prepare('INSERT INTO availability_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       prune: db.prepare('DELETE FROM availability_samples WHERE at < ?'),
       pruneHourly: db.prepare('DELETE FROM availability_hourly WHERE hour < ?'),
+      pruneDaily: db.prepare('DELETE FROM availability_daily WHERE day < ?'),
       // Re-rolling a tenant's hours after a window changed: mark samples, then rebuild the hours.
       remark: db.prepare(
         `UPDATE availability_samples SET excluded = EXISTS (SELECT 1 FROM availability_windows w WHERE w.cluster = availability_samples.cluster
@@ -155,13 +167,14 @@ export class AvailabilityStore {
         { tenant: string; ok1: number | null; down1: number | null; ok30: number | null; down30: number | null; target: number | null; at: number; ok: number; open: number }
       >(
         `WITH h AS (
-           SELECT tenant, SUM(CASE WHEN hour >= @d1 THEN ok_ms END) AS ok1, SUM(CASE WHEN hour >= @d1 THEN down_ms END) AS down1,
-                  SUM(ok_ms) AS ok30, SUM(down_ms) AS down30
-           FROM availability_hourly WHERE cluster = @c AND hour >= @d30 GROUP BY tenant),
+           SELECT tenant, SUM(ok_ms) AS ok1, SUM(down_ms) AS down1 FROM availability_hourly WHERE cluster = @c AND hour >= @d1 GROUP BY tenant),
+         d AS (
+           SELECT tenant, SUM(ok_ms) AS ok30, SUM(down_ms) AS down30 FROM availability_daily WHERE cluster = @c AND day >= @d30 GROUP BY tenant),
          o AS (SELECT DISTINCT tenant FROM availability_incidents WHERE cluster = @c AND ended_at IS NULL)
-         SELECT l.tenant, h.ok1, h.down1, h.ok30, h.down30, t.percent AS target, l.at, l.ok, (o.tenant IS NOT NULL) AS open
+         SELECT l.tenant, h.ok1, h.down1, d.ok30, d.down30, t.percent AS target, l.at, l.ok, (o.tenant IS NOT NULL) AS open
          FROM availability_last l
            LEFT JOIN h ON h.tenant = l.tenant
+           LEFT JOIN d ON d.tenant = l.tenant
            LEFT JOIN availability_targets t ON t.cluster = @c AND t.tenant = l.tenant
            LEFT JOIN o ON o.tenant = l.tenant
          WHERE l.cluster = @c
@@ -181,15 +194,17 @@ export class AvailabilityStore {
       const weight = sampleWeight(o.at, prev, intervalMs);
       const excluded = (this.s.inWindow.get(o.cluster, o.tenant, o.at, o.at)?.n ?? 0) > 0;
       this.s.insert.run({ ...o, ok: o.ok ? 1 : 0, weight, excluded: excluded ? 1 : 0 });
-      this.s.hourly.run({
+      const roll = {
         cluster: o.cluster,
         tenant: o.tenant,
-        hour: hourOf(o.at),
         okMs: !excluded && o.ok ? weight : 0,
         downMs: !excluded && !o.ok ? weight : 0,
         excludedMs: excluded ? weight : 0,
+        samples: 1,
         failed: o.ok ? 0 : 1,
-      });
+      };
+      this.s.hourly.run({ ...roll, at: hourOf(o.at) });
+      this.s.daily.run({ ...roll, at: dayOf(o.at) });
       this.s.last.run(o.cluster, o.tenant, o.at, o.ok ? 1 : 0);
       const open = this.s.openIncident.get(o.cluster, o.tenant);
       if (!o.ok) {
@@ -212,12 +227,13 @@ export class AvailabilityStore {
     })();
   }
 
-  /** 24 h / 7 d / 30 d from one grouped query over at most 720 hourly rows. */
+  /** 24 h from at most 25 hourly rows; 7 d and 30 d from one grouped query over at most 30 daily rows. */
   periods(cluster: string, tenant: string, now: number, target: number): PeriodFigure[] {
     const [d1, d7, d30] = PERIODS.map((p) => periodStart(p, now)) as [number, number, number];
-    const buckets: Sums[] = [0, 1, 2].map(() => ({ okMs: 0, downMs: 0, excludedMs: 0, samples: 0 }));
-    for (const r of this.s.sums.all(d1, d7, d30, cluster, tenant, d30)) {
-      // Bucket p holds hours within the p-th period but not a shorter one: accumulate outward.
+    const sums = (r: { ok: number | null; down: number | null; ex: number | null; n: number | null } | undefined): Sums => ({ okMs: r?.ok ?? 0, downMs: r?.down ?? 0, excludedMs: r?.ex ?? 0, samples: r?.n ?? 0 });
+    const buckets: Sums[] = [sums(this.s.day1.get(cluster, tenant, d1)), sums(undefined), sums(undefined)];
+    for (const r of this.s.days.all(d7, cluster, tenant, d30)) {
+      // p = 1: within 7 days (counts for 7 d and 30 d); p = 2: only within 30 days.
       for (let i = r.p; i < 3; i++) {
         buckets[i]!.okMs += r.ok ?? 0;
         buckets[i]!.downMs += r.down ?? 0;
@@ -298,7 +314,10 @@ export class AvailabilityStore {
     })();
   }
 
-  /** Rebuild the hours [from, to) of one tenant from its raw samples (those still kept). */
+  /**
+   * Rebuild the hours [from, to) of one tenant from its raw samples (those still kept), and move
+   * the daily rollups by the difference, so both agree without re-reading whole days.
+   */
   private reroll(cluster: string, tenant: string, from: number, to: number): void {
     const oldest = this.s.oldestSample.get(cluster, tenant)?.at;
     if (oldest === null || oldest === undefined) return;
@@ -306,9 +325,22 @@ export class AvailabilityStore {
     const a = Math.max(hourOf(from), hourOf(oldest) + (oldest === hourOf(oldest) ? 0 : HOUR_MS));
     const b = hourOf(to) + HOUR_MS;
     if (a >= b) return;
+    const delta = new Map<number, { okMs: number; downMs: number; excludedMs: number; samples: number; failed: number }>();
+    const add = (sign: 1 | -1) => (r: { hour: number; ok_ms: number; down_ms: number; excluded_ms: number; samples: number; failed: number }) => {
+      const d = delta.get(dayOf(r.hour)) ?? { okMs: 0, downMs: 0, excludedMs: 0, samples: 0, failed: 0 };
+      d.okMs += sign * r.ok_ms;
+      d.downMs += sign * r.down_ms;
+      d.excludedMs += sign * r.excluded_ms;
+      d.samples += sign * r.samples;
+      d.failed += sign * r.failed;
+      delta.set(dayOf(r.hour), d);
+    };
+    this.s.hoursIn.all(cluster, tenant, a, b).forEach(add(-1));
     this.s.remark.run(cluster, tenant, a, b);
     this.s.dropHours.run(cluster, tenant, a, b);
     this.s.rebuildHours.run(cluster, tenant, a, b);
+    this.s.hoursIn.all(cluster, tenant, a, b).forEach(add(1));
+    for (const [day, d] of delta) this.s.daily.run({ cluster, tenant, at: day, ...d });
   }
 
   alert(cluster: string, tenant: string): { raisedAt: number; percent: number | null; target: number } | null {
@@ -341,7 +373,8 @@ export class AvailabilityStore {
   /** Drop raw samples past their retention and rollups older than the longest period. */
   prune(now: number, rawRetentionMs: number): void {
     this.s.prune.run(now - rawRetentionMs);
-    this.s.pruneHourly.run(hourOf(now) - 31 * 86_400_000);
+    this.s.pruneHourly.run(hourOf(now) - 3 * DAY_MS);
+    this.s.pruneDaily.run(dayOf(now) - 31 * DAY_MS);
   }
 
   /** Every probed tenant of a cluster, from one aggregate query (the overview of 10,000). */

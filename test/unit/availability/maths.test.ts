@@ -33,10 +33,12 @@ describe('availability maths', () => {
     expect(missed.budgetLeftMinutes).toBeCloseTo(-0.56, 5);
   });
 
-  it('periods are whole hours ending with the current one', () => {
+  it('24 h is whole hours ending with the current one; 7 d and 30 d whole UTC days ending today', () => {
     const now = Date.UTC(2026, 10, 29, 10, 30);
     expect(periodStart('24h', now)).toBe(Date.UTC(2026, 10, 28, 11, 0));
-    expect(periodStart('7d', now) % HOUR_MS).toBe(0);
+    expect(periodStart('7d', now)).toBe(Date.UTC(2026, 10, 23));
+    expect(periodStart('30d', now)).toBe(Date.UTC(2026, 9, 31));
+    expect(periodStart('24h', now) % HOUR_MS).toBe(0);
   });
 
   it('windows overlap only when they share time (half-open)', () => {

@@ -56,6 +56,8 @@ describe('availability cache (SQLite migration 5)', () => {
       // Declared afterwards over the outage: the hour is re-rolled from the raw samples.
       av.replaceWindows('c1', 'ta_00000001', [{ id: 'w1', startsAt: new Date(T0 + 20 * MIN).toISOString(), endsAt: new Date(T0 + 30 * MIN).toISOString(), reason: 'upgrade', createdBy: 'op' }]);
       expect(av.periods('c1', 'ta_00000001', now, 99.9)[0]).toMatchObject({ percent: 100, downMinutes: 0, excludedMinutes: 10, monitoredMinutes: 50 });
+      // The daily rollups (7 d, 30 d) moved by the same difference.
+      expect(av.periods('c1', 'ta_00000001', now, 99.9)[1]).toMatchObject({ percent: 100, downMinutes: 0, excludedMinutes: 10, monitoredMinutes: 50, samples: 60 });
       // A sample recorded during a window is excluded at once.
       av.record(obs(T0 + 25 * MIN + 1, false), MIN);
       expect(av.periods('c1', 'ta_00000001', now, 99.9)[0]!.downMinutes).toBe(0);
