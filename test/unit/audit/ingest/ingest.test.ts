@@ -228,6 +228,21 @@ describe('rotated files, compression, directories, several nodes', () => {
     ]);
   });
 
+  it("reads a zip written by Java's ZipOutputStream (as logback rolls: data descriptors, sizes after the data) with the same identity and keys as the plain file", async () => {
+    const zip = join(tmp, 'jz/audit.log.2026-11-29.0.zip');
+    mkdirSync(join(tmp, 'jz'), { recursive: true });
+    // made with `jar cfM` from real-sample.txt: flag bit 3 set, zero sizes in the local header
+    writeFileSync(zip, readFileSync(join(import.meta.dirname, '../../../fixtures/audit/java-zip-rotated.zip')));
+    expect(readFileSync(zip).readUInt16LE(6) & 0x08).toBe(0x08);
+    const plain = join(tmp, 'jz-plain.log');
+    writeFileSync(plain, readFileSync(FIXTURE));
+    const streams = new FakeStreams();
+    const fromZip = await run({ dirs: [join(tmp, 'jz')] }, streams, new MemOffsets());
+    expect(fromZip).toMatchObject({ linesRead: 23, ingested: 20, malformed: { count: 0 } });
+    const fromPlain = await run({ files: [plain] }, streams, new MemOffsets());
+    expect(fromPlain).toMatchObject({ linesRead: 23, ingested: 0, duplicates: 20 });
+  });
+
   it('orders a directory by rotation date and index, live file last', () => {
     const names = ['audit.log', 'audit.log.2026-11-29.10.zip', 'audit.log.2026-11-28.0.zip', 'audit.log.2026-11-29.2.zip', 'other.log'];
     expect([...names].sort(rotationOrder)).toEqual(['audit.log.2026-11-28.0.zip', 'audit.log.2026-11-29.2.zip', 'audit.log.2026-11-29.10.zip', 'other.log', 'audit.log']);
