@@ -30,7 +30,8 @@ export const AVAILABILITY_SYSTEM_STATEMENTS: string[] = [
  * - availability_hourly: one row per tenant and hour (ok/down/excluded milliseconds), kept 3 days:
  *   the 24 h figure and the chart. availability_daily: the same per UTC day, kept 31 days: the
  *   7 d and 30 d figures. Every percentage (one tenant, or the overview of 10,000) is a SUM over
- *   at most 25 hourly + 30 daily rows per tenant.
+ *   at most 25 hourly + 30 daily rows per tenant. No (cluster, hour) index: the primary key's
+ *   skip-scan per tenant beats it for the per-tenant GROUP BY (measured: 2.5× at 3,000 tenants).
  * - availability_last: each tenant's latest sample (the overview's "last probe" without a scan).
  * - availability_incidents: runs of failed samples (open while ended_at IS NULL).
  * - availability_targets / availability_windows: mirror of csm_system (targets, windows), so the
@@ -69,7 +70,6 @@ export const AVAILABILITY_CACHE_DDL = `
     failed      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (cluster, tenant, hour)
   ) STRICT, WITHOUT ROWID;
-  CREATE INDEX availability_hourly_by_hour ON availability_hourly (cluster, hour);
 
   CREATE TABLE availability_daily (
     cluster     TEXT NOT NULL,
@@ -82,7 +82,6 @@ export const AVAILABILITY_CACHE_DDL = `
     failed      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (cluster, tenant, day)
   ) STRICT, WITHOUT ROWID;
-  CREATE INDEX availability_daily_by_day ON availability_daily (cluster, day);
 
   CREATE TABLE availability_last (
     cluster TEXT NOT NULL,
