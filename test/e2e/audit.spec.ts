@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole, type En
 const env = useE2eConsole();
 const tenantId = `e2e_${BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).padStart(8, '0').slice(-8)}`;
 const ADMIN_PASSWORD = 'e2e audit tenant admin passphrase';
-const USER_PASSWORD = 'e2e audit user passphrase 1';
+const USER_PASSWORD = 'Cobalt-Ledger-4817';
 
 interface EventView {
   seq: number;
@@ -134,7 +134,7 @@ test('Audit end to end: export a tenant stream, import it on the Audit screen (I
     await expect(ingested.getByTestId('audit-ingest-malformed')).toContainText(`${logFile}:1`);
     await expect(ingested.getByTestId('audit-ingest-streams')).toContainText(`tenant:${tenantId}`);
     await expect(ingest.getByTestId('audit-ingest-running')).toHaveCount(0);
-    await page.screenshot({ path: join(SHOTS, 'audit-ingest-report.png'), fullPage: true });
+    await ingest.screenshot({ path: join(SHOTS, 'audit-ingest-report.png') });
     // Again: nothing new.
     await ingest.getByTestId('audit-ingest-submit').click();
     await expect(ingested.getByTestId('audit-ingest-ingested')).toHaveText('0', { timeout: 60_000 });
@@ -173,7 +173,8 @@ test('Audit end to end: export a tenant stream, import it on the Audit screen (I
     await expect(review.getByTestId(`audit-row-${lock.seq}`)).toBeVisible();
     await expect(page.getByTestId('audit-count')).toContainText(`of ${exported.events} matching`);
     await expect(page.getByTestId('audit-timeline')).toBeVisible();
-    await page.screenshot({ path: join(SHOTS, 'audit-snapshot-intact.png'), fullPage: true });
+    await page.getByTestId('audit-snapshots').screenshot({ path: join(SHOTS, 'audit-snapshot-intact.png') });
+    await review.screenshot({ path: join(SHOTS, 'audit-review.png') });
 
     // --- Filter by type, then full-text search ----------------------------------------------------
     await page.getByTestId('audit-f-type').fill('user.create');
@@ -196,6 +197,37 @@ test('Audit end to end: export a tenant stream, import it on the Audit screen (I
     for (const text of await rows.evaluateAll((els) => els.map((el) => el.textContent ?? ''))) expect(text.toLowerCase()).toContain('lock');
     await expect(review.getByTestId(`audit-row-${creates[0]!.seq}`)).toHaveCount(0);
 
+    // --- Saved filter (local), then CSV and the compliance report written where the auditor says --
+    const filterName = `locks ${tenantId}`;
+    await page.getByTestId('audit-saved-name').fill(filterName);
+    await page.getByTestId('audit-saved-save').click();
+    await expect(page.getByTestId('audit-saved-pick')).toHaveValue(filterName);
+    await page.getByTestId('audit-f-clear').click();
+    await expect(page.getByTestId('audit-count')).toContainText(`of ${exported.events} matching`);
+    await page.getByTestId('audit-saved-pick').selectOption('');
+    await page.getByTestId('audit-saved-pick').selectOption(filterName);
+    await expect(page.getByTestId('audit-f-text')).toHaveValue('lock');
+    await expect(review.getByTestId(`audit-row-${creates[0]!.seq}`)).toHaveCount(0);
+    const csvPath = join(dir, 'locks.csv');
+    await page.getByTestId('audit-csv-out').fill(csvPath);
+    await page.getByTestId('audit-csv-submit').click();
+    const csvDone = page.getByTestId('audit-csv-result');
+    await expect(csvDone.getByTestId('written-path')).toHaveText(csvPath);
+    const csv = readFileSync(csvPath);
+    await expect(csvDone.getByTestId('written-sha256')).toHaveText(createHash('sha256').update(csv).digest('hex'));
+    expect(csv.toString('utf8')).toContain('user.lock');
+    expect(csv.toString('utf8')).not.toContain('user.create');
+    const reportPath = join(dir, 'report.html');
+    await page.getByTestId('audit-report-out').fill(reportPath);
+    await page.getByTestId('audit-report-submit').click();
+    const reportDone = page.getByTestId('audit-report-result');
+    await expect(reportDone.getByTestId('written-path')).toHaveText(reportPath);
+    const html = readFileSync(reportPath);
+    await expect(reportDone.getByTestId('written-sha256')).toHaveText(createHash('sha256').update(html).digest('hex'));
+    expect(html.toString('utf8')).toContain(tenantId);
+    await page.getByTestId('audit-saved-delete').click();
+    await expect(page.getByTestId('audit-saved-pick').locator('option', { hasText: filterName })).toHaveCount(0);
+
     // --- One event's chain proof --------------------------------------------------------------------
     await review.getByTestId(`audit-open-${lock.seq}`).click();
     const detail = page.getByTestId('audit-event-detail');
@@ -205,7 +237,7 @@ test('Audit end to end: export a tenant stream, import it on the Audit screen (I
     await expect(detail.getByTestId('audit-proof-link')).toContainText('yes');
     await expect(detail.getByTestId('audit-proof-signature')).toContainText('yes');
     await expect(detail.getByTestId('audit-proof-canonical')).toContainText('user.lock');
-    await page.screenshot({ path: join(SHOTS, 'audit-chain-proof.png'), fullPage: true });
+    await detail.screenshot({ path: join(SHOTS, 'audit-chain-proof.png') });
 
     // --- A file that is no snapshot: refused in place, nothing else moves --------------------------
     await page.getByTestId('audit-import-file').fill(garbage);
@@ -216,7 +248,7 @@ test('Audit end to end: export a tenant stream, import it on the Audit screen (I
     await expect(verdict).toHaveAttribute('data-intact', 'true');
     await expect(page.getByTestId('audit-snapshot-list').locator('tbody tr')).toHaveCount(1);
     await expect(detail).toHaveAttribute('data-seq', String(lock.seq));
-    await page.screenshot({ path: join(SHOTS, 'audit-import-refused.png'), fullPage: true });
+    await page.getByTestId('audit-import-form').screenshot({ path: join(SHOTS, 'audit-import-refused.png') });
 
     // --- The edited copy: refused (imported evidence is evidence that verifies), and the file's
     // own verification, shown under the import, names the edited event.
@@ -233,7 +265,7 @@ test('Audit end to end: export a tenant stream, import it on the Audit screen (I
     await expect(page.getByTestId('audit-snapshot-list').locator('tbody tr')).toHaveCount(1);
     await expect(verdict).toHaveAttribute('data-intact', 'true');
     await expect(review.getByTestId(`audit-row-${lock.seq}`)).toBeVisible();
-    await page.screenshot({ path: join(SHOTS, 'audit-snapshot-tampered.png'), fullPage: true });
+    await page.getByTestId('audit-snapshots').screenshot({ path: join(SHOTS, 'audit-snapshot-tampered.png') });
   } finally {
     rmSync(dir, { recursive: true, force: true });
     const del = await invoke<{ jobId: string }>(page, 'tenant.delete', { cluster: 'e2e', tenant: tenantId, purge: true, confirm: tenantId });

@@ -2,16 +2,18 @@ import type { AuditEventView } from '../../../src-shared/contract/audit';
 import { timeline } from './format';
 
 const W = 720;
-const H = 96;
+const H = 64;
+/** Slots always drawn, so a short burst shows as bars among empty hours, not one slab. */
+const MIN_SLOTS = 24;
 
 /**
  * Events per hour (or day) over the loaded events, as SVG bars: sizes are SVG attributes, not
  * style attributes (the CSP refuses those). Refused and failed events stack on top in red.
  */
 export function Timeline({ events, total }: { events: readonly AuditEventView[]; total: number }) {
-  const { unit, buckets } = timeline(events);
+  const { unit, buckets } = timeline(events, 96, MIN_SLOTS);
   if (!buckets.length) return null;
-  const peak = Math.max(1, ...buckets.map((b) => b.count));
+  const peak = buckets.reduce((m, b) => Math.max(m, b.count), 1);
   const bw = W / buckets.length;
   const first = buckets[0]!;
   const last = buckets[buckets.length - 1]!;

@@ -140,17 +140,24 @@ export interface Bucket {
 
 /**
  * Events per hour (when the loaded events span two days or less) or per day, in UTC, oldest
- * first, empty buckets included so gaps show; at most `max` buckets (the oldest are dropped).
+ * first, empty buckets included so gaps show; at most `max` buckets (the oldest are dropped),
+ * at least `min` (earlier empty ones added, so one busy hour is not drawn as one wide slab).
  */
-export function timeline(events: readonly Pick<AuditEventView, 'at' | 'outcome'>[], max = 96): { unit: 'hour' | 'day'; buckets: Bucket[] } {
-  const times = events.map((e) => Date.parse(e.at)).filter((t) => !Number.isNaN(t));
-  if (!times.length) return { unit: 'hour', buckets: [] };
-  const min = Math.min(...times);
-  const maxT = Math.max(...times);
+export function timeline(events: readonly Pick<AuditEventView, 'at' | 'outcome'>[], max = 96, minCount = 1): { unit: 'hour' | 'day'; buckets: Bucket[] } {
+  // A loop, not Math.min(...): pages appended by "Load older" can exceed the argument limit.
+  let min = Infinity;
+  let maxT = -Infinity;
+  for (const e of events) {
+    const t = Date.parse(e.at);
+    if (Number.isNaN(t)) continue;
+    if (t < min) min = t;
+    if (t > maxT) maxT = t;
+  }
+  if (min === Infinity) return { unit: 'hour', buckets: [] };
   const unit: 'hour' | 'day' = maxT - min <= 48 * 3600_000 ? 'hour' : 'day';
   const size = unit === 'hour' ? 3600_000 : 86400_000;
   const floor = (t: number): number => Math.floor(t / size) * size;
-  const first = Math.max(floor(min), floor(maxT) - (max - 1) * size);
+  const first = Math.min(Math.max(floor(min), floor(maxT) - (max - 1) * size), floor(maxT) - (Math.min(minCount, max) - 1) * size);
   const n = Math.floor((floor(maxT) - first) / size) + 1;
   const buckets: Bucket[] = Array.from({ length: n }, (_, i) => {
     const start = new Date(first + i * size).toISOString();

@@ -21,6 +21,10 @@ describe('audit review helpers', () => {
     expect(t.buckets.map((b) => b.label)).toEqual(['2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28', '2026-11-29']);
     expect(t.buckets.reduce((n, b) => n + b.count, 0)).toBe(2); // the January event is outside the cap
     expect(timeline([]).buckets).toEqual([]);
+    const padded = timeline([at('2026-11-29T08:10:00Z')], 96, 24);
+    expect(padded.buckets).toHaveLength(24);
+    expect(padded.buckets[0]!.label).toBe('2026-11-28 09:00Z');
+    expect(padded.buckets.at(-1)).toMatchObject({ label: '2026-11-29 08:00Z', count: 1 });
   });
 
   it('form ↔ filter: empty fields left out, local times to ISO instants and back, bad values named', () => {
