@@ -151,7 +151,7 @@ export function IssueDialog({ cluster, tenant, onClose }: { cluster: string; ten
           />
           <TextField label="Validity (days)" optional inputMode="numeric" value={validity} onChange={(e) => setValidity(e.target.value)} error={days.error ?? undefined} hint={`1–${maxDays}; empty: the policy's ${policy.source === 'tenant' ? `${policy.validityDays} days` : 'default'}`} data-testid="cert-issue-validity" />
           <div className="form-span">
-            <OutputFields prefix="cert-issue" outDir={outDir} setOutDir={setOutDir} overwrite={overwrite} setOverwrite={setOverwrite} hint="absolute path of an existing directory; empty: nothing written, the key stays in the console (export it later)" />
+            <OutputFields prefix="cert-issue" outDir={outDir} setOutDir={setOutDir} overwrite={overwrite} setOverwrite={setOverwrite} hint="absolute path (created if missing); empty: nothing written, the key stays wrapped in the console (export it later)" />
           </div>
         </div>
         <OutcomeNote outcome={outcome} />
@@ -247,7 +247,7 @@ export function CsrDialog({ cluster, tenant, onClose }: { cluster: string; tenan
           </div>
           <TextField label="Validity (days)" optional inputMode="numeric" value={validity} onChange={(e) => setValidity(e.target.value)} error={days.error ?? undefined} hint={`1–${maxDays}`} data-testid="cert-csr-validity" />
           <div className="form-span">
-            <OutputFields prefix="cert-csr" outDir={outDir} setOutDir={setOutDir} overwrite={overwrite} setOverwrite={setOverwrite} hint="absolute path of an existing directory: main writes NAME.crt.pem and ca.pem there" />
+            <OutputFields prefix="cert-csr" outDir={outDir} setOutDir={setOutDir} overwrite={overwrite} setOverwrite={setOverwrite} hint="absolute path (created if missing): main writes NAME.crt.pem and ca.pem there" />
           </div>
         </div>
         <OutcomeNote outcome={outcome} />
