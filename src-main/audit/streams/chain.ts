@@ -366,13 +366,12 @@ export function verifyChain(input: VerifyInput): Verification {
       truncated(h.seq, null, `${h.label} is at seq ${h.seq}`);
       continue;
     }
-    if (h.seq === 0) continue;
-    const at = effHash.get(h.seq);
+    const at = h.seq === 0 ? undefined : effHash.get(h.seq);
     if (at !== undefined && at !== h.hash && !reported.has(h.seq)) {
       report('head-mismatch', h.seq, null, `${h.label} has hash ${h.hash.slice(0, 16)}… at seq ${h.seq}, the chain holds ${at.slice(0, 16)}…`);
       reported.add(h.seq);
     } else if (h.exact && h.seq < lastEff) {
-      report('head-mismatch', h.seq + 1, null, `${h.label} is at seq ${h.seq}, but the chain goes on to ${lastEff} (events written around the writer)`);
+      report('head-mismatch', h.seq + 1, null, h.seq === 0 ? `the stream has no head record, but holds events up to ${lastEff} (the head was wiped, or events written around the writer)` : `${h.label} is at seq ${h.seq}, but the chain goes on to ${lastEff} (events written around the writer)`);
     }
   }
 

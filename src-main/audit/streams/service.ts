@@ -116,7 +116,7 @@ export class AuditStreamService implements AuditStreamsPort {
       if (this.closed || !entry.cluster) return; // local audit only
       const scope = this.deps.sessions.scopeOf(entry.cluster);
       if (!scope) return; // not signed in to that cluster (NOT_SIGNED_IN, a failed sign-in): local audit only
-      const stream = streamOf(entry.tenant);
+      let stream = streamOf(entry.tenant);
       let mode: Mode = 'chain';
       if (!scope.platform) {
         const audits = Array.isArray(scope.auditor) ? scope.auditor : [];
@@ -124,6 +124,8 @@ export class AuditStreamService implements AuditStreamsPort {
         const box = entry.tenant && mine.includes(entry.tenant) ? entry.tenant : mine[0];
         if (!box) return; // no tenant inbox this role may write (csm_auditor): local audit only
         mode = `inbox:${box}`;
+        // A tenant person's call that names no tenant (their sign-in …) belongs to their tenant's trail.
+        if (!entry.tenant) stream = `tenant:${box}`;
       }
       this.enqueue(entry.cluster, stream, mode, scope.role, [eventOfEntry(entry)]);
     } catch (e) {
@@ -276,6 +278,16 @@ export class AuditStreamService implements AuditStreamsPort {
     if (events.length === 0) return { firstSeq: null, lastSeq: null, seqs };
     const client = this.requirePlatform(cluster, `appending to ${stream}`);
     const tenant = tenantOfStream(stream);
+    try {
+      return await this.appendWith(client, cluster, stream, events, seqs);
+    } catch (e) {
+      if (tenant) this.prepared.get(client)?.delete(tenant); // re-check the tables next time (a re-created tenant)
+      throw e;
+    }
+  }
+
+  private async appendWith(client: CqlClient, cluster: string, stream: StreamId, events: readonly NewAuditEvent[], seqs: number[]): Promise<{ firstSeq: number | null; lastSeq: number | null; seqs: number[] }> {
+    const tenant = tenantOfStream(stream);
     if (tenant) await this.prepare(client, tenant);
     const store = new ChainStore(client, stream);
     const signer = this.signer(cluster, client, stream);
@@ -381,16 +393,24 @@ export class AuditStreamService implements AuditStreamsPort {
   async verify(cluster: string, stream: StreamId): Promise<Verification> {
     streamIdSchema.parse(stream);
     const store = await this.reader(cluster, stream);
-    const head = await store.head();
-    const { events, batches } = await store.range(0, head.seq, Number.MAX_SAFE_INTEGER, head);
-    const signers = head.seq > 0 ? await this.signers(cluster, stream) : [];
+    // A consistent read: the head before and after the events must agree (a console may be appending).
+    let head = await store.head();
+    let read = await store.range(0, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, head);
+    for (let i = 0; i < 5; i++) {
+      const again = await store.head(head.bucket);
+      if (again.seq === head.seq && again.hash === head.hash) break;
+      head = again;
+      read = await store.range(0, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, head);
+    }
+    const { events, batches } = read;
+    const signers = events.length > 0 ? await this.signers(cluster, stream) : [];
     const seen = this.mirror.lastSeen(`live:${cluster}`, stream);
     return verifyChain({
       stream,
       events,
       batches,
       signers,
-      head: head.seq > 0 ? { seq: head.seq, hash: head.hash } : null,
+      head: { seq: head.seq, hash: head.hash },
       witnesses: seen ? [{ label: 'the local mirror', ...seen }] : [],
     });
   }
@@ -550,9 +570,12 @@ export class AuditStreamService implements AuditStreamsPort {
     let sealed = 0;
     for (const box of await this.tenantsWithStreams(cluster)) {
       const inbox = new ChainStore(this.client(cluster), `tenant:${box}`);
-      const rows = await inbox.readInbox();
+      const rows = await inbox.readInbox().catch((e: unknown) => {
+        this.deps.logger.warn('audit inbox unreadable', { inbox: box, error: msg(e) });
+        return [];
+      });
       if (rows.length === 0) continue;
-      const byTarget = new Map<StreamId, NewAuditEvent[]>();
+      const byTarget = new Map<StreamId, { id: unknown; event: NewAuditEvent }[]>();
       for (const row of rows) {
         const target = streamIdSchema.safeParse(row.target).success ? row.target : `tenant:${box}`;
         const ev = parseInboxEvent(row.event);
@@ -574,13 +597,20 @@ export class AuditStreamService implements AuditStreamsPort {
               detail: { raw: row.event.slice(0, 4000), inbox: via },
               key: `inbox:${box}:${String(row.id)}`,
             };
-        byTarget.set(target, [...(byTarget.get(target) ?? []), sealedEvent]);
+        byTarget.set(target, [...(byTarget.get(target) ?? []), { id: row.id, event: sealedEvent }]);
       }
-      for (const [target, events] of byTarget) {
-        const r = await this.append(cluster, target, events);
-        sealed += r.appended;
+      // Each target on its own: rows whose target cannot take them now stay in the inbox for the next turn.
+      const done: unknown[] = [];
+      for (const [target, items] of byTarget) {
+        try {
+          const r = await this.append(cluster, target, items.map((i) => i.event));
+          sealed += r.appended;
+          done.push(...items.map((i) => i.id));
+        } catch (e) {
+          this.deps.logger.warn('audit inbox: events left for the next seal', { inbox: box, target, events: items.length, error: msg(e) });
+        }
       }
-      await inbox.deleteInbox(rows.map((r) => r.id));
+      await inbox.deleteInbox(done);
     }
     return sealed;
   }

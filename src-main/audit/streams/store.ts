@@ -148,30 +148,37 @@ export class ChainStore {
     return this.run('appending to the audit stream', async () => (await this.client.batch(queries, LWT)).wasApplied());
   }
 
-  /** Events with afterSeq < seq <= untilSeq (and the batches recorded on them), in seq order, at most `limit`. */
+  /**
+   * Events with afterSeq < seq <= untilSeq (and the batches recorded on them), in seq order, at
+   * most `limit`. Reads past the recorded head too (until an empty bucket): a verifier must see
+   * rows written around the head, or a wiped head record.
+   */
   async range(afterSeq: number, untilSeq: number, limit: number, headHint?: Head): Promise<{ events: StoredAuditEvent[]; batches: AuditBatch[] }> {
     return this.run('reading the audit stream', async () => {
       const head = headHint ?? (await this.head());
-      const until = Math.min(untilSeq, head.seq);
       const events: StoredAuditEvent[] = [];
       const batches: AuditBatch[] = [];
-      for (let b = bucketOf(Math.max(1, afterSeq + 1)); b <= head.bucket && events.length < limit; b++) {
+      const lastBucket = untilSeq >= Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : bucketOf(untilSeq);
+      for (let b = bucketOf(Math.max(1, afterSeq + 1)); b <= lastBucket && events.length < limit; b++) {
         let pageState: string | undefined;
+        let got = 0;
         do {
           const rs = await this.client.execute(
             `SELECT ${EVENT_COLS} FROM ${this.t.chain} WHERE bucket = ? AND seq > ? AND seq <= ?`,
-            [b, afterSeq, until],
+            [b, afterSeq, Math.min(untilSeq, Number.MAX_SAFE_INTEGER)],
             { ...Q, fetchSize: Math.min(PAGE, limit - events.length), ...(pageState ? { pageState } : {}) },
           );
           for (const r of rs.rows as Row[]) {
             if (r['seq'] === null || r['seq'] === undefined) continue; // the static row of an emptied bucket
             if (events.length >= limit) break;
+            got += 1;
             events.push(eventOfRow(this.stream, r));
             const batch = batchOfRow(this.stream, r);
             if (batch) batches.push(batch);
           }
           pageState = rs.pageState ?? undefined;
         } while (pageState && events.length < limit);
+        if (b >= head.bucket && got === 0) break;
       }
       return { events, batches };
     });
