@@ -94,8 +94,11 @@ export function availabilityModule(deps: ModuleDeps, opts: AvailabilityOptions =
     } catch (e) {
       outcome = failure(e, started, null);
     }
+    const before = store.lastOk(cluster, tenant);
     const sample = store.record({ cluster, tenant, at, consistency, role: as, trigger, ...outcome }, intervalMs());
-    deps.bus.emit('availability.sample', { cluster, tenant, ok: sample.ok, at: sample.at });
+    // Not one event per scheduled probe (10,000 tenants would flood the renderer): manual probes,
+    // failures and changes of state only; an open tab re-reads on these.
+    if (trigger === 'manual' || !sample.ok || before !== sample.ok) deps.bus.emit('availability.sample', { cluster, tenant, ok: sample.ok, at: sample.at });
     const change = store.evaluate(cluster, tenant, now());
     if (change) {
       const payload = { cluster, tenant, state: change.state, percent: change.percent, target: change.target, at: new Date(change.at).toISOString() };

@@ -180,6 +180,7 @@ export class AvailabilityStore {
          WHERE l.cluster = @c
          ORDER BY l.tenant`,
       ),
+      lastOk: db.prepare<[string, string], { ok: number }>('SELECT ok FROM availability_last WHERE cluster = ? AND tenant = ?'),
       failing: db.prepare<[string], { n: number; failing: number }>('SELECT COUNT(*) AS n, COALESCE(SUM(1 - ok), 0) AS failing FROM availability_last WHERE cluster = ?'),
     };
   }
@@ -399,6 +400,12 @@ export class AvailabilityStore {
         openIncident: r.open === 1,
       };
     });
+  }
+
+  /** The tenant's latest result (null: never probed). */
+  lastOk(cluster: string, tenant: string): boolean | null {
+    const r = this.s.lastOk.get(cluster, tenant);
+    return r ? r.ok === 1 : null;
   }
 
   failing(cluster: string): { probed: number; failing: number } {

@@ -57,6 +57,15 @@ function UptimeChart({ v }: { v: AvailabilityView }) {
   );
 }
 
+function ChartAxis() {
+  return (
+    <div className="avail-axis muted small" aria-hidden="true">
+      <span>24 h ago</span>
+      <span>now</span>
+    </div>
+  );
+}
+
 function SampleRow({ s }: { s: ProbeSample }) {
   return (
     <tr data-testid="avail-sample" data-ok={s.ok ? 'true' : 'false'}>
@@ -202,6 +211,7 @@ export function AvailabilityTab({ cluster, tenant }: { cluster: string; tenant: 
             ))}
           </div>
           <UptimeChart v={v} />
+          <ChartAxis />
           <p className="small" data-testid="avail-latest">
             {v.latest ? `Latest probe ${v.latest.at}: ${v.latest.ok ? 'ok' : `failed (${v.latest.errorClass})`} in ${v.latest.latencyMs.toFixed(1)} ms` : 'Not probed yet.'}
           </p>
