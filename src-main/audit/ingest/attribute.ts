@@ -24,20 +24,24 @@ import type { AuditFields } from './parse';
  */
 
 export interface TenantDirectory {
-  /** Registered tenant ids with a stream, longest first. */
-  ids: readonly string[];
+  /** Registered tenant ids with a stream. */
+  ids: ReadonlySet<string>;
 }
 
-export const directoryOf = (ids: Iterable<string>): TenantDirectory => ({ ids: [...new Set(ids)].sort((a, b) => b.length - a.length || a.localeCompare(b)) });
+export const directoryOf = (ids: Iterable<string>): TenantDirectory => ({ ids: new Set(ids) });
 
 /** The tenant a `tenant_<id>_…` name belongs to: a registered id, `unknown`, or null (not a tenant name). */
 export function tenantOfName(dir: TenantDirectory, name: string | null): { tenant: string } | { unknown: string } | null {
   if (!name) return null;
-  const n = name.replace(/^"|"$/g, '');
+  const n = name.charCodeAt(0) === 34 /* " */ ? name.replace(/^"|"$/g, '') : name;
   if (!n.startsWith('tenant_')) return null;
-  const rest = n.slice('tenant_'.length);
-  for (const id of dir.ids) if (rest.startsWith(`${id}_`) && rest.length > id.length + 1) return { tenant: id };
-  return { unknown: n };
+  // the longest registered id followed by `_` and at least one more character
+  let found: string | null = null;
+  for (let i = n.indexOf('_', 7); i > 7 && i < n.length - 1; i = n.indexOf('_', i + 1)) {
+    const id = n.slice(7, i);
+    if (dir.ids.has(id)) found = id;
+  }
+  return found ? { tenant: found } : { unknown: n };
 }
 
 export interface Attribution {
@@ -51,6 +55,9 @@ export interface Attribution {
   unknownTenantNames: string[];
 }
 
+/** GRANT/REVOKE/LIST log the resource in ks/scope: `data/<ks>[/<table>]`, `roles/<name>`, `functions/…`, `mbean…`. */
+const RESOURCE = /^(?:data|roles|functions|mbean)(?:\/|$)/;
+
 /** The keyspace and role an event targets, from its fields and (failures) its error's resource. */
 export function targetsOf(f: AuditFields): { keyspaces: string[]; role: string | null } {
   const keyspaces: string[] = [];
@@ -62,7 +69,7 @@ export function targetsOf(f: AuditFields): { keyspaces: string[]; role: string |
     const ro = /^roles\/(.+)$/.exec(r);
     if (ro) role = ro[1]!;
   };
-  if (f.ks && !f.ks.startsWith('data') && !f.ks.startsWith('roles') && f.ks !== 'functions' && f.ks !== 'mbean') keyspaces.push(f.ks);
+  if (f.ks && !RESOURCE.test(f.ks)) keyspaces.push(f.ks);
   else resource(f.ks);
   resource(f.scope);
   if (f.error) {
@@ -79,30 +86,32 @@ export function targetsOf(f: AuditFields): { keyspaces: string[]; role: string |
 }
 
 export function attribute(dir: TenantDirectory, f: AuditFields): Attribution {
-  const unknown = new Set<string>();
+  const unknown: string[] = [];
   const of = (name: string | null): string | null => {
     const t = tenantOfName(dir, name);
-    if (!t) return null;
+    if (t === null) return null;
     if ('unknown' in t) {
-      unknown.add(t.unknown);
+      if (!unknown.includes(t.unknown)) unknown.push(t.unknown);
       return null;
     }
     return t.tenant;
   };
   const actorTenant = of(f.user ?? f.attemptedUser);
   const { keyspaces, role } = targetsOf(f);
-  const targets = new Set<string>();
+  const targetTenants: string[] = [];
   for (const ks of keyspaces) {
     const t = of(ks);
-    if (t) targets.add(t);
+    if (t && !targetTenants.includes(t)) targetTenants.push(t);
   }
   const roleTenant = of(role);
-  if (roleTenant) targets.add(roleTenant);
-  const targetTenants = [...targets];
-  const crossTenant = actorTenant !== null && targetTenants.some((t) => t !== actorTenant);
-  const tenants = new Set<string>(targetTenants);
-  if (actorTenant) tenants.add(actorTenant);
-  const streams: StreamId[] = [...tenants].map((t) => streamOf(t));
-  if (streams.length === 0 || crossTenant || targetTenants.length > 1 || unknown.size > 0) streams.push('platform');
-  return { streams, actorTenant, targetTenants, crossTenant, keyspace: keyspaces[0] ?? null, targetRole: role, unknownTenantNames: [...unknown] };
+  if (roleTenant && !targetTenants.includes(roleTenant)) targetTenants.push(roleTenant);
+  let crossTenant = false;
+  const streams: StreamId[] = [];
+  for (const t of targetTenants) {
+    if (actorTenant !== null && t !== actorTenant) crossTenant = true;
+    streams.push(streamOf(t));
+  }
+  if (actorTenant !== null && !targetTenants.includes(actorTenant)) streams.push(streamOf(actorTenant));
+  if (streams.length === 0 || crossTenant || targetTenants.length > 1 || unknown.length > 0) streams.push('platform');
+  return { streams, actorTenant, targetTenants, crossTenant, keyspace: keyspaces[0] ?? null, targetRole: role, unknownTenantNames: unknown };
 }

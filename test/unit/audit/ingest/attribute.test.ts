@@ -53,6 +53,9 @@ describe('attribution', () => {
     expect(attribute(dir, msg(base('cassandra', 'GRANT', 'DCL', '|ks:data/tenant_globex_csm/*|scope:data/tenant_globex_csm/branding'))).streams).toEqual(['tenant:globex']);
     expect(attribute(dir, msg(base('cassandra', 'GRANT', 'DCL', '|ks:roles|scope:roles/tenant_acme_u_reader'))).streams).toEqual(['tenant:acme']);
     expect(attribute(dir, msg(base('cassandra', 'GRANT', 'DCL', '|ks:data|scope:data'))).streams).toEqual(['platform']);
+    // a keyspace whose name merely starts with "data" or "roles" is a keyspace, not a resource
+    expect(attribute(dir, msg(base('tenant_acme_svc', 'SELECT', 'QUERY', '|ks:datalake|scope:t'))).keyspace).toBe('datalake');
+    expect(attribute(dir, msg(base('tenant_acme_svc', 'SELECT', 'QUERY', '|ks:roles_x|scope:t'))).keyspace).toBe('roles_x');
   });
 
   it('an operator statement naming two tenants goes to both and to platform, without being a cross-tenant attempt', () => {
