@@ -6,7 +6,7 @@ import { Badge } from '../../ui/Badge';
 import { loadCa, loadCertPolicy, loadReport, refreshAll } from './actions';
 import { CaPanel } from './CaPanel';
 import { CertDetails, type RowAction } from './CertDetails';
-import { CertFilters, CertTable, ExpirySummary, useInventory } from './Inventory';
+import { AttentionList, CertFilters, CertTable, ExpirySummary, useInventory } from './Inventory';
 import { CsrDialog, IssueDialog } from './IssueDialogs';
 import { BundleDialog, ExportDialog, RenewDialog, RevokeDialog } from './RowDialogs';
 import { pkiKey, usePki } from './store';
@@ -64,6 +64,7 @@ export function CertificatesTab({ cluster, tenant }: { cluster: string; tenant: 
           </div>
         </header>
         <ExpirySummary cluster={cluster} tenant={tenant} />
+        <AttentionList cluster={cluster} tenant={tenant} canMutate={canMutate} onSelect={setSelected} onRenew={(cert) => setOpen({ kind: 'renew', cert })} />
         <CertFilters cluster={cluster} tenant={tenant} />
         <CertTable cluster={cluster} tenant={tenant} canMutate={canMutate} selected={selected} onSelect={(s) => setSelected((cur) => (cur === s ? null : s))} onRevoke={(cert) => setOpen({ kind: 'revoke', cert })} />
       </section>

@@ -71,6 +71,41 @@ export function ExpirySummary({ cluster, tenant }: { cluster: string; tenant: st
   );
 }
 
+const ATTENTION_SHOWN = 8;
+
+/**
+ * The report's items: certificates not yet renewed that expire within 30 days or have expired,
+ * soonest first — what the operator should renew next, each a click from its details or renewal.
+ */
+export function AttentionList({ cluster, tenant, canMutate, onSelect, onRenew }: { cluster: string; tenant: string; canMutate: boolean; onSelect(serial: string): void; onRenew(c: CertificateInfo): void }) {
+  const report = usePki((s) => s.reports[pkiKey(cluster, tenant)]);
+  if (!report || report.items.length === 0) return null;
+  const items = report.items.slice(0, ATTENTION_SHOWN);
+  return (
+    <details className="pki-attention" data-testid="pki-attention" open>
+      <summary>
+        {report.items.length} certificate{report.items.length === 1 ? '' : 's'} to renew (expired or under 30 days left, not yet renewed)
+      </summary>
+      <ul>
+        {items.map((c) => (
+          <li key={c.serial} data-testid={`pki-attention-${c.serial}`}>
+            <span className={`pki-days ${expiryClass(c)}`}>{c.status === 'expired' ? `expired ${daysLeftText(c)}` : `${daysLeftText(c)} left`}</span> <strong>{c.commonName}</strong> <span className="muted small">({c.type}, until {day(c.notAfter)})</span>{' '}
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => onSelect(c.serial)} aria-label={`Details of ${c.serial} (${c.commonName})`}>
+              Details
+            </button>
+            {canMutate && c.type !== 'ca' ? (
+              <button type="button" className="btn btn-small" onClick={() => onRenew(c)} aria-label={`Renew ${c.serial} (${c.commonName})`} data-testid={`pki-attention-renew-${c.serial}`}>
+                Renew
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {report.items.length > ATTENTION_SHOWN ? <p className="muted small">…and {report.items.length - ATTENTION_SHOWN} more: select “&lt; 30 days left” or “expired” above.</p> : null}
+    </details>
+  );
+}
+
 export function CertFilters({ cluster, tenant }: { cluster: string; tenant: string }) {
   const key = pkiKey(cluster, tenant);
   const id = useId();

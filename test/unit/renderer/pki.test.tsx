@@ -130,7 +130,7 @@ function bridge(extra: Handlers = {}, opts: { ca?: CaInfo | null } = {}): FakeBr
         within14: active.filter((c) => c.daysLeft < 14).length,
         within7: active.filter((c) => c.daysLeft < 7).length,
       },
-      items: [],
+      items: certs.filter((c) => c.renewedBy === null && ((c.status === 'active' && c.daysLeft < 30) || c.status === 'expired')).sort((a, b) => a.daysLeft - b.daysLeft),
     };
   };
   const fake = createFakeBridge({
@@ -476,7 +476,8 @@ describe('Certificates tab (unit: fake bridge)', () => {
     await screen.findByTestId('pki-ca-details');
     expect(screen.getByTestId('certificates-tab').dataset.mode).toBe('read-only');
     expect(screen.getByTestId('pki-read-only')).toBeTruthy();
-    for (const id of ['pki-issue', 'pki-sign-csr', 'pki-crl-form', 'cert-revoke-01aa']) expect(screen.queryByTestId(id)).toBeNull();
+    await screen.findByTestId('pki-attention');
+    for (const id of ['pki-issue', 'pki-sign-csr', 'pki-crl-form', 'cert-revoke-01aa', 'pki-attention-renew-02bb']) expect(screen.queryByTestId(id)).toBeNull();
     fireEvent.click(screen.getByTestId('cert-open-01aa'));
     const details = await screen.findByTestId('cert-details');
     expect(within(details).queryByTestId('cert-action-revoke')).toBeNull();
@@ -492,6 +493,63 @@ describe('Certificates tab (unit: fake bridge)', () => {
     await screen.findByTestId('pki-no-ca');
     expect(screen.queryByTestId('pki-ca-init-form')).toBeNull();
     expect(none.callsTo('cert.caInit')).toHaveLength(0);
+  });
+
+  it('lists what to renew next from the report; renewing one files an approval request (kept in the dialog), then renews', async () => {
+    let filed = false;
+    const fake = bridge({
+      'cert.renew': (i) => {
+        if (!filed) {
+          filed = true;
+          return fail('APPROVAL_REQUIRED', 'cert.renew on tenant acme needs a second person: request apr_renew1 filed; approve with csm approval approve apr_renew1 --cluster prod');
+        }
+        return ok(issued(cert('0bbb', 'nightly-etl', { renewedFrom: i.serial, daysLeft: 364 }), i.outDir));
+      },
+    });
+    mount(fake);
+    const list = await screen.findByTestId('pki-attention');
+    expect(list.querySelector('summary')?.textContent).toBe('3 certificates to renew (expired or under 30 days left, not yet renewed)');
+    // Soonest first: the expired one, then 5 and 12 days left.
+    expect([...list.querySelectorAll('li')].map((li) => li.dataset.testid)).toEqual(['pki-attention-04dd', 'pki-attention-02bb', 'pki-attention-03cc']);
+    expect(within(screen.getByTestId('pki-attention-04dd')).getByText('expired 3 d ago')).toBeTruthy();
+    fireEvent.click(within(list).getByTestId('pki-attention-renew-02bb'));
+    const dialog = screen.getByTestId('cert-renew-dialog');
+    expect((within(dialog).getByTestId('cert-renew-newkey') as HTMLInputElement).checked).toBe(true);
+    fireEvent.change(input('cert-renew-validity', dialog), { target: { value: '200' } });
+    fireEvent.change(input('cert-renew-outdir', dialog), { target: { value: '/tmp/etl' } });
+    fireEvent.click(within(dialog).getByTestId('cert-renew-submit'));
+    const note = await within(dialog).findByTestId('cert-approval');
+    expect(note.dataset.request).toBe('apr_renew1');
+    expect(input('cert-renew-validity', dialog).value).toBe('200');
+    fireEvent.click(within(dialog).getByTestId('cert-renew-submit'));
+    expect((await within(dialog).findByTestId('cert-issued-serial')).textContent).toBe('0bbb');
+    const sent = { cluster: 'prod', tenant: 'acme', serial: '02bb', newKey: true, validityDays: 200, outDir: '/tmp/etl', overwrite: false };
+    expect(fake.callsTo('cert.renew').map((c) => c.input)).toEqual([sent, sent]);
+  });
+
+  it('secure connect bundle: written by main to the given file, with what the driver config names', async () => {
+    const fake = bridge({
+      'cert.bundle': (i) =>
+        ok({ serial: i.serial, file: { path: i.out, kind: 'bundle' as const, sha256: '77'.repeat(32), bytes: 4096 }, entries: ['ca.pem', 'cert.pem', 'key.pem', 'config.json'], contactPoints: ['10.0.0.5'], localDataCenter: 'dc1', keyspaces: ['tenant_acme_data'] }),
+    });
+    mount(fake);
+    fireEvent.click(await screen.findByTestId('cert-open-01aa'));
+    const details = await screen.findByTestId('cert-details');
+    // A node certificate is not bundled; this client one is.
+    fireEvent.click(within(details).getByTestId('cert-action-bundle'));
+    const dialog = screen.getByTestId('cert-bundle-dialog');
+    fireEvent.change(input('cert-bundle-out', dialog), { target: { value: '/tmp/app-bundle.zip' } });
+    fireEvent.click(within(dialog).getByTestId('cert-bundle-submit'));
+    const result = await within(dialog).findByTestId('cert-bundle-result');
+    expect(result.textContent).toContain('/tmp/app-bundle.zip');
+    expect(result.textContent).toContain('ca.pem, cert.pem, key.pem, config.json');
+    expect(result.textContent).toContain('tenant_acme_data');
+    expect(fake.callsTo('cert.bundle').map((c) => c.input)).toEqual([{ cluster: 'prod', tenant: 'acme', serial: '01aa', out: '/tmp/app-bundle.zip', overwrite: false }]);
+    fireEvent.click(within(dialog).getByTestId('cert-bundle-done'));
+    fireEvent.click(screen.getByTestId('cert-open-03cc'));
+    await waitFor(() => expect(screen.getByTestId('cert-details').dataset.serial).toBe('03cc'));
+    await waitFor(() => expect((within(screen.getByTestId('cert-details')).getByTestId('cert-action-bundle') as HTMLButtonElement).disabled).toBe(true));
+    expect(within(screen.getByTestId('cert-details')).getByTestId('cert-action-bundle').title).toBe('bundles carry a client certificate');
   });
 
   it('a refused read is shown in place with its code, and Refresh reads again', async () => {
