@@ -24,7 +24,7 @@ export function loadProof(client: CsmClient, src: ReviewSource, seq: number): Pr
 }
 
 export function writeCsv(client: CsmClient, src: ReviewSource, filter: AuditFilter, out: string, overwrite: boolean): Promise<Result<CsvResult>> {
-  const success = (v: CsvResult): string => `${v.rows} events written to ${v.path}`;
+  const success = (v: CsvResult): string => `${v.rows} event${v.rows === 1 ? '' : 's'} written to ${v.path}`;
   return src.kind === 'live'
     ? call(client, 'audit.csv', { ...live(src), filter, out, overwrite }, { quiet: true, success })
     : call(client, 'audit.snapshotCsv', { snapshotId: src.snapshotId, filter, out, overwrite }, { quiet: true, success });
