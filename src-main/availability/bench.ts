@@ -73,6 +73,11 @@ export async function availabilityBenchmarks(opts: { tenants?: number; days?: nu
       ).run({ tenants, days, cluster, firstDay, outageDay: dayOf(outageHour) });
       db.prepare(
         `WITH RECURSIVE t(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM t WHERE i + 1 < @tenants)
+         INSERT INTO tenant_mirror (cluster, id, name, tier, state, isolation, template, data_centers, created_at, updated_at, synced_at)
+         SELECT @cluster, printf('bt_%08d', i), 'bench', 'standard', 'active', 'keyspace', 'default', '[]', 'x', 'x', 'x' FROM t`,
+      ).run({ tenants, cluster });
+      db.prepare(
+        `WITH RECURSIVE t(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM t WHERE i + 1 < @tenants)
          INSERT INTO availability_last (cluster, tenant, at, ok) SELECT @cluster, printf('bt_%08d', i), @at, 1 FROM t`,
       ).run({ tenants, cluster, at: now - 1000 });
     })();

@@ -173,6 +173,7 @@ export class AvailabilityStore {
          o AS (SELECT DISTINCT tenant FROM availability_incidents WHERE cluster = @c AND ended_at IS NULL)
          SELECT l.tenant, h.ok1, h.down1, d.ok30, d.down30, t.percent AS target, l.at, l.ok, (o.tenant IS NOT NULL) AS open
          FROM availability_last l
+           JOIN tenant_mirror m ON m.cluster = l.cluster AND m.id = l.tenant AND m.state <> 'deleted'
            LEFT JOIN h ON h.tenant = l.tenant
            LEFT JOIN d ON d.tenant = l.tenant
            LEFT JOIN availability_targets t ON t.cluster = @c AND t.tenant = l.tenant
@@ -378,7 +379,7 @@ export class AvailabilityStore {
     this.s.pruneDaily.run(dayOf(now) - 31 * DAY_MS);
   }
 
-  /** Every probed tenant of a cluster, from one aggregate query (the overview of 10,000). */
+  /** Every probed tenant of a cluster still registered (the mirror), from one aggregate query (the overview of 10,000). */
   overview(cluster: string, now: number): OverviewRow[] {
     const d1 = periodStart('24h', now);
     const d30 = periodStart('30d', now);

@@ -108,8 +108,14 @@ describe('availability cache (SQLite migration 5)', () => {
         const id = `tb_${String(t).padStart(8, '0')}`;
         for (let i = 0; i < 10; i++) av.record(obs(T0 + i * MIN, !(t % 10 === 0 && i === 9), id), MIN);
       }
+      // Only tenants still registered are listed: 49 in the mirror, one of them deleted.
+      const mirror = db.db.prepare("INSERT INTO tenant_mirror (cluster, id, name, tier, state, isolation, template, data_centers, created_at, updated_at, synced_at) VALUES ('c1', ?, 'n', 'standard', ?, 'keyspace', 'default', '[]', 'x', 'x', 'x')");
+      for (let t = 0; t < 49; t++) mirror.run(`tb_${String(t).padStart(8, '0')}`, t === 1 ? 'deleted' : 'active');
+      mirror.run('tb_00000049', 'active');
+      db.db.prepare("UPDATE tenant_mirror SET state = 'deleted' WHERE id = 'tb_00000001'").run();
       const rows = av.overview('c1', T0 + 11 * MIN);
-      expect(rows).toHaveLength(50);
+      expect(rows).toHaveLength(49);
+      expect(rows.map((r) => r.tenant)).not.toContain('tb_00000001');
       const bad = rows.filter((r) => r.below);
       expect(bad.map((r) => r.tenant)).toEqual(['tb_00000000', 'tb_00000010', 'tb_00000020', 'tb_00000030', 'tb_00000040']);
       expect(bad[0]).toMatchObject({ percent24h: 90, lastOk: false, openIncident: true });
