@@ -128,6 +128,8 @@ test('Certificates tab end to end: CA, issue to a directory (openssl checks it),
     await expect(row).toHaveAttribute('data-expiry', '30');
     await expect(row.getByTestId('cert-days-left')).toHaveClass(/cert-expiry-30/);
     await expect(tab.getByTestId('pki-summary-30')).toHaveAttribute('data-count', '1');
+    // …and the report lists it among what to renew next.
+    await expect(tab.getByTestId(`pki-attention-${serial}`)).toContainText(CN);
 
     // --- Issuing again into the same directory: refused in place, nothing typed lost -------------
     await tab.getByTestId('pki-issue').click();
@@ -187,6 +189,7 @@ test('Certificates tab end to end: CA, issue to a directory (openssl checks it),
     await row.getByTestId(`cert-open-${serial}`).click();
     await expect(page.getByTestId('cert-revoked-at')).toContainText('keyCompromise');
     await expect(tab.getByTestId('pki-summary-revoked')).toContainText('1 revoked');
+    await expect(tab.getByTestId(`pki-attention-${serial}`)).toHaveCount(0);
 
     // --- Sign a CRL to a file: openssl reads it and it lists the revoked serial -------------------
     const crlPath = join(dir, 'tenant.crl.pem');
