@@ -201,21 +201,48 @@ export interface EventPage {
   nextBeforeSeq: number | null;
 }
 
-/** One page of matching events, newest (highest seq) first. */
+/**
+ * One page of matching events, newest (highest seq) first. One pass lists the seqs of up to
+ * TOTAL_CAP + 1 matches (index-only for most filters; the FTS match is evaluated once), which
+ * gives both the total and the page; the page's rows are then fetched by key. A cursor deeper
+ * than the listed matches (beyond the cap) falls back to a direct keyset query.
+ */
 export function queryEvents(db: Db, source: string, stream: StreamId, filter: Partial<AuditFilter>): EventPage {
   const limit = filter.limit ?? 200;
-  const w = where(source, stream, filter, true);
-  const from = `audit_events e${w.index ? ` INDEXED BY ${w.index}` : ''}`;
-  const rows = db.prepare(`SELECT e.* FROM ${from} WHERE ${w.sql} ORDER BY e.seq DESC LIMIT ?`).all(...w.params, limit + 1) as EventRow[];
+  const c = where(source, stream, filter, false);
+  const from = (w: Where): string => `audit_events e${w.index ? ` INDEXED BY ${w.index}` : ''}`;
+  const seqs = db.prepare(`SELECT e.seq FROM ${from(c)} WHERE ${c.sql} ORDER BY e.seq DESC LIMIT ?`).pluck().all(...c.params, TOTAL_CAP + 1) as number[];
+  const capped = seqs.length > TOTAL_CAP;
+  const before = filter.beforeSeq;
+  let start = 0;
+  if (before !== undefined) {
+    // seqs is descending: the first index whose seq is below the cursor.
+    let lo = 0;
+    let hi = seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (seqs[mid]! < before) hi = mid;
+      else lo = mid + 1;
+    }
+    start = lo;
+  }
+  let rows: EventRow[];
+  const wanted = seqs.slice(start, start + limit + 1);
+  if (wanted.length < limit + 1 && capped) {
+    const w = where(source, stream, filter, true);
+    rows = db.prepare(`SELECT e.* FROM ${from(w)} WHERE ${w.sql} ORDER BY e.seq DESC LIMIT ?`).all(...w.params, limit + 1) as EventRow[];
+  } else {
+    rows = wanted.length
+      ? (db.prepare('SELECT * FROM audit_events WHERE source = ? AND stream = ? AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC').all(source, stream, JSON.stringify(wanted)) as EventRow[])
+      : [];
+  }
   const more = rows.length > limit;
   const events = rows.slice(0, limit).map(rowToEvent);
-  const c = where(source, stream, filter, false);
-  const counted = (db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${`audit_events e${c.index ? ` INDEXED BY ${c.index}` : ''}`} WHERE ${c.sql} LIMIT ?)`).get(...c.params, TOTAL_CAP + 1) as { n: number }).n;
   return {
     stream,
     events,
-    total: Math.min(counted, TOTAL_CAP),
-    totalCapped: counted > TOTAL_CAP,
+    total: Math.min(seqs.length, TOTAL_CAP),
+    totalCapped: capped,
     nextBeforeSeq: more && events.length ? events[events.length - 1]!.seq : null,
   };
 }

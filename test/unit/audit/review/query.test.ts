@@ -131,6 +131,13 @@ describe('audit query engine', () => {
     expect(p.totalCapped).toBe(true);
     expect(p.events[0]!.seq).toBe(TOTAL_CAP + 5);
     expect(queryEvents(big, SRC, 'tenant:big', { limit: 3, type: 'SELECT' }).totalCapped).toBe(false);
+    // A cursor beyond the newest 100,001 matches still pages (keyset query on its own).
+    const deep = queryEvents(big, SRC, 'tenant:big', { limit: 3, beforeSeq: 10 });
+    expect(deep.events.map((e) => e.seq)).toEqual([9, 8, 7]);
+    expect(deep.nextBeforeSeq).toBe(7);
+    expect(queryEvents(big, SRC, 'tenant:big', { limit: 3, beforeSeq: 3 }).nextBeforeSeq).toBeNull();
+    const near = queryEvents(big, SRC, 'tenant:big', { limit: 2, beforeSeq: TOTAL_CAP });
+    expect(near.events.map((e) => e.seq)).toEqual([TOTAL_CAP - 1, TOTAL_CAP - 2]);
   }, 60_000);
 
   it('counts by type, category, outcome and user', () => {
