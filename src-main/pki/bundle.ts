@@ -85,7 +85,7 @@ export function buildBundle(spec: BundleSpec): Buffer {
     throw new AppError('BAD_INPUT', 'client key: not a readable PKCS#8 private key');
   }
   if (!readCertificate(cert!.raw).spki.equals(keySpki)) throw new AppError('BAD_INPUT', 'client key: does not belong to the client certificate');
-  if (!cas.some((ca) => cert!.checkIssued(ca))) throw new AppError('BAD_INPUT', 'CA chain: does not contain the client certificate’s issuer');
+  if (!cas.some((ca) => cert!.checkIssued(ca) && cert!.verify(ca.publicKey))) throw new AppError('BAD_INPUT', 'CA chain: does not contain the client certificate’s issuer');
   if (config.contactPoints.length === 0) throw new AppError('BAD_INPUT', 'bundle: at least one contact point');
   const file: BundleConfigFile = {
     version: 1,
