@@ -50,25 +50,13 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
-/** The text an event's hash covers. */
+const q = (v: string | null | undefined): string => (v === null || v === undefined ? 'null' : typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v));
+const n = (v: number): string => canonicalJson(v);
+const VERSION_JSON = JSON.stringify(CHAIN_VERSION);
+
+/** The text an event's hash covers (the canonical JSON of the fixed array, built directly: it is the hot path of verification). */
 export function canonicalEvent(e: ChainedFields): string {
-  return canonicalJson([
-    CHAIN_VERSION,
-    e.stream,
-    e.seq,
-    e.at,
-    e.source,
-    e.type,
-    e.category,
-    e.user,
-    e.keyspace,
-    e.scope,
-    e.operation,
-    e.outcome,
-    e.errorCode,
-    e.origin,
-    e.detail ?? null,
-  ]);
+  return `[${VERSION_JSON},${q(e.stream)},${n(e.seq)},${q(e.at)},${q(e.source)},${q(e.type)},${q(e.category)},${q(e.user)},${q(e.keyspace)},${q(e.scope)},${q(e.operation)},${q(e.outcome)},${q(e.errorCode)},${q(e.origin)},${canonicalJson(e.detail ?? null)}]`;
 }
 
 export function canonicalBytes(e: ChainedFields): Buffer {
@@ -237,7 +225,7 @@ export function verifyChain(input: VerifyInput): Verification {
     if (match) anchor = { seq: match.prunedTo, hash: match.lastPrunedHash };
     else if (partial) anchor = { seq: first.seq - 1, hash: first.prevHash };
     else {
-      const prunedTo = Math.max(0, ...stones.map((d) => d.prunedTo).filter((t) => t < first.seq));
+      const prunedTo = stones.map((d) => d.prunedTo).filter((t) => t < first.seq).reduce((m, t) => Math.max(m, t), 0);
       report('deleted', prunedTo + 1, null, `events ${prunedTo + 1}–${first.seq - 1} are missing from the start of ${stream} and no retention tombstone accounts for them`);
       anchor = { seq: first.seq - 1, hash: first.prevHash };
     }
@@ -314,7 +302,8 @@ export function verifyChain(input: VerifyInput): Verification {
     linkHash = e.hash;
   }
 
-  const lastEff = events.length ? Math.max(...effHash.keys()) : (anchor?.seq ?? 0);
+  let lastEff = anchor?.seq ?? 0;
+  for (const k of effHash.keys()) if (k > lastEff) lastEff = k;
   let truncatedReported = false;
   const truncated = (seq: number, batch: number | null, why: string): void => {
     if (truncatedReported) return;
@@ -337,7 +326,9 @@ export function verifyChain(input: VerifyInput): Verification {
       reported.add(b.lastSeq);
     }
   }
-  const inRanges = (s: number, ranges: [number, number][]): boolean => ranges.some(([a, z]) => s >= a && s <= z);
+  // One sweep over the sorted seqs and the sorted ranges (valid or already reported batches).
+  const ranges = [...covered, ...invalidRanges].sort((x, y) => x[0] - y[0]);
+  let ri = 0;
   let runStart: number | null = null;
   let runEnd = 0;
   const flushRun = (): void => {
@@ -345,8 +336,9 @@ export function verifyChain(input: VerifyInput): Verification {
     report('unsigned', runStart, null, runStart === runEnd ? `event ${runStart} is not covered by a signed batch` : `events ${runStart}–${runEnd} are not covered by a signed batch`);
     runStart = null;
   };
-  for (const s of [...effHash.keys()].sort((a, b) => a - b)) {
-    if (inRanges(s, covered) || inRanges(s, invalidRanges)) {
+  for (const s of [...effHash.keys()].sort((x, y) => x - y)) {
+    while (ri < ranges.length && ranges[ri]![1] < s) ri++;
+    if (ri < ranges.length && ranges[ri]![0] <= s) {
       flushRun();
       continue;
     }
