@@ -58,6 +58,27 @@ function IngestReportView({ r }: { r: IngestReport }) {
           </tbody>
         </table>
       ) : null}
+      {r.undelivered?.length ? (
+        <table className="table table-compact" data-testid="audit-ingest-undelivered">
+          <caption>Diverted to the platform stream (the tenant stream could not take them)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Stream</th>
+              <th scope="col">Events</th>
+              <th scope="col">Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.undelivered.map((u) => (
+              <tr key={u.stream}>
+                <td className="mono">{u.stream}</td>
+                <td>{u.events}</td>
+                <td>{u.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
       {r.alerts.length ? (
         <table className="table table-compact" data-testid="audit-ingest-alerts">
           <caption>Security alerts</caption>

@@ -2,9 +2,10 @@ import { useState, type FormEvent } from 'react';
 import type { Verification } from '../../../src-shared/contract/audit';
 import type { WireError } from '../../../src-shared/contract/core';
 import { useClient } from '../../app/client';
+import { useSession } from '../../app/stores/session';
 import { FormError } from '../../ui/Field';
-import { exportSnapshot, syncLive, verifyLive, type ExportResult } from './actions';
-import { localToIso, pathError } from './format';
+import { exportSnapshot, pruneTenant, syncLive, verifyLive, type ExportResult, type PruneResult } from './actions';
+import { localToIso, pathError, when } from './format';
 import { VerificationView } from './Verification';
 
 function ExportForm({ cluster, tenant }: { cluster: string; tenant: string | null }) {
@@ -94,12 +95,59 @@ function ExportForm({ cluster, tenant }: { cluster: string; tenant: string | nul
   );
 }
 
+/** Retention (platform operators, tenant streams): prune what the tenant's profile lets go, after a confirmation. */
+function Retention({ cluster, tenant, onPruned }: { cluster: string; tenant: string; onPruned(): void }) {
+  const client = useClient();
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<PruneResult | null>(null);
+  const [error, setError] = useState<WireError | null>(null);
+  const run = async (): Promise<void> => {
+    setBusy(true);
+    const r = await pruneTenant(client, cluster, tenant);
+    setBusy(false);
+    setConfirming(false);
+    if (r.ok) {
+      setResult(r.value);
+      setError(null);
+      if (r.value.pruned) onPruned();
+    } else setError(r.error);
+  };
+  return (
+    <div data-testid="audit-retention">
+      <p className="muted small">Events older than the tenant's audit retention (its compliance profile) are deleted behind a signed tombstone event, so the chain still verifies from the tombstone on.</p>
+      {confirming ? (
+        <p>
+          <button type="button" className="btn btn-danger btn-small" disabled={busy} onClick={() => void run()} data-testid="audit-prune-confirm">
+            {busy ? 'Pruning…' : `Prune expired events of ${tenant}`}
+          </button>{' '}
+          <button type="button" className="btn btn-small" disabled={busy} onClick={() => setConfirming(false)}>
+            Keep them
+          </button>
+        </p>
+      ) : (
+        <button type="button" className="btn btn-small" onClick={() => setConfirming(true)} data-testid="audit-prune">
+          Apply retention now
+        </button>
+      )}
+      {error ? <FormError code={error.code} message={error.message} /> : null}
+      {result ? (
+        <p data-testid="audit-prune-result">
+          Retention {result.retentionDays} days (cut-off {when(result.cutoff)}): {result.pruned} event{result.pruned === 1 ? '' : 's'} pruned
+          {result.tombstoneSeq !== null ? `, tombstone at seq ${result.tombstoneSeq}` : ''}.
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 /**
  * What only a live stream has: verify it as Cassandra holds it, bring the local mirror up to
  * date, export a signed snapshot for offline review. `onSynced` lets the review read again.
  */
 export function LiveTools({ cluster, tenant, onSynced }: { cluster: string; tenant: string | null; onSynced(): void }) {
   const client = useClient();
+  const platform = useSession((s) => s.scopes[cluster]?.platform === true);
   const [verification, setVerification] = useState<Verification | null>(null);
   const [error, setError] = useState<WireError | null>(null);
   const [busy, setBusy] = useState<'verify' | 'sync' | null>(null);
@@ -140,6 +188,12 @@ export function LiveTools({ cluster, tenant, onSynced }: { cluster: string; tena
         <summary>Export a signed snapshot for offline review</summary>
         <ExportForm cluster={cluster} tenant={tenant} />
       </details>
+      {tenant && platform ? (
+        <details className="details">
+          <summary>Retention</summary>
+          <Retention cluster={cluster} tenant={tenant} onPruned={onSynced} />
+        </details>
+      ) : null}
     </section>
   );
 }

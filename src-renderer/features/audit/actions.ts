@@ -52,6 +52,13 @@ export function exportSnapshot(client: CsmClient, input: { cluster: string; tena
   return call(client, 'audit.export', { ...rest, ...(tenant ? { tenant } : {}) }, { quiet: true, success: (v) => `Snapshot of ${v.events} events written to ${v.path}` });
 }
 
+export type PruneResult = ChannelOutput<'audit.prune'>;
+
+/** Retention: expired events pruned behind a signed tombstone (platform operators). */
+export function pruneTenant(client: CsmClient, cluster: string, tenant: string) {
+  return call(client, 'audit.prune', { cluster, tenant }, { quiet: true, success: (v) => (v.pruned ? `${v.pruned} expired events pruned behind tombstone ${v.tombstoneSeq ?? ''}` : `Nothing older than ${v.retentionDays} days to prune`) });
+}
+
 // ---- imported snapshots -------------------------------------------------------------------
 
 export async function loadSnapshots(client: CsmClient): Promise<void> {

@@ -357,6 +357,7 @@ describe('Audit screen (unit: fake bridge)', () => {
       malformed: { count: 5, first: [{ file: '/var/log/cassandra/audit/audit.log', line: 17, reason: 'no user field' }] },
       perStream: { platform: 40, 'tenant:acme': 60 },
       alerts: [{ kind: 'cross-tenant-attempt', stream: 'tenant:acme', user: 'tenant_beta_u_eve', count: 3, first: '2026-11-29T08:00:00.000Z', last: '2026-11-29T08:01:00.000Z', message: 'tenant_beta_u_eve tried tenant_acme_data 3 times' }],
+      undelivered: [{ stream: 'tenant:gone', events: 3, reason: 'NOT_FOUND: tenant gone was deleted' }],
       cancelled: false,
       seconds: 1.5,
     };
@@ -392,6 +393,7 @@ describe('Audit screen (unit: fake bridge)', () => {
     expect(within(rep).getByTestId('audit-ingest-malformed').textContent).toContain('audit.log:17');
     expect(within(rep).getByTestId('audit-ingest-streams').textContent).toContain('tenant:acme60');
     expect(within(rep).getByTestId('audit-ingest-alerts').textContent).toContain('cross-tenant-attempt');
+    expect(within(rep).getByTestId('audit-ingest-undelivered').textContent).toContain('tenant:gone3NOT_FOUND');
     expect(screen.queryByTestId('audit-ingest-running')).toBeNull();
     expect(fake.listenerCount('job.progress')).toBe(0);
   });
@@ -435,5 +437,28 @@ describe('Tenant → Audit tab (unit: fake bridge)', () => {
     expect(fake.callsTo('audit.export')[0]!.input).toEqual({ cluster: 'prod', tenant: 'acme', out: '/tmp/acme.csmaudit', overwrite: false, since: new Date('2026-11-01T00:00').toISOString() });
     expect(within(res).getByTestId('audit-export-fingerprint').textContent).toBe(FP);
     expect(within(res).getByTestId('written-sha256').textContent).toBe('9a'.repeat(32));
+    expect(screen.queryByTestId('audit-retention')).toBeNull(); // not signed in with platform scope
+  });
+
+  it('retention: platform operators prune after a confirmation and see the tombstone; the review reads again', async () => {
+    useSession.getState().setScope('prod', scope('prod'));
+    const fake = createFakeBridge({
+      'audit.filters': () => ok([]),
+      'audit.query': () => page(newest(2)),
+      'audit.prune': () => ok({ stream: 'tenant:acme', pruned: 40, tombstoneSeq: 41, retentionDays: 365, cutoff: '2025-11-29T00:00:00.000Z' }),
+    });
+    render(
+      <ClientProvider client={fake.client}>
+        <AuditTab cluster="prod" tenant="acme" />
+      </ClientProvider>,
+    );
+    await screen.findByTestId('audit-row-2');
+    fireEvent.click(screen.getByTestId('audit-prune'));
+    expect(fake.callsTo('audit.prune')).toHaveLength(0);
+    fireEvent.click(screen.getByTestId('audit-prune-confirm'));
+    const res = await screen.findByTestId('audit-prune-result');
+    expect(fake.callsTo('audit.prune')[0]!.input).toEqual({ cluster: 'prod', tenant: 'acme' });
+    expect(res.textContent).toContain('40 events pruned, tombstone at seq 41');
+    await waitFor(() => expect(fake.callsTo('audit.query')).toHaveLength(2));
   });
 });
