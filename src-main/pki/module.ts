@@ -9,6 +9,7 @@ import type { ModuleDeps } from '../app/module-deps';
 import type { CallContext } from '../ipc/router';
 import { certPolicy, type CertPolicy } from './policy';
 import { PkiService, type TenantCall } from './service';
+import { ensurePkiTables, missingTables } from './tables';
 
 export type PkiChannels = keyof typeof pkiChannels;
 
@@ -99,8 +100,37 @@ export function pkiModule(deps: ModuleDeps): ConsoleModule<PkiChannels> & { serv
     };
   };
 
+  /**
+   * Tenants provisioned before certificate operations existed have no tables: a platform console
+   * signing in prepares them in the background (as the config module does), so their admins can
+   * read and issue without waiting for a platform operator. Tables only: a CA is made by
+   * provisioning or cert.caInit, never as a side effect of signing in. Not from one-shot CLI runs.
+   */
+  let sweep: Promise<void> | null = null;
+  const sweepTables = async (cluster: string): Promise<void> => {
+    const platform = deps.connections.operator(cluster);
+    if (!platform) return;
+    for (const t of deps.store.tenantMirror.all()) {
+      if (t.cluster !== cluster || (t.state !== 'active' && t.state !== 'suspended')) continue;
+      try {
+        if ((await missingTables(platform, t.id)).length) await ensurePkiTables(platform, t.id);
+      } catch (e) {
+        deps.logger.warn('preparing certificate tables failed', { cluster, tenant: t.id, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  };
+
   return {
     service,
+    onSignIn: async (cluster, platform) => {
+      if (!platform || deps.host === 'cli' || sweep) return;
+      sweep = sweepTables(cluster).finally(() => {
+        sweep = null;
+      });
+    },
+    close: async () => {
+      await sweep;
+    },
     handlers: {
       'cert.platformRoot': async ({ cluster }) => service.platformRoot(platformClient(cluster)),
       'cert.platformRootInit': async ({ cluster, algorithm, validityDays }) => service.platformRootInit(cluster, platformClient(cluster), scopeOf(cluster).role, { algorithm, validityDays }),

@@ -1,4 +1,6 @@
-import { templateBase, type TemplateDefaults } from '../../src-shared/rules/tenant-config';
+import { effectivePolicy } from '../../src-shared/rules/compliance';
+import { templateBase, type ComplianceMinimums, type TemplateDefaults } from '../../src-shared/rules/tenant-config';
+import { ProfileStore } from '../compliance/store';
 import { isAppError } from '../app/errors';
 import type { CqlClient } from '../cassandra/connections';
 import type { KeyService } from '../keys/hierarchy';
@@ -11,7 +13,8 @@ import { ensurePkiTables } from './tables';
 /**
  * The provisioning hook (tenancy saga, configuration step): prepare the tenant's certificate
  * tables and create its CA — a subordinate of the platform root when the cluster has one — with
- * the algorithm the template's certificate policy allows. Idempotent (a resumed saga finds the
+ * the algorithm the template's certificate policy (narrowed by a compliance profile set before
+ * provisioning) allows. Idempotent (a resumed saga finds the
  * CA and leaves it). It never fails the saga: a CA that could not be made here (this console
  * lacks the master key the platform root is wrapped under, …) is reported in the step's message
  * and made later with cert.caInit; the tenant itself is fine without one until then.
@@ -22,7 +25,11 @@ export async function provisionTenantCa(a: { client: CqlClient; keys: KeyService
     const store = new PkiStore(a.client, a.tenantId);
     const existing = await store.ca();
     if (existing) return `CA ${existing.serial} already there`;
-    const policy = certPolicy(templateBase(a.template).base, null);
+    // A compliance profile may be set before provisioning (a boundary): its key minimums apply to the CA too.
+    const profile = await new ProfileStore(a.client).get(a.tenantId);
+    const p = profile ? effectivePolicy(profile.frameworks, profile.overrides).policy : null;
+    const minimums: ComplianceMinimums | null = p ? { retentionYears: p.retentionYears, minRsaBits: p.minRsaBits, minEcBits: p.minEcBits, maxKeyAgeDays: p.maxKeyAgeDays } : null;
+    const policy = certPolicy(templateBase(a.template).base, minimums);
     const root = await platformSigner(a.client, a.secrets, { tolerateUnreadable: true });
     const row = await createTenantCa({
       tenant: a.tenantId,

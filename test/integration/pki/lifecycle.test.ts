@@ -328,6 +328,17 @@ describe('certificate operations on the real node', () => {
     expect((await call(foreign, 'cert.ca', { cluster: name, tenant: other }))?.kind).toBe('root');
   });
 
+  it('no private key or PKCS#12 password in the console log or the local audit trail', async () => {
+    const audit = JSON.stringify(svc.store.localAudit.listRecent({ limit: 1000 }));
+    expect(audit).toMatch(/cert\.export/);
+    expect(audit).toMatch(/cert\.issue/);
+    const log = readFileSync(join(svc.dataDir, 'csm.log'), 'utf8');
+    for (const text of [audit, log]) {
+      expect(text).not.toMatch(/PRIVATE KEY/);
+      expect(text).not.toContain('p12-password-1');
+    }
+  });
+
   it('re-validates rows a tenant admin could write: a swapped certificate or a foreign CA key is never used', async () => {
     const victim = await ok('cert.issue', { type: 'client', commonName: 'tamper-me', sans: [] });
     const donor = await ok('cert.issue', { type: 'client', commonName: 'donor', sans: [] });
