@@ -11,29 +11,38 @@ import { algorithmOf, ipToBytes, keyIdentifier, readCertificate, signatureAlgori
  *
  * API (import from the file named):
  *   x509.ts
- *     generateKeyPair(alg: PkiAlgorithm): Promise<KeyPair>
- *     algorithmOf(key: KeyObject): PkiAlgorithm                      BAD_INPUT outside PKI_ALGORITHMS
- *     randomSerial(): Buffer                                          16 bytes, positive, first byte 0x40–0x7f
- *     serialHex(serial: Buffer | string): string                      lower-case hex, no colons, no leading 00
- *     serialFromHex(hex: string): Buffer                              accepts openssl's upper-case / colons
+ *     generateKeyPair(alg: PkiAlgorithm): Promise<KeyPair>             KeyPair = { privateKey; publicKey: KeyObject }
+ *     algorithmOf(key: KeyObject): PkiAlgorithm                         public or private; BAD_INPUT outside PKI_ALGORITHMS
+ *     randomSerial(): Buffer                                             16 bytes, positive, first byte 0x40–0x7f
+ *     serialHex(serial: Buffer | string): string                         lower-case hex, no colons, no leading 00
+ *     serialFromHex(hex: string): Buffer                                 accepts openssl's `serial=4F3A…` / `4f:3a`
  *     buildCertificate(spec: CertificateSpec): { der: Buffer; pem: string }
- *     keyToPkcs8Pem(key: KeyObject): string                           unencrypted PKCS#8 PEM ("PRIVATE KEY")
- *     pemEncode(label: string, der: Buffer): string                   (re-exported from der.ts)
+ *         spec = { kind: 'root-ca'|'sub-ca'|'client'|'node', serial, subject: { commonName, organization?,
+ *                  organizationalUnit? }, notBefore, notAfter, publicKey, sans?, issuerKey, issuerCert?, pathLen? }
+ *     keyToPkcs8Pem(key: KeyObject): string                              unencrypted PKCS#8 PEM ("PRIVATE KEY")
+ *     pemEncode(label: string, der: Buffer): string                      (from der.ts)
  *   parse.ts
- *     parseCertificates(input: string | Buffer, opts?): X509Certificate[]   PEM (1..n) or DER, strict
- *     certificateInfo(cert: X509Certificate | Buffer): CertificateSummary   serial, names, sans, dates, sha256, type
- *     readCertificate(der: Buffer): CertificateFields                        low-level fields (issuer/subject DER…)
+ *     parseCertificates(input: string | Buffer, opts?: { maxBytes?; maxCount?; what? }): X509Certificate[]
+ *     certificateInfo(cert: X509Certificate | Buffer): CertificateSummary  serial, subject/issuer (NameInfo), sans,
+ *         notBefore/notAfter ISO, fingerprintSha256, algorithm | null, type 'ca'|'node'|'client'|'other', key ids
+ *     readCertificate(der: Buffer): CertificateFields                    low-level fields (subject/issuer DER, spki…)
+ *     keyIdentifier(key) / spkiOf(key) / ipToBytes / ipFromBytes
  *   csr.ts
- *     parseCsr(pem: string): ParsedCsr                                 signature checked, SANs from extensionRequest
+ *     parseCsr(pem: string): ParsedCsr = { subject: NameInfo; sans: string[]; publicKey; algorithm; der }
  *   crl.ts
- *     buildCrl(spec: CrlSpec): { der: Buffer; pem: string }            v2, CRLNumber + AKI, reasonCode per entry
- *     parseCrl(input: string | Buffer, issuer?: X509Certificate): ParsedCrl  (verification and tests)
+ *     buildCrl(spec: CrlSpec): { der: Buffer; pem: string }             v2, CRLNumber + AKI, reasonCode per entry
+ *         spec = { issuerCert: Buffer; issuerKey; crlNumber; thisUpdate; nextUpdate; revoked: { serial; revokedAt; reason }[] }
+ *     parseCrl(input: string | Buffer, issuer?: X509Certificate): ParsedCrl   (verification and tests)
+ *     REASON_CODES: Record<RevocationReason, number>                     RFC 5280 CRLReason codes
  *   pkcs12.ts
- *     toPkcs12(spec: Pkcs12Spec): Buffer                              PBES2/AES-256 key bag, HMAC-SHA256 MAC
+ *     toPkcs12(spec: { privateKey; certificate: Buffer; chain: Buffer[]; password; friendlyName? }): Buffer
  *   bundle.ts
- *     buildBundle(spec: BundleSpec): Buffer / readBundle(zip: Buffer): Bundle   secure connect bundle (zip)
+ *     buildBundle(spec: { caPem; certPem; keyPem; config: { contactPoints; localDataCenter; keyspaces; tenant;
+ *                 username?; port? } }): Buffer                          zip: ca.pem, client.crt.pem, client.key.pem,
+ *                                                                        config.json, README.txt
+ *     readBundle(zip: Buffer): Bundle
  *   bench.ts
- *     pkiIssuanceBenchmarks(opts?): Promise<Figures>
+ *     pkiIssuanceBenchmarks(opts?: { runs?; rsa4096Runs?; openssl? }): Promise<Figures>
  * Every error on untrusted input is AppError('BAD_INPUT') saying what is wrong.
  */
 
