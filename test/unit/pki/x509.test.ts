@@ -170,6 +170,19 @@ describe('encoding details', () => {
   });
 });
 
+describe('path length', () => {
+  it('a tenant sub-CA (pathLen 0) cannot mint another CA: openssl refuses what it would sign', async () => {
+    const chain = await makeChain('ec-p256');
+    const rogue = await generateKeyPair('ec-p256');
+    const now = new Date(Date.now() - 1000);
+    const rogueCa = buildCertificate({ kind: 'sub-ca', serial: randomSerial(), subject: { commonName: 'rogue CA' }, notBefore: now, notAfter: new Date(now.getTime() + 86_400_000), publicKey: rogue.publicKey, issuerKey: chain.sub.keys.privateKey, issuerCert: chain.sub.der });
+    const leaf = buildCertificate({ kind: 'client', serial: randomSerial(), subject: { commonName: 'x' }, notBefore: now, notAfter: new Date(now.getTime() + 3_600_000), publicKey: chain.client.keys.publicKey, issuerKey: rogue.privateKey, issuerCert: rogueCa.der });
+    const r = tool('openssl', ['verify', '-CAfile', tmp.write('pl-root.pem', chain.root.pem), '-untrusted', tmp.write('pl-mid.pem', chain.sub.pem + rogueCa.pem), tmp.write('pl-leaf.pem', leaf.pem)]);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('path length constraint exceeded');
+  });
+});
+
 describe('parseCertificates', () => {
   let chain: Chain;
   beforeAll(async () => {
