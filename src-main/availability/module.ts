@@ -62,8 +62,11 @@ export function availabilityModule(deps: ModuleDeps, opts: AvailabilityOptions =
       return value;
     }
     // The cluster is down (the probe will say so) or the config is unreadable: the last known
-    // level, else the platform default — the probe itself is what records the failure.
-    return hit?.value ?? BUILTIN_POLICIES.consistency.read;
+    // level, else the platform default — the probe itself is what records the failure. Asked
+    // again in a minute, not on every probe.
+    const value = hit?.value ?? BUILTIN_POLICIES.consistency.read;
+    consistencies.set(k(cluster, tenant), { value, at: now() - CACHE_MS + 60_000 });
+    return value;
   };
 
   const probeTarget = async (cluster: string, tenant: string, session: CqlClient): Promise<ProbeTarget> => {
@@ -74,6 +77,16 @@ export function availabilityModule(deps: ModuleDeps, opts: AvailabilityOptions =
     const value = await resolveTarget(session, tenant, keyspaces);
     targets.set(k(cluster, tenant), { value, at: now() });
     return value;
+  };
+
+  /** Compare 24 h with the target; a change (below ⇄ at target) is an event and a log line. */
+  const evaluate = (cluster: string, tenant: string): void => {
+    const change = store.evaluate(cluster, tenant, now());
+    if (!change) return;
+    const payload = { cluster, tenant, state: change.state, percent: change.percent, target: change.target, at: new Date(change.at).toISOString() };
+    deps.bus.emit('availability.alert', payload);
+    if (change.state === 'raised') deps.logger.warn('tenant below its availability target', payload);
+    else deps.logger.info('tenant back at its availability target', payload);
   };
 
   const probe = async (cluster: string, tenant: string, trigger: 'schedule' | 'manual'): Promise<ProbeSample> => {
@@ -99,13 +112,7 @@ export function availabilityModule(deps: ModuleDeps, opts: AvailabilityOptions =
     // Not one event per scheduled probe (10,000 tenants would flood the renderer): manual probes,
     // failures and changes of state only; an open tab re-reads on these.
     if (trigger === 'manual' || !sample.ok || before !== sample.ok) deps.bus.emit('availability.sample', { cluster, tenant, ok: sample.ok, at: sample.at });
-    const change = store.evaluate(cluster, tenant, now());
-    if (change) {
-      const payload = { cluster, tenant, state: change.state, percent: change.percent, target: change.target, at: new Date(change.at).toISOString() };
-      deps.bus.emit('availability.alert', payload);
-      if (change.state === 'raised') deps.logger.warn('tenant below its availability target', payload);
-      else deps.logger.info('tenant back at its availability target', payload);
-    }
+    evaluate(cluster, tenant);
     return sample;
   };
 
@@ -232,7 +239,7 @@ export function availabilityModule(deps: ModuleDeps, opts: AvailabilityOptions =
         const at = new Date(now());
         await new SharedAvailability(operator(cluster)).putTarget(tenant, percent, by, at);
         store.putTarget(cluster, tenant, percent, by, at.getTime());
-        store.evaluate(cluster, tenant, now());
+        evaluate(cluster, tenant);
         return store.target(cluster, tenant);
       },
       'availability.addWindow': async ({ cluster, tenant, startsAt, endsAt, reason }) => {
@@ -249,7 +256,7 @@ export function availabilityModule(deps: ModuleDeps, opts: AvailabilityOptions =
         if (clash) throw new AppError('CONFLICT', `overlaps maintenance window ${clash.id} (${clash.startsAt} – ${clash.endsAt}: ${clash.reason})`);
         const w = await shared.addWindow(tenant, new Date(a), new Date(b), reason, role(cluster));
         store.replaceWindows(cluster, tenant, [...existing, w]);
-        store.evaluate(cluster, tenant, now());
+        evaluate(cluster, tenant);
         return w;
       },
       'availability.removeWindow': async ({ cluster, tenant, id }) => {
@@ -259,7 +266,7 @@ export function availabilityModule(deps: ModuleDeps, opts: AvailabilityOptions =
         if (!existing.some((w) => w.id === id)) throw new AppError('NOT_FOUND', `tenant ${tenant} has no maintenance window ${id}`);
         await shared.removeWindow(tenant, id);
         store.replaceWindows(cluster, tenant, existing.filter((w) => w.id !== id));
-        store.evaluate(cluster, tenant, now());
+        evaluate(cluster, tenant);
         return { removed: true };
       },
       'availability.schedule': async ({ intervalSeconds, concurrency }) => {
