@@ -215,7 +215,7 @@ export const auditChannels = {
     output: z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int(), events: z.number().int(), stream: z.string(), signerFingerprint: z.string() }),
     scope: 'auditor',
     mutates: true,
-    summary: 'Write a signed snapshot file of a stream for a time range (events, manifest, chain heads, signature, signer key)',
+    summary: "Write a signed snapshot file of a tenant's stream for a time range, widened to whole signed batches (events, manifest, chain heads, signature, signer key); tenant required",
   }),
   'audit.report': defineChannel({
     input: z.object({ ...live, since: z.string().datetime({ offset: true }).optional(), until: z.string().datetime({ offset: true }).optional(), out: outPath.optional(), overwrite: z.boolean().default(false) }).strict(),
@@ -229,7 +229,7 @@ export const auditChannels = {
     output: z.object({ path: z.string(), rows: z.number().int(), sha256: z.string() }),
     scope: 'auditor',
     mutates: false,
-    summary: 'Write the filtered events as CSV',
+    summary: 'Write every event matching the filter as CSV, newest first, up to 100,000 rows (limit and beforeSeq are paging settings and do not apply); formula-leading cells are quoted',
   }),
   'audit.prune': defineChannel({
     input: z.object({ cluster: clusterNameSchema, tenant: tenantIdSchema }).strict(),
@@ -286,7 +286,7 @@ export const auditChannels = {
     output: z.object({ path: z.string(), rows: z.number().int(), sha256: z.string() }),
     scope: 'local',
     mutates: false,
-    summary: "Write an imported snapshot's filtered events as CSV",
+    summary: "Write an imported snapshot's events matching the filter as CSV (as audit.csv)",
   }),
   'audit.removeSnapshot': defineChannel({
     input: z.object({ snapshotId }).strict(),

@@ -226,11 +226,12 @@ export class ReviewService {
 
   // ---- shared --------------------------------------------------------------------------------
 
-  /** CSV of every matching event (the filter's `limit` is a page size and is not applied), newest first, at most TOTAL_CAP rows. */
+  /** CSV of every matching event (the filter's `limit` and `beforeSeq` are paging settings and are not applied), newest first, at most TOTAL_CAP rows. */
   private async writeCsv(db: Db, source: string, stream: StreamId, filter: AuditFilter, o: FileOut): Promise<{ path: string; rows: number; sha256: string }> {
     const parts = [csvHeader()];
     let rows = 0;
-    for (const e of iterateEvents(db, source, stream, filter, TOTAL_CAP)) {
+    const { beforeSeq: _page, ...all } = filter;
+    for (const e of iterateEvents(db, source, stream, all, TOTAL_CAP)) {
       parts.push(csvEvent(e));
       rows += 1;
     }
