@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { WireError } from '../../../src-shared/contract/core';
 import { Badge, YesNo } from '../../ui/Badge';
 import { FormError } from '../../ui/Field';
@@ -18,9 +19,14 @@ function pretty(v: unknown): string {
  */
 export function EventDetail({ proof, error, loading, onClose }: { proof: ChainProof | null; error: WireError | null; loading: boolean; onClose(): void }) {
   const e = proof?.event;
+  const ref = useRef<HTMLElement>(null);
+  // Keyboard and screen-reader users land on the proof they asked for, not back in the table.
+  useEffect(() => {
+    if (e) ref.current?.focus();
+  }, [e?.seq]);
   const sound = proof ? proof.hashMatches && proof.linkMatches && (proof.batch?.signatureValid ?? false) : false;
   return (
-    <section className="card audit-detail" aria-labelledby="audit-detail-title" data-testid="audit-event-detail" data-seq={e?.seq ?? ''}>
+    <section ref={ref} tabIndex={-1} className="card audit-detail" aria-labelledby="audit-detail-title" data-testid="audit-event-detail" data-seq={e?.seq ?? ''}>
       <header className="card-header">
         <h3 id="audit-detail-title">{e ? `Event ${e.seq}` : 'Event'}</h3>
         <button type="button" className="btn btn-ghost btn-small" onClick={onClose} data-testid="audit-detail-close">

@@ -224,6 +224,7 @@ describe('Audit screen (unit: fake bridge)', () => {
     expect(within(detail).getByTestId('audit-proof-canonical').textContent).toBe('{"seq":5}');
     expect(within(detail).getByTestId('audit-proof-verdict').textContent).toBe('chain proof holds');
     expect(screen.getByTestId('audit-row-5').getAttribute('data-open')).toBe('true');
+    expect(document.activeElement).toBe(detail); // focus follows to the proof
   });
 
   it('a broken link shows the proof failing', async () => {
