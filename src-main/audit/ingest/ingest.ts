@@ -153,14 +153,29 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
   /**
    * Why a tenant stream's append failure should divert its events to the platform stream instead
    * of stopping the run (null: stop). A deleted tenant, or a stream this console cannot write
-   * (no signing key here, no table: NOT_FOUND, FORBIDDEN, BAD_INPUT). Transient errors
-   * (UNAVAILABLE, TIMEOUT, CONFLICT …) stop the run; the next run resumes and retries them.
+   * (no signing key here, another installation's keys, no table: NOT_FOUND, FORBIDDEN, BAD_INPUT,
+   * CONFLICT twice). Transient errors (UNAVAILABLE, TIMEOUT, anything not an AppError) stop the
+   * run; the next run resumes and retries them.
    */
   const undeliverable = async (tenant: string, err: unknown): Promise<{ gone: boolean; reason: string } | null> => {
     const inner = err instanceof SinkError ? err.inner : err;
     if (opts.tenantGone && (await opts.tenantGone(tenant).catch(() => false))) return { gone: true, reason: `tenant ${tenant} was deleted` };
-    if (inner instanceof AppError && ['NOT_FOUND', 'FORBIDDEN', 'BAD_INPUT'].includes(inner.code)) return { gone: false, reason: `${inner.code}: ${inner.message}` };
+    if (inner instanceof AppError && ['NOT_FOUND', 'FORBIDDEN', 'BAD_INPUT', 'CONFLICT'].includes(inner.code)) return { gone: false, reason: `${inner.code}: ${inner.message}` };
     return null;
+  };
+  /**
+   * CONFLICT is both "the stream head kept moving" (transient: the streams already retried many
+   * times) and "this tenant's keys are another installation's" (permanent). Once more, then it
+   * counts as permanent for this run.
+   */
+  const appendRetryingConflict = async (stream: StreamId, events: NewAuditEvent[]): Promise<{ appended: number; duplicates: number }> => {
+    try {
+      return await append(stream, events);
+    } catch (e) {
+      const inner = e instanceof SinkError ? e.inner : e;
+      if (!(inner instanceof AppError) || inner.code !== 'CONFLICT' || !tenantOfStream(stream)) throw e;
+      return append(stream, events);
+    }
   };
 
   const append = async (stream: StreamId, events: NewAuditEvent[]): Promise<{ appended: number; duplicates: number }> => {
@@ -250,7 +265,7 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
       const tenant = tenantOfStream(stream);
       let r: { appended: number; duplicates: number };
       try {
-        r = await append(stream, events);
+        r = await appendRetryingConflict(stream, events);
       } catch (e) {
         const why = tenant ? await undeliverable(tenant, e) : null;
         if (!why) throw e;

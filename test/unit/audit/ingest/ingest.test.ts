@@ -342,6 +342,22 @@ describe('a tenant deleted during the run', () => {
     expect(r.undelivered).toEqual([{ stream: 'tenant:acme', events: 1, reason: 'NOT_FOUND: tenant acme has no KEK version 1' }]);
     expect(streams.of('platform')[0]!.detail).toMatchObject({ undeliveredTo: 'acme', undeliveredReason: 'NOT_FOUND: tenant acme has no KEK version 1' });
   });
+
+  it('CONFLICT is tried once more (a moved head), and diverts only when it persists (another installation’s keys)', async () => {
+    const file = writeLog('conflict/audit.log', [rec(1, { ks: 'tenant_acme_data' })]);
+    const streams = new FakeStreams();
+    const real = streams.append.bind(streams);
+    let fails = 1;
+    streams.append = async (c, s, e) => {
+      if (s === 'tenant:acme' && fails-- > 0) throw new AppError('CONFLICT', 'head moved');
+      return real(c, s, e);
+    };
+    expect((await run({ files: [file] }, streams, new MemOffsets())).perStream).toEqual({ 'tenant:acme': 1 });
+    fails = 2;
+    const r = await run({ files: [writeLog('conflict2/audit.log', [rec(2, { ks: 'tenant_acme_data' })])] }, streams, new MemOffsets(), { tenantGone: async () => false });
+    expect(r.perStream).toEqual({ platform: 1 });
+    expect(r.undelivered).toEqual([{ stream: 'tenant:acme', events: 1, reason: 'CONFLICT: head moved' }]);
+  });
 });
 
 describe('progress', () => {
