@@ -79,6 +79,9 @@ const FAILURE_TYPES = new Set(['LOGIN_ERROR', 'UNAUTHORIZED_ATTEMPT', 'REQUEST_F
 export const isFailureType = (type: string, category: string): boolean =>
   FAILURE_TYPES.has(type) || category === 'ERROR' || type.endsWith('_ERROR') || type.endsWith('_FAILURE');
 
+/** An optional `|key:value` field before the operation, matched in place (sticky). */
+const FIELD = /\|([a-z_]{1,40}):([^|\n]*)/y;
+
 const fieldAt = (msg: string, pos: number, key: string): number => (msg.startsWith(key, pos) ? pos + key.length : -1);
 
 /** Parse a FileAuditLogger message (the text after ` - `, continuation lines joined with `\n`). */
@@ -122,7 +125,8 @@ export function parseMessage(msg: string): ParseResult {
       operation = msg.slice(p + '|operation:'.length);
       break;
     }
-    const m = /^\|([a-z_]{1,40}):([^|\n]*)/.exec(msg.slice(p, p + 2048));
+    FIELD.lastIndex = p;
+    const m = FIELD.exec(msg);
     if (!m) return { ok: false, reason: 'unexpected text after the fixed fields' };
     const [whole, key, value] = m as unknown as [string, string, string];
     if (key === 'batch') batch = value;
