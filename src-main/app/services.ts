@@ -10,7 +10,7 @@ import { isolationModule } from '../isolation/handlers';
 import { mspModule } from '../msp/module';
 import { configModule } from '../config/module';
 import { usersModule } from '../users/module';
-import { pkiModule } from '../pki/module';
+import { anyApproval, pkiApprovalPolicy, pkiModule } from '../pki/module';
 import { auditModule } from '../audit/module';
 import { availabilityModule } from '../availability/module';
 import type { ConsoleModule, InternalDispatch } from './module';
@@ -103,7 +103,8 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
   };
   const base = { host: config.host, connections, clusters, sessions, tenants, keys, secrets, store, jobs, bus, logger, dispatch };
   const compliance = complianceModule(base);
-  const moduleDeps: ModuleDeps = { ...base, approvalPolicy: compliance.approvalPolicy };
+  // A second person is needed when the compliance profile says so, or (certificates) the tenant's certificate policy does.
+  const moduleDeps: ModuleDeps = { ...base, approvalPolicy: anyApproval(compliance.approvalPolicy, pkiApprovalPolicy(base)) };
   const isolation = isolationModule(moduleDeps);
   const access = accessModule(moduleDeps);
   const msp = mspModule(moduleDeps);

@@ -4,6 +4,7 @@ import { useConfig } from '../../features/config/store';
 import { useIsolation } from '../../features/isolation/store';
 import { useJobs } from '../../features/jobs/store';
 import { useMsp } from '../../features/msp/store';
+import { usePki } from '../../features/pki/store';
 import { useTenants } from '../../features/tenants/store';
 import { useUsers } from '../../features/users/store';
 import { useAppInfo } from './appInfo';
@@ -11,7 +12,7 @@ import { useSession } from './session';
 import { useTheme } from './theme';
 import { useToasts } from './toasts';
 
-export { useAccess, useAppInfo, useClusters, useConfig, useIsolation, useJobs, useMsp, useSession, useTenants, useTheme, useToasts, useUsers };
+export { useAccess, useAppInfo, useClusters, useConfig, useIsolation, useJobs, useMsp, usePki, useSession, useTenants, useTheme, useToasts, useUsers };
 
 /** Between tests, and when the operator reloads the console state. */
 export function resetAllStores(): void {
@@ -22,6 +23,7 @@ export function resetAllStores(): void {
   useIsolation.getState().reset();
   useJobs.getState().reset();
   useMsp.getState().reset();
+  usePki.getState().reset();
   useSession.getState().reset();
   useTenants.getState().reset();
   useTheme.getState().reset();
