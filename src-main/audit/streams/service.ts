@@ -18,6 +18,8 @@ export const FLUSH_DELAY_MS = 250;
 /** Inbox sealing in long-running hosts (electron, web); never in the CLI. */
 export const SEAL_INTERVAL_MS = 60_000;
 const MAX_QUEUED = 10_000;
+/** Retention at sign-in: at most once per cluster per this long on one console. */
+export const RETENTION_SWEEP_MS = 6 * 3_600_000;
 const MAX_ATTEMPTS = 4;
 const MAX_DETAIL_BYTES = 16_384;
 
@@ -104,7 +106,7 @@ export class AuditStreamService implements AuditStreamsPort {
       deps.host === 'cli'
         ? null
         : setInterval(() => {
-            for (const cluster of deps.sessions.platformClusters()) this.track(this.sealInboxes(cluster));
+            for (const cluster of deps.sessions.platformClusters()) this.track(this.housekeeping(cluster));
           }, SEAL_INTERVAL_MS);
     this.sealTimer?.unref();
   }
@@ -618,16 +620,33 @@ export class AuditStreamService implements AuditStreamsPort {
   async onSignIn(cluster: string, platform: boolean): Promise<void> {
     if (!platform || this.closed) return;
     // In the background (sign-in does not wait), awaited by close().
-    this.track(
-      (async () => {
-        const n = await this.sealInboxes(cluster);
-        if (n > 0) this.deps.logger.info('audit inboxes sealed', { cluster, events: n });
-        for (const tenant of await this.tenantsWithStreams(cluster)) {
-          if (this.closed) return;
-          await this.prune(cluster, tenant).catch((e: unknown) => this.deps.logger.warn('audit retention failed', { cluster, tenant, error: msg(e) }));
-        }
-      })(),
-    );
+    this.track(this.housekeeping(cluster));
+  }
+
+  /** Seal the inboxes; apply retention when a sweep is due. At platform sign-in, and on the timer of long-running hosts. */
+  private async housekeeping(cluster: string): Promise<void> {
+    const n = await this.sealInboxes(cluster);
+    if (n > 0) this.deps.logger.info('audit inboxes sealed', { cluster, events: n });
+    // Retention moves in days: one sweep per cluster per RETENTION_SWEEP_MS on this console
+    // (every CLI command signs in; it should not walk every tenant each time).
+    if (!this.sweepDue(cluster)) return;
+    for (const tenant of await this.tenantsWithStreams(cluster)) {
+      if (this.closed) return;
+      await this.prune(cluster, tenant).catch((e: unknown) => this.deps.logger.warn('audit retention failed', { cluster, tenant, error: msg(e) }));
+    }
+  }
+
+  private sweepDue(cluster: string, now = Date.now()): boolean {
+    const key = `audit.retentionSweep.${cluster}`;
+    try {
+      const row = this.deps.store.db.prepare('SELECT value FROM kv_settings WHERE key = ?').get(key) as { value: string } | undefined;
+      const last = row ? Date.parse(JSON.parse(row.value) as string) : Number.NaN;
+      if (Number.isFinite(last) && now - last < RETENTION_SWEEP_MS) return false;
+      this.deps.store.db.prepare('INSERT OR REPLACE INTO kv_settings (key, value) VALUES (?, ?)').run(key, JSON.stringify(new Date(now).toISOString()));
+    } catch (e) {
+      this.deps.logger.warn('audit retention: sweep marker unavailable', { cluster, error: msg(e) });
+    }
+    return true;
   }
 
   private track(p: Promise<unknown>): void {
