@@ -163,6 +163,16 @@ describe('snapshot import refuses malformed files and stores nothing', () => {
     await refused(Buffer.from(zipSync({ ...e, 'evil.sh': strToU8('rm -rf /') })), /unexpected entries "evil.sh"/);
     await refused(zipEntries({ ...e, 'events.jsonl': strToU8('{"seq": 1}\nnot json\n') }), /events.jsonl line 1/);
     await refused(zipEntries({ ...e, 'manifest.json': strToU8('{}') }), /manifest.json: format/);
+    for (const [field, value, msg] of [
+      ['seq', '14', /events.jsonl line 4: seq/],
+      ['outcome', 'maybe', /events.jsonl line 4: outcome/],
+      ['user', 42, /events.jsonl line 4: user/],
+      ['evil', 'x', /events.jsonl line 4: .*evil/],
+    ] as const) {
+      const bad = lines(e);
+      bad[3]![field] = value;
+      await refused(withLines(e, bad), msg);
+    }
     const ls = lines(e);
     ls[3]!['user'] = 'mallory';
     await refused(withLines(e, ls), /does not verify, nothing was imported — .*edited at seq 14/);
