@@ -23,6 +23,10 @@ describe('availability of tenants when a node is killed', () => {
   const home = mkdtempSync(join(tmpdir(), 'csm-avail-node-'));
   const own = '127.0.0.1:9162';
   const saved = process.env['CSM_CASSANDRA_STORAGE_PORT'];
+  // Profile names unique per run: consoles of one installation share the keychain, where a
+  // profile's password is filed under its name.
+  const OWN = unique('own').replace(/_/g, '-');
+  const SHARED = unique('shr').replace(/_/g, '-');
   const a = unique('av');
   const b = unique('av');
   let shared: { svc: Svc; api: LocalClient; cluster: string };
@@ -38,7 +42,7 @@ describe('availability of tenants when a node is killed', () => {
   const scheduledAfter = async (t: number, limitMs: number) => {
     const deadline = Date.now() + limitMs;
     for (;;) {
-      const v = await show('own', a);
+      const v = await show(OWN, a);
       const after = v.recent.filter((s) => s.trigger === 'schedule' && Date.parse(s.at) > t).sort((x, y) => Date.parse(x.at) - Date.parse(y.at));
       if (after.length) return { first: after[0]!, view: v };
       if (Date.now() > deadline) throw new Error(`no scheduled probe of ${a} after ${new Date(t).toISOString()}`);
@@ -57,16 +61,17 @@ describe('availability of tenants when a node is killed', () => {
 
     web = await realServices('web');
     api = localClient(web.router, { host: 'web' });
-    expect((await api.call('cluster.add', { name: 'own', contactPoints: [own], localDc: 'dc1', ...SUPERUSER })).ok).toBe(true);
-    const signed = await api.call('session.signIn', { cluster: 'own' });
+    expect((await api.call('cluster.add', { name: OWN, contactPoints: [own], localDc: 'dc1', ...SUPERUSER })).ok).toBe(true);
+    const signed = await api.call('session.signIn', { cluster: OWN });
     expect(signed.ok && signed.value.platform).toBe(true);
-    await provision(web, api, 'own', a);
+    await provision(web, api, OWN, a);
     // The shared cluster as B's tenant admin: tenant scope, so this console schedules nothing there.
-    expect((await api.call('cluster.add', { name: 'shared', contactPoints: [node().contactPoint], localDc: node().localDc, username: `tenant_${b}_u_boss`, password: 'correct-horse-battery' })).ok).toBe(true);
-    const tb = await api.call('session.signIn', { cluster: 'shared' });
-    expect(tb.ok && !tb.value.platform && tb.value.tenantAdmin).toEqual([b]);
+    expect((await api.call('cluster.add', { name: SHARED, contactPoints: [node().contactPoint], localDc: node().localDc, username: `tenant_${b}_u_boss`, password: 'correct-horse-battery' })).ok).toBe(true);
+    const tb = await api.call('session.signIn', { cluster: SHARED });
+    if (!tb.ok) throw new Error(`signing in as the tenant admin: ${tb.error.code}: ${tb.error.message}`);
+    expect({ platform: tb.value.platform, tenantAdmin: tb.value.tenantAdmin }).toEqual({ platform: false, tenantAdmin: [b] });
     const sched = await api.call('availability.schedule', { intervalSeconds: 2, concurrency: 4 });
-    expect(sched.ok && sched.value).toMatchObject({ running: true, intervalSeconds: 2, clusters: ['own'] });
+    expect(sched.ok && sched.value).toMatchObject({ running: true, intervalSeconds: 2, clusters: [OWN] });
   }, 400_000);
 
   afterAll(async () => {
@@ -80,10 +85,10 @@ describe('availability of tenants when a node is killed', () => {
   }, 120_000);
 
   it('probes as the tenant role, at the tenant read consistency, from its data keyspace', async () => {
-    const pa = await api.call('availability.probe', { cluster: 'own', tenant: a });
+    const pa = await api.call('availability.probe', { cluster: OWN, tenant: a });
     expect(pa.ok && pa.value).toMatchObject({ ok: true, role: `tenant_${a}_svc`, consistency: 'LOCAL_QUORUM', keyspace: `tenant_${a}_data`, trigger: 'manual', errorClass: null });
     expect(pa.ok && pa.value.coordinator).toMatch(/^127\.0\.0\.1:9162$/);
-    const pb = await api.call('availability.probe', { cluster: 'shared', tenant: b });
+    const pb = await api.call('availability.probe', { cluster: SHARED, tenant: b });
     expect(pb.ok && pb.value).toMatchObject({ ok: true, role: `tenant_${b}_u_boss`, keyspace: `tenant_${b}_data` });
     // The scheduler probes A by itself.
     const { first } = await scheduledAfter(Date.now(), 30_000);
@@ -93,7 +98,7 @@ describe('availability of tenants when a node is killed', () => {
   it('a killed node fails the next scheduled probe of its tenant only; restarted, the tenant recovers', async () => {
     const { pid } = await cassandraNode.status({ home });
     expect(pid).toBeGreaterThan(0);
-    const before = (await show('own', a)).periods[0]!;
+    const before = (await show(OWN, a)).periods[0]!;
     expect(before.percent).toBe(100);
 
     process.kill(pid!, 'SIGKILL');
@@ -106,7 +111,7 @@ describe('availability of tenants when a node is killed', () => {
     expect(['UNAVAILABLE', 'TIMEOUT']).toContain(first.errorClass);
     const down = await scheduledAfter(Date.parse(first.at), 30_000); // one more, so downtime has weight
     expect(down.first.ok).toBe(false);
-    const v = await show('own', a);
+    const v = await show(OWN, a);
     expect(v.periods[0]!.percent).toBeLessThan(100);
     expect(v.periods[0]!.downMinutes).toBeGreaterThan(0);
     expect(v.periods[0]!.budgetLeftMinutes).toBeLessThan(v.periods[0]!.budgetMinutes);
@@ -114,13 +119,13 @@ describe('availability of tenants when a node is killed', () => {
     expect(v.alert).toMatchObject({ state: 'raised', target: 99.9 });
     expect(view.latest?.ok === false || v.latest?.ok === false).toBe(true);
 
-    const health = await api.call('health.show', { cluster: 'own' });
+    const health = await api.call('health.show', { cluster: OWN });
     expect(health.ok && { up: health.value.up, down: health.value.down, failing: health.value.tenantsFailing }).toEqual({ up: 0, down: 1, failing: 1 });
 
     // B, on the shared node, is untouched.
-    const pb = await api.call('availability.probe', { cluster: 'shared', tenant: b });
+    const pb = await api.call('availability.probe', { cluster: SHARED, tenant: b });
     expect(pb.ok && pb.value.ok).toBe(true);
-    const vb = await show('shared', b);
+    const vb = await show(SHARED, b);
     expect(vb.incidents).toEqual([]);
     expect(vb.periods[0]!.percent).toBe(100);
     expect(vb.alert).toBeNull();
@@ -132,10 +137,10 @@ describe('availability of tenants when a node is killed', () => {
     let back = await scheduledAfter(restartedAt, 60_000);
     while (!back.first.ok && Date.now() < deadline) back = await scheduledAfter(Date.parse(back.first.at), 30_000);
     expect(back.first.ok).toBe(true);
-    const after = await show('own', a);
+    const after = await show(OWN, a);
     expect(after.incidents[0]!.endedAt).not.toBeNull();
     expect(after.incidents[0]!.samples).toBeGreaterThanOrEqual(2);
-    const healthy = await api.call('health.show', { cluster: 'own' });
+    const healthy = await api.call('health.show', { cluster: OWN });
     expect(healthy.ok && healthy.value.up).toBe(1);
   }, 300_000);
 
