@@ -52,9 +52,8 @@ export async function ensureAuditTables(client: CqlClient, tenant: string): Prom
     const missing = want.filter(([name]) => !have.has(name));
     for (const [, stmt] of missing) await client.execute(stmt);
     if (missing.length) await waitForAgreement(client, `audit tables of ${tenant}`);
-    if (missing.some(([name]) => name === INBOX_TABLE)) {
-      for (const role of [tenantAdminRole(tenant), tenantAuditorRole(tenant)]) await client.execute(`GRANT MODIFY ON TABLE ${t.inbox!} TO ${newRole(role)}`);
-    }
+    // Every time (idempotent): tables made before the tenant's roles existed get their grant on the next call.
+    for (const role of [tenantAdminRole(tenant), tenantAuditorRole(tenant)]) await client.execute(`GRANT MODIFY ON TABLE ${t.inbox!} TO ${newRole(role)}`);
   } catch (e) {
     throw fromDriverError(e, `preparing the audit tables of ${tenant}`);
   }
