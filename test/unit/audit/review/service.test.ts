@@ -187,6 +187,17 @@ describe('review service: export on one console, import and review on another', 
     expect(rep.html).toContain('<td>SELECT</td><td class="n">19</td>');
   });
 
+  it('the sealing key opens a blob only under its own snapshot id and master key', async () => {
+    const secrets = new MemorySecretStore();
+    const v = vault(secrets);
+    const { sealed, masterFingerprint } = await v.seal('a'.repeat(32), Buffer.from('evidence'));
+    expect(sealed.includes(Buffer.from('evidence'))).toBe(false);
+    expect((await v.open('a'.repeat(32), sealed, masterFingerprint)).toString()).toBe('evidence');
+    await expect(v.open('b'.repeat(32), sealed, masterFingerprint)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/does not authenticate/) });
+    await secrets.delete(secretKey.installationMasterKey());
+    await expect(v.open('a'.repeat(32), sealed, masterFingerprint)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('saved filters: save, replace, list, delete', () => {
     live.saveFilter('refusals', { limit: 50, outcome: 'refused', beforeSeq: 9 });
     live.saveFilter('bob', { limit: 200, user: 'bob' });
