@@ -11,6 +11,11 @@ import { keyBenchmarks } from '../../src-main/keys/bench';
 import { isolationAnalysisBenchmarks, isolationScanBenchmarks } from '../../src-main/isolation/bench';
 import { tenancyBenchmarks } from '../../src-main/tenancy/bench';
 import { mspDashboardBenchmarks, mspDashboardLiveBenchmarks } from '../../src-main/msp/bench';
+import { pkiIssuanceBenchmarks } from '../../src-main/pki/bench';
+import { auditIngestBenchmarks } from '../../src-main/audit/ingest/bench';
+import { auditQueryBenchmarks } from '../../src-main/audit/review/bench';
+import { auditVerifyBenchmarks } from '../../src-main/audit/streams/bench';
+import { availabilityBenchmarks } from '../../src-main/availability/bench';
 
 type Figure = Record<string, number | string | null>;
 const figures: Record<string, Figure> = {};
@@ -123,6 +128,18 @@ Object.assign(figures, await keyBenchmarks());
 // 6. Isolation analysis alone (in memory): 1,000 / 5,000 / 10,000 tenants' grants, near-linear.
 Object.assign(figures, isolationAnalysisBenchmarks());
 Object.assign(figures, await mspDashboardBenchmarks());
+
+// 7. Certificate issuance (issue 8): key generation + signing, console vs a bare openssl pair.
+Object.assign(figures, await pkiIssuanceBenchmarks());
+
+// 8. Audit (issue 9): ingest of a 1,000,000-line FileAuditLogger log vs reading and splitting it;
+// query p95 over 1,000,000 events; chain verification of 100,000 events vs hashing alone.
+Object.assign(figures, await auditIngestBenchmarks());
+Object.assign(figures, await auditQueryBenchmarks());
+Object.assign(figures, auditVerifyBenchmarks());
+
+// 9. Availability (issue 12): 10,000 tenants × 30 days of samples; planning 10,000 probe slots.
+Object.assign(figures, await availabilityBenchmarks());
 
 await services.close();
 process.stdout.write(JSON.stringify({ at: new Date().toISOString(), machine: { cores: (await import('node:os')).cpus().length, node: process.version }, figures }, null, 2) + '\n');
