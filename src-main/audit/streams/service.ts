@@ -453,9 +453,11 @@ export class AuditStreamService implements AuditStreamsPort {
     if (!hit) throw new AppError('NOT_FOUND', `${stream} has no event ${seq} (never written, or pruned by retention)`);
     const head = await store.head();
     const prev = seq > 1 ? await store.one(seq - 1) : null;
+    // The first event after a prune links to the retention tombstone's last pruned hash.
+    const previous = prev ? { seq: prev.event.seq, hash: prev.event.hash } : seq > 1 ? await this.anchorBefore(store, seq, head) : null;
     const batch = hit.batch ?? (await store.batchCovering(seq, head));
     const signers = batch ? await this.signers(cluster, stream) : [];
-    return chainProof({ stream, event: hit.event, previous: prev ? { seq: prev.event.seq, hash: prev.event.hash } : null, batch, signers });
+    return chainProof({ stream, event: hit.event, previous, batch, signers });
   }
 
   // ---- retention (item 5) -------------------------------------------------------------------------

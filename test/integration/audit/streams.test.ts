@@ -349,6 +349,9 @@ describe('audit streams on the real node', () => {
     const stone = (await su.execute(`SELECT source, event_type, category, detail FROM tenant_${b}_csm.audit_chain WHERE bucket = 0 AND seq = ?`, [p.tombstoneSeq], { prepare: true })).first()!;
     expect(stone).toMatchObject({ source: 'retention', event_type: 'TOMBSTONE', category: 'RETENTION' });
     expect(JSON.parse(String(stone['detail']))).toMatchObject({ prunedFrom: 1, prunedTo: before.lastSeq, lastPrunedHash: before.headHash, prunedIntact: true });
+    // the tombstone's proof links to the last pruned hash
+    const proof = ok(await papi.call('audit.event', { cluster, tenant: b, seq: p.tombstoneSeq! }));
+    expect(proof).toMatchObject({ hashMatches: true, linkMatches: true, previous: { seq: before.lastSeq, hash: before.headHash }, batch: { signatureValid: true } });
     // later events chain on; edits are still caught
     await touch(b, 'after-prune');
     const v = await until(b, (x) => x.events >= 2, 'an event after the tombstone');
