@@ -2,6 +2,7 @@ import { TenantAccessTables } from '../access/repo';
 import { ConfigTables } from '../config/tables';
 import { ensureTables as ensureUserTables } from '../users/tables';
 import { provisionTenantCa } from '../pki/provision';
+import { ensureAuditTables } from '../audit/streams/tables';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../app/errors';
@@ -339,6 +340,8 @@ const configStep: StepDef<SagaCtx> = {
     await new ConfigTables().ensure(ctx.client, ctx.tenantId);
     await ensureUserTables(ctx.client, ctx.tenantId);
     await new TenantAccessTables().ensure(ctx.client, ctx.cluster, ctx.tenantId);
+    // The tenant's audit stream (issue 9): chain, idempotency keys, and the inbox a tenant-admin console writes.
+    await ensureAuditTables(ctx.client, ctx.tenantId);
     // The tenant's certificate tables and CA (issue 8); never fails the step (see provisionTenantCa).
     const ca = await provisionTenantCa({ client: ctx.client, keys: ctx.keys, secrets: ctx.secrets, tenantId: ctx.tenantId, operator: ctx.operator, template: ctx.params.template });
     report(`${entries.length} configuration entries; ${ca}`);

@@ -25,6 +25,16 @@ export async function forgetStaleTestKeys(contactPoint: string, localDc: string)
       await client.execute('DELETE FROM csm_system.tenant_keks WHERE tenant_id = ?', [id], { prepare: true });
       n++;
     }
+    // The platform audit-signing key (issue 9) is sealed under an earlier run's master key, which
+    // this run's consoles cannot open: retire it (public half kept, so what it signed still
+    // verifies) and the streams make this run's version on first use.
+    const signing = await client.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = 'csm_system' AND table_name = 'audit_signing_keys'");
+    if (signing.rowLength > 0) {
+      for (const r of (await client.execute('SELECT version, state FROM csm_system.audit_signing_keys')).rows) {
+        if (r['state'] !== 'active') continue;
+        await client.execute("UPDATE csm_system.audit_signing_keys SET state = 'retired', key_wrapped = null, retired_at = toTimestamp(now()) WHERE version = ?", [r['version']], { prepare: true });
+      }
+    }
   } finally {
     await client.shutdown();
   }

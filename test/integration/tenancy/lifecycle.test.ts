@@ -295,10 +295,13 @@ describe('tenant lifecycle on the real node', () => {
       expect(d.ok && d.value.keyspaces.map((k) => [k.name, k.tables])).toEqual([
         [`tenant_${t}_app`, ['users']],
         // The console keyspace, with the tables a tenant admin writes (config versions, branding,
-        // integrations, user and support requests) made at provisioning.
+        // integrations, user and support requests, certificates, the audit inbox) made at provisioning.
         [
           `tenant_${t}_csm`,
-          ['approvals', 'branding', 'config', 'config_template', 'config_versions', 'data_keys', 'integrations', 'key_policy', 'password_history', 'support_requests', 'tenant_info', 'user_meta', 'user_requests', 'users'],
+          [
+            'approvals', 'audit_chain', 'audit_inbox', 'audit_keys', 'branding', 'config', 'config_template', 'config_versions', 'data_keys', 'integrations', 'key_policy',
+            'password_history', 'pki_ca', 'pki_certs', 'pki_crls', 'support_requests', 'tenant_info', 'user_meta', 'user_requests', 'users',
+          ],
         ],
         [`tenant_${t}_logs`, []],
       ]);
