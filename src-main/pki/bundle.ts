@@ -54,6 +54,9 @@ const README = (c: BundleConfigFile): string => `Secure connect bundle for tenan
 
 Files
   ca.pem          certificate authority chain to trust (the tenant CA up to its root)
+                  When the chain ends in a platform root, everyone trusting that root also
+                  trusts every other tenant's CA: pin your tenant CA (the first certificate in
+                  ca.pem) as the trust anchor, or check the issuer, rather than trusting the root.
   client.crt.pem  this application's client certificate
   client.key.pem  its private key (PKCS#8, unencrypted) — keep this bundle secret
   config.json     contact points, local data center, keyspaces, port, file names

@@ -340,6 +340,17 @@ export class PkiService {
     throw new AppError('INTERNAL', 'could not draw an unused serial');
   }
 
+  /**
+   * Node (serverAuth) certificates are the platform's to issue: every tenant CA chains to the
+   * platform root when there is one, so an application trusting its tenant's ca.pem would accept
+   * a server certificate another tenant's admin issued for any host name.
+   */
+  private nodeNeedsPlatform(c: TenantCall, type: CertType, what: string): void {
+    if (type === 'node' && !c.platform) {
+      throw new AppError('FORBIDDEN', `node certificates are issued by the platform: a tenant admin cannot ${what} a node (server) certificate for tenant ${c.tenant}; ask a platform operator, or use type client`);
+    }
+  }
+
   private issued(c: TenantCall, ca: CaRow, row: CertRow, cert: X509Certificate, files: WrittenFile[]): Issued {
     return { certificate: this.info(c, row, cert, this.now()), certificatePem: row.certificatePem, chainPem: ca.chainPem, files };
   }
@@ -361,6 +372,7 @@ export class PkiService {
     c: TenantCall,
     input: { type: CertType; commonName: string; sans: string[]; algorithm?: PkiAlgorithm | undefined; validityDays?: number | undefined; outDir?: string | undefined; overwrite: boolean },
   ): Promise<Issued> {
+    this.nodeNeedsPlatform(c, input.type, 'issue');
     const policy = await this.deps.policy(c.cluster, c.tenant);
     const algorithm = leafAlgorithm(policy, input.algorithm, 'certificate');
     const validityDays = leafValidity(policy, input.validityDays);
@@ -378,6 +390,7 @@ export class PkiService {
   }
 
   async signCsr(c: TenantCall, input: { type: CertType; csrPem: string; validityDays?: number | undefined; outDir?: string | undefined; overwrite: boolean }): Promise<Issued> {
+    this.nodeNeedsPlatform(c, input.type, 'sign');
     const csr = parseCsr(input.csrPem);
     const cn = csr.subject.commonName;
     if (cn === null) throw new AppError('BAD_INPUT', 'CSR: the subject has no common name (CN)');
@@ -404,6 +417,7 @@ export class PkiService {
     const old = await this.one(c, store, ca, input.serial);
     if (old.info.status === 'revoked') throw new AppError('CONFLICT', `certificate ${old.info.serial} is revoked; issue a new one instead of renewing it`);
     if (old.row.renewedBy) throw new AppError('CONFLICT', `certificate ${old.info.serial} was already renewed by ${old.row.renewedBy}`);
+    this.nodeNeedsPlatform(c, old.row.type, 'renew');
     const policy = await this.deps.policy(c.cluster, c.tenant);
     const validityDays = leafValidity(policy, input.validityDays);
     let publicKey: KeyObject;

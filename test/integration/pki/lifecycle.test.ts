@@ -328,6 +328,24 @@ describe('certificate operations on the real node', () => {
     expect((await call(foreign, 'cert.ca', { cluster: name, tenant: other }))?.kind).toBe('root');
   });
 
+  it('node (server) certificates are the platform\'s: a tenant admin gets FORBIDDEN issuing, signing or renewing one, and issues client certificates', async () => {
+    const { api: admin, name } = await tenantAdminConsole(t);
+    const e = await fails(admin, 'cert.issue', { cluster: name, tenant: t, type: 'node', commonName: 'evil-node', sans: ['db.other-tenant.example'], overwrite: false });
+    expect([e.code, e.message]).toEqual(['FORBIDDEN', expect.stringMatching(/node certificates are issued by the platform/)]);
+    const key = join(dir, 'admin-node.key');
+    const csrFile = join(dir, 'admin-node.csr');
+    execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-subj', '/CN=evil-csr', '-addext', 'subjectAltName=DNS:db.example', '-out', csrFile], { stdio: 'ignore' });
+    const csrPem = readFileSync(csrFile, 'utf8');
+    expect((await fails(admin, 'cert.signCsr', { cluster: name, tenant: t, type: 'node', csrPem, overwrite: false })).code).toBe('FORBIDDEN');
+    const platformNode = await ok('cert.issue', { type: 'node', commonName: 'platform-node', sans: ['db9.example'] });
+    expect((await fails(admin, 'cert.renew', { cluster: name, tenant: t, serial: platformNode.certificate.serial, newKey: true, overwrite: false })).code).toBe('FORBIDDEN');
+    expect((await ok('cert.list', { status: 'all', type: 'all', text: 'evil' })).length).toBe(0);
+    // Client certificates stay the tenant admin's to issue, from a CSR too.
+    const mine = await call(admin, 'cert.issue', { cluster: name, tenant: t, type: 'client', commonName: 'admin-app', sans: [], overwrite: false });
+    expect(mine.certificate).toMatchObject({ type: 'client', status: 'active' });
+    expect((await call(admin, 'cert.signCsr', { cluster: name, tenant: t, type: 'client', csrPem, overwrite: false })).certificate.type).toBe('client');
+  });
+
   it('no private key or PKCS#12 password in the console log or the local audit trail', async () => {
     const audit = JSON.stringify(svc.store.localAudit.listRecent({ limit: 1000 }));
     expect(audit).toMatch(/cert\.export/);
