@@ -1,5 +1,6 @@
 import { useAccess } from '../../features/access/store';
 import { useAudit } from '../../features/audit/store';
+import { useAvailability } from '../../features/availability/store';
 import { useClusters } from '../../features/clusters/store';
 import { useConfig } from '../../features/config/store';
 import { useIsolation } from '../../features/isolation/store';
@@ -13,13 +14,14 @@ import { useSession } from './session';
 import { useTheme } from './theme';
 import { useToasts } from './toasts';
 
-export { useAccess, useAppInfo, useAudit, useClusters, useConfig, useIsolation, useJobs, useMsp, usePki, useSession, useTenants, useTheme, useToasts, useUsers };
+export { useAccess, useAppInfo, useAudit, useAvailability, useClusters, useConfig, useIsolation, useJobs, useMsp, usePki, useSession, useTenants, useTheme, useToasts, useUsers };
 
 /** Between tests, and when the operator reloads the console state. */
 export function resetAllStores(): void {
   useAccess.getState().reset();
   useAppInfo.getState().reset();
   useAudit.getState().reset();
+  useAvailability.getState().reset();
   useClusters.getState().reset();
   useConfig.getState().reset();
   useIsolation.getState().reset();
