@@ -20,13 +20,13 @@ import { qualified } from '../cassandra/identifiers';
 import { SYSTEM_KEYSPACE } from '../cassandra/system-schema';
 import { caCertificates, caKeyContext, caSigner, certKeyContext, createPlatformRoot, createTenantCa, keyMatches, pkcs8, platformSigner, privateKeyFrom, BACKDATE_MS, type CaKeyWrap, type CaSigner } from './ca';
 import { buildBundle } from './bundle';
-import { buildCrl } from './crl';
+import { buildCrl, parseCrl, type ParsedCrl, type RevokedEntry } from './crl';
 import { parseCsr } from './csr';
 import { checkTargets, fileStem, inDir, planned, writeAll, type PlannedFile, type WrittenFile } from './files';
 import { certificateInfo, parseCertificates } from './parse';
 import { toPkcs12 } from './pkcs12';
 import { caAlgorithm, caValidity, checkCsrAlgorithm, leafAlgorithm, leafValidity, type CertPolicy } from './policy';
-import { PkiStore, PlatformRootStore, type CaRow, type CertRow } from './store';
+import { PkiStore, PlatformRootStore, type CaRow, type CertRow, type RawCertState } from './store';
 import { missingTables, ensurePkiTables } from './tables';
 import { buildCertificate, generateKeyPair, keyToPkcs8Pem, randomSerial, serialHex } from './x509';
 
@@ -211,14 +211,27 @@ export class PkiService {
   }
 
   private async inventory(c: TenantCall, store: PkiStore, row: CaRow): Promise<{ row: CertRow; cert: X509Certificate; info: CertificateInfo }[]> {
+    return (await this.scan(c, store, row)).valid;
+  }
+
+  /**
+   * Every row: those that re-validate, and those that do not (a tenant admin may write rows).
+   * Quota and CRLs fail closed on the invalid ones; the inventory does not show them.
+   */
+  private async scan(c: TenantCall, store: PkiStore, row: CaRow): Promise<{ valid: { row: CertRow; cert: X509Certificate; info: CertificateInfo }[]; invalid: RawCertState[] }> {
     const { cert: caCert } = caCertificates(row, c.tenant);
     const now = this.now();
-    const out: { row: CertRow; cert: X509Certificate; info: CertificateInfo }[] = [];
-    for (const r of await store.certs()) {
-      const cert = this.checked(c, r, caCert);
-      if (cert) out.push({ row: r, cert, info: this.info(c, r, cert, now) });
+    const valid: { row: CertRow; cert: X509Certificate; info: CertificateInfo }[] = [];
+    const invalid: RawCertState[] = [];
+    for (const r of await store.certStates()) {
+      const cert = r.row ? this.checked(c, r.row, caCert) : null;
+      if (r.row && cert) valid.push({ row: r.row, cert, info: this.info(c, r.row, cert, now) });
+      else {
+        if (!r.row) this.deps.logger.warn('certificate row lacks its essential fields; not shown', { tenant: c.tenant, serial: r.serial });
+        invalid.push(r);
+      }
     }
-    return out;
+    return { valid, invalid };
   }
 
   async list(c: TenantCall, f: { status: 'active' | 'revoked' | 'expired' | 'all'; type: 'client' | 'node' | 'all'; expiringWithinDays?: number | undefined; text?: string | undefined }): Promise<CertificateInfo[]> {
@@ -272,9 +285,12 @@ export class PkiService {
 
   private async checkQuota(c: TenantCall, store: PkiStore, ca: CaRow, policy: CertPolicy): Promise<void> {
     if (policy.maxCertificates === null) return;
-    const active = (await this.inventory(c, store, ca)).filter((x) => x.info.status === 'active' && x.row.renewedBy === null).length;
+    const { valid, invalid } = await this.scan(c, store, ca);
+    // Rows that fail re-validation count as active: a tenant admin corrupting a row frees no quota.
+    const active = valid.filter((x) => x.info.status === 'active' && x.row.renewedBy === null).length + invalid.length;
     if (active >= policy.maxCertificates) {
-      throw new AppError('QUOTA_EXCEEDED', `tenant ${c.tenant} has ${active} active certificates; its quota (quotas.maxCertificates) is ${policy.maxCertificates}. Revoke one, or raise the quota`);
+      const note = invalid.length ? ` (${invalid.length} of them rows that fail re-validation, counted as active)` : '';
+      throw new AppError('QUOTA_EXCEEDED', `tenant ${c.tenant} has ${active} active certificates${note}; its quota (quotas.maxCertificates) is ${policy.maxCertificates}. Revoke one, or raise the quota`);
     }
   }
 
@@ -467,26 +483,53 @@ export class PkiService {
     return this.info(c, row, x.cert, at);
   }
 
+  /**
+   * The entries of the last signed CRL, checked against the CA: a CRL never forgets a revocation,
+   * whatever the (tenant-writable) rows say now. Fails closed when that CRL is missing or does not verify.
+   */
+  private async previousCrlEntries(c: TenantCall, store: PkiStore, ca: CaRow, caCert: X509Certificate): Promise<Map<string, RevokedEntry>> {
+    const out = new Map<string, RevokedEntry>();
+    const last = await store.latestCrl();
+    if (!last) {
+      if (ca.crlNumber > 0) throw new AppError('CONFLICT', `tenant ${c.tenant}'s CRL ${ca.crlNumber} is missing from its CRL table; no CRL is signed without the previous one's entries`);
+      return out;
+    }
+    if (last.crlNumber !== ca.crlNumber) throw new AppError('CONFLICT', `tenant ${c.tenant}'s last recorded CRL is number ${last.crlNumber}, but the CA has numbered ${ca.crlNumber}; no CRL is signed until that is resolved`);
+    let parsed: ParsedCrl;
+    try {
+      parsed = parseCrl(last.pem ?? '', caCert);
+    } catch (e) {
+      throw new AppError('CONFLICT', `tenant ${c.tenant}'s CRL ${last.crlNumber} does not parse (${e instanceof Error ? e.message : String(e)}); no CRL is signed without the previous one's entries`);
+    }
+    if (!parsed.verified || parsed.crlNumber !== BigInt(last.crlNumber)) throw new AppError('CONFLICT', `tenant ${c.tenant}'s CRL ${last.crlNumber} does not verify against the tenant CA (or its number differs); no CRL is signed without the previous one's entries`);
+    for (const r of parsed.revoked) out.set(serialKey(r.serial), { serial: r.serial, revokedAt: r.revokedAt, reason: r.reason ?? 'unspecified' });
+    return out;
+  }
+
   async crl(c: TenantCall, input: { out?: string | undefined; overwrite: boolean }): Promise<{ tenant: string; crlNumber: number; thisUpdate: string; nextUpdate: string; revokedCount: number; pem: string; file: WrittenFile | null }> {
     if (input.out) checkTargets([input.out], { overwrite: input.overwrite, createDir: false });
     const store = await this.writable(c);
     for (let attempt = 0; attempt < 4; attempt++) {
       const ca = await this.caRow(c, store);
       const signer = await this.signer(c, ca);
-      const revoked = (await this.inventory(c, store, ca)).filter((x) => x.row.status === 'revoked');
+      const previous = await this.previousCrlEntries(c, store, ca, signer.cert);
+      const { valid, invalid } = await this.scan(c, store, ca);
       const crlNumber = ca.crlNumber + 1;
       const thisUpdate = new Date(Math.floor(this.now().getTime() / 1000) * 1000);
       const nextUpdate = new Date(thisUpdate.getTime() + CRL_VALIDITY_DAYS * day);
+      // Every earlier entry, every revoked row, and every row that fails re-validation but says revoked with a hex serial.
+      const entries = new Map(previous);
+      for (const x of valid) {
+        if (x.row.status === 'revoked' && !entries.has(serialKey(x.row.serial))) entries.set(serialKey(x.row.serial), { serial: x.row.serial, revokedAt: x.row.revokedAt ?? thisUpdate, reason: x.row.revocationReason ?? 'unspecified' });
+      }
+      for (const r of invalid) {
+        if (r.status === 'revoked' && r.serial !== null && !entries.has(serialKey(r.serial))) entries.set(serialKey(r.serial), { serial: r.serial, revokedAt: r.revokedAt ?? thisUpdate, reason: r.revocationReason ?? 'unspecified' });
+      }
+      if (entries.size < previous.size) throw new AppError('CONFLICT', `tenant ${c.tenant}'s new CRL would list ${entries.size} certificates, fewer than the ${previous.size} of CRL ${ca.crlNumber}; not signed`);
+      const revoked = [...entries.values()];
       // The number is claimed first (LWT): two consoles never sign two different CRLs with one number.
       if (!(await store.bumpCrlNumber(ca.crlNumber, crlNumber, thisUpdate))) continue;
-      const built = buildCrl({
-        issuerCert: signer.cert.raw,
-        issuerKey: signer.key,
-        crlNumber,
-        thisUpdate,
-        nextUpdate,
-        revoked: revoked.map((x) => ({ serial: x.row.serial, revokedAt: x.row.revokedAt ?? thisUpdate, reason: x.row.revocationReason ?? 'unspecified' })),
-      });
+      const built = buildCrl({ issuerCert: signer.cert.raw, issuerKey: signer.key, crlNumber, thisUpdate, nextUpdate, revoked });
       await store.insertCrl({ crlNumber, pem: built.pem, thisUpdate, nextUpdate, revokedCount: revoked.length, signedBy: c.operator });
       const file = input.out ? writeAll([planned(input.out, 'crl', built.pem)], { overwrite: input.overwrite, createDir: false })[0]! : null;
       return { tenant: c.tenant, crlNumber, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount: revoked.length, pem: built.pem, file };
@@ -579,6 +622,9 @@ export class PkiService {
     return (await this.deps.policy(cluster, tenant)).approvalRequired;
   }
 }
+
+/** Serials compared as numbers: hex without leading zeros. */
+const serialKey = (hex: string): string => hex.toLowerCase().replace(/:/g, '').replace(/^0+(?=.)/, '');
 
 function certificateInfoAlg(publicKey: KeyObject): PkiAlgorithm {
   const k = publicKey.type === 'public' ? publicKey : createPublicKey(publicKey);

@@ -84,6 +84,18 @@ export interface CrlRow {
   signedBy: string;
 }
 
+/** A row as stored, also one the service would not show (missing or tampered fields): quota and CRLs fail closed on these. */
+export interface RawCertState {
+  /** The serial column as hex (null when it is not hex). */
+  serial: string | null;
+  status: string | null;
+  revokedAt: Date | null;
+  revocationReason: RevocationReason | null;
+  renewedBy: string | null;
+  /** The full row, null when its essentials are missing. */
+  row: CertRow | null;
+}
+
 export interface PlatformRootRow {
   serial: string;
   subject: string;
@@ -165,6 +177,31 @@ export class PkiStore {
       if (row) out.push(row);
     }
     return out;
+  }
+
+  /** Every row, parsed or not. */
+  async certStates(): Promise<RawCertState[]> {
+    const rs = await run(`reading the certificates of ${this.tenant}`, () => this.client.execute(`SELECT * FROM ${certsTable(this.tenant)}`, [], { ...Q, fetchSize: 1000 }));
+    const out: RawCertState[] = [];
+    for await (const r of rs) {
+      const serial = str(r['serial']);
+      const reason = str(r['revocation_reason']);
+      out.push({
+        serial: serial && /^[0-9a-f]{1,40}$/i.test(serial) ? serial.toLowerCase() : null,
+        status: str(r['status']),
+        revokedAt: date(r['revoked_at']),
+        revocationReason: reason && (REVOCATION_REASONS as readonly string[]).includes(reason) ? (reason as RevocationReason) : null,
+        renewedBy: str(r['renewed_by']),
+        row: toCertRow(r),
+      });
+    }
+    return out;
+  }
+
+  /** The highest-numbered CRL recorded (clustering order is crl_number DESC). */
+  async latestCrl(): Promise<{ crlNumber: number; pem: string | null } | null> {
+    const r = await run(`reading the last CRL of ${this.tenant}`, async () => (await this.client.execute(`SELECT crl_number, pem FROM ${crlsTable(this.tenant)} WHERE k = ? LIMIT 1`, ['crl'], Q)).rows[0]);
+    return r ? { crlNumber: num(r['crl_number']), pem: str(r['pem']) } : null;
   }
 
   async cert(serial: string): Promise<CertRow | null> {

@@ -273,6 +273,58 @@ describe('certificate operations on the real node', () => {
     expect((await ok('cert.ca', {}))!.crlNumber).toBe(crl2.crlNumber);
   });
 
+  it('CRLs and quota fail closed on tampered rows: an un-revoked, a deleted and a corrupted revoked row stay on the next CRL; a corrupted row counts against the quota', async () => {
+    const certs = `"tenant_${t}_csm".pki_certs`;
+    const made = [];
+    for (const n of ['unrevoke-me', 'delete-me', 'corrupt-me']) {
+      const x = await ok('cert.issue', { type: 'client', commonName: n, sans: [] });
+      await ok('cert.revoke', { serial: x.certificate.serial, reason: 'keyCompromise' });
+      made.push(x);
+    }
+    const [unrevoked, deleted, corrupted] = made.map((x) => x.certificate.serial) as [string, string, string];
+    const first = await ok('cert.crl', {});
+    // What a tenant admin (MODIFY on pki_certs) could do, done with the superuser driver.
+    await su.execute(`UPDATE ${certs} SET status = 'active', revoked_at = null, revocation_reason = null WHERE serial = ?`, [unrevoked], { prepare: true });
+    await su.execute(`DELETE FROM ${certs} WHERE serial = ?`, [deleted], { prepare: true });
+    await su.execute(`UPDATE ${certs} SET certificate = 'garbage' WHERE serial = ?`, [corrupted], { prepare: true });
+    const next = await ok('cert.crl', {});
+    expect(next.revokedCount).toBeGreaterThanOrEqual(first.revokedCount);
+    const crlFile = join(dir, 'after-tamper.crl.pem');
+    writeFileSync(crlFile, next.pem);
+    const listed = openssl(['crl', '-in', crlFile, '-noout', '-text']).out.replace(/\s/g, '');
+    for (const s of [unrevoked, deleted, corrupted]) expect(listed).toContain(`SerialNumber:${s.toUpperCase()}`);
+
+    // A corrupted active row is counted as active: corrupting rows frees no quota.
+    const spare = await ok('cert.issue', { type: 'client', commonName: 'quota-corrupt', sans: [] });
+    await su.execute(`UPDATE ${certs} SET certificate = 'garbage', status = 'active' WHERE serial = ?`, [spare.certificate.serial], { prepare: true });
+    const shown = (await ok('cert.list', { status: 'active', type: 'all' })).filter((c) => c.renewedBy === null).length;
+    await setConfig({ 'quotas.maxCertificates': shown + 2 });
+    const e = await bad('cert.issue', { type: 'client', commonName: 'over-quota', sans: [] });
+    expect([e.code, e.message]).toEqual(['QUOTA_EXCEEDED', expect.stringContaining(`has ${shown + 2} active certificates (2 of them rows that fail re-validation`)]);
+    await setConfig({ 'quotas.maxCertificates': null });
+    // Leave the inventory as the later tests expect it: the tampered rows revoked again or gone.
+    await su.execute(`UPDATE ${certs} SET status = 'revoked', revoked_at = toTimestamp(now()), revocation_reason = 'keyCompromise' WHERE serial = ?`, [unrevoked], { prepare: true });
+    for (const s of [corrupted, spare.certificate.serial]) await su.execute(`DELETE FROM ${certs} WHERE serial = ?`, [s], { prepare: true });
+  });
+
+  it('a CRL is not signed when the previous one is missing or does not verify (CONFLICT naming it)', async () => {
+    const crls = `"tenant_${t}_csm".pki_crls`;
+    const ca = (await ok('cert.ca', {}))!;
+    const row = (await su.execute(`SELECT * FROM ${crls} WHERE k = 'crl' AND crl_number = ?`, [ca.crlNumber], { prepare: true })).rows[0]!;
+    // One bit of the signature flipped: still a CRL, no longer the CA's.
+    const der = Buffer.from(String(row['pem']).replace(/-----[^-]+-----/g, '').replace(/\s/g, ''), 'base64');
+    der.writeUInt8(der.readUInt8(der.length - 1) ^ 1, der.length - 1);
+    const forged = `-----BEGIN X509 CRL-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END X509 CRL-----\n`;
+    await su.execute(`UPDATE ${crls} SET pem = ? WHERE k = 'crl' AND crl_number = ?`, [forged, ca.crlNumber], { prepare: true });
+    const e = await bad('cert.crl', {});
+    expect([e.code, e.message]).toEqual(['CONFLICT', expect.stringMatching(new RegExp(`CRL ${ca.crlNumber} (does not verify|does not parse)`))]);
+    await su.execute(`DELETE FROM ${crls} WHERE k = 'crl' AND crl_number = ?`, [ca.crlNumber], { prepare: true });
+    const gone = await bad('cert.crl', {});
+    expect([gone.code, gone.message]).toEqual(['CONFLICT', expect.stringContaining(`number ${ca.crlNumber - 1}`)]);
+    await su.execute(`INSERT INTO ${crls} (k, crl_number, pem, this_update, next_update, revoked_count, signed_by) VALUES (?, ?, ?, ?, ?, ?, ?)`, ['crl', ca.crlNumber, row['pem'], row['this_update'], row['next_update'], row['revoked_count'], row['signed_by']], { prepare: true });
+    expect((await ok('cert.crl', {})).crlNumber).toBe(ca.crlNumber + 1);
+  });
+
   it('renews with a new key and with the same key; the old one names its successor', async () => {
     const a = await ok('cert.issue', { type: 'node', commonName: 'renew-me', sans: ['db1.example'] });
     const renewed = await ok('cert.renew', { serial: a.certificate.serial, newKey: true });
