@@ -46,11 +46,30 @@ export function pkiApprovalPolicy(deps: { dispatch: InternalDispatch }): Approva
   };
 }
 
+const WRITES_FILES = new Set<string>(['cert.issue', 'cert.signCsr', 'cert.renew']);
+
+/**
+ * An approved call is carried out on the approver's console: files named by the requester
+ * (`outDir`, `overwrite`) would be written on the approver's machine. Such a call is refused
+ * before it is filed (and again in the handler, when an approval carries it out).
+ */
+export function refuseFilesUnderApproval(channel: string, input: unknown): void {
+  const i = (input ?? {}) as { outDir?: unknown; overwrite?: unknown };
+  if (WRITES_FILES.has(channel) && (i.outDir !== undefined || i.overwrite === true)) {
+    throw new AppError('BAD_INPUT', `${channel} needs a second person's approval on this tenant: issue without an output directory (no outDir / --out, no overwrite); export the certificate after approval (cert.export)`);
+  }
+}
+
 /** Needs approval when any of the policies says so (each fails closed on its own). */
 export function anyApproval(...policies: ApprovalPolicy[]): ApprovalPolicy {
   return {
     requiresApproval: async (cluster, tenant, channel: ChannelName, input?: unknown) => {
-      for (const p of policies) if (await p.requiresApproval(cluster, tenant, channel, input)) return true;
+      for (const p of policies) {
+        if (await p.requiresApproval(cluster, tenant, channel, input)) {
+          refuseFilesUnderApproval(channel, input);
+          return true;
+        }
+      }
       return false;
     },
   };
@@ -87,6 +106,11 @@ export function pkiModule(deps: ModuleDeps): ConsoleModule<PkiChannels> & { serv
     const c = deps.connections.operator(cluster);
     if (!c) throw new AppError('NOT_SIGNED_IN', `sign in to cluster ${cluster} first`);
     return c;
+  };
+  /** The handler's own check (an approved call runs here on the approver's console): see refuseFilesUnderApproval. */
+  const noFilesUnderApproval = async (channel: 'cert.issue' | 'cert.signCsr' | 'cert.renew', i: { cluster: string; tenant: string; outDir?: string | undefined; overwrite: boolean }): Promise<void> => {
+    if (i.outDir === undefined && !i.overwrite) return;
+    if (await deps.approvalPolicy.requiresApproval(i.cluster, i.tenant, channel, i)) refuseFilesUnderApproval(channel, i);
   };
   const call = async (i: { cluster: string; tenant: string }, ctx: CallContext): Promise<TenantCall> => {
     if (!ctx.tenant) throw new AppError('INTERNAL', 'certificate call without a tenant context');
@@ -136,13 +160,22 @@ export function pkiModule(deps: ModuleDeps): ConsoleModule<PkiChannels> & { serv
       'cert.platformRootInit': async ({ cluster, algorithm, validityDays }) => service.platformRootInit(cluster, platformClient(cluster), scopeOf(cluster).role, { algorithm, validityDays }),
       'cert.ca': async (i, ctx) => service.ca(await call(i, ctx)),
       'cert.caInit': async (i, ctx) => service.caInit(await call(i, ctx), i),
-      'cert.issue': async (i, ctx) => service.issue(await call(i, ctx), i),
-      'cert.signCsr': async (i, ctx) => service.signCsr(await call(i, ctx), i),
+      'cert.issue': async (i, ctx) => {
+        await noFilesUnderApproval('cert.issue', i);
+        return service.issue(await call(i, ctx), i);
+      },
+      'cert.signCsr': async (i, ctx) => {
+        await noFilesUnderApproval('cert.signCsr', i);
+        return service.signCsr(await call(i, ctx), i);
+      },
       'cert.list': async (i, ctx) => service.list(await call(i, ctx), i),
       'cert.show': async (i, ctx) => service.show(await call(i, ctx), i.serial),
       'cert.revoke': async (i, ctx) => service.revoke(await call(i, ctx), i),
       'cert.crl': async (i, ctx) => service.crl(await call(i, ctx), i),
-      'cert.renew': async (i, ctx) => service.renew(await call(i, ctx), i),
+      'cert.renew': async (i, ctx) => {
+        await noFilesUnderApproval('cert.renew', i);
+        return service.renew(await call(i, ctx), i);
+      },
       'cert.export': async (i, ctx) => service.export(await call(i, ctx), i),
       'cert.bundle': async (i, ctx) => service.bundle(await call(i, ctx), i),
       'cert.expiryReport': async (i, ctx) => service.expiryReport(await call(i, ctx)),

@@ -523,6 +523,15 @@ describe('certificate operations on the real node', () => {
     // End to end through the router's gate. services.ts composes the gate's policy from the
     // compliance profile (and, once wired, pkiApprovalPolicy); the compliance route is used here.
     expect((await call(api, 'compliance.set', { cluster, tenant: t, overrides: { approvalRequired: ['cert.issue'] } })).effective.approvalRequired).toContain('cert.issue');
+    // Files named by the requester would be written on the approver's machine: refused, nothing filed.
+    const pending = async () => (await su.execute('SELECT id, tenant FROM csm_system.approval_requests')).rows.filter((r) => r['tenant'] === t).length;
+    const before = await pending();
+    for (const extra of [{ outDir: join(dir, 'approver-side') }, { overwrite: true }]) {
+      const f = await bad('cert.issue', { type: 'client', commonName: 'with-files', sans: [], ...extra });
+      expect([f.code, f.message]).toEqual(['BAD_INPUT', expect.stringContaining('issue without an output directory')]);
+    }
+    expect(await pending()).toBe(before);
+    expect(existsSync(join(dir, 'approver-side'))).toBe(false);
     const e = await bad('cert.issue', { type: 'client', commonName: 'needs-approval', sans: [] });
     expect(e.code, e.message).toBe('APPROVAL_REQUIRED');
     const id = /request (\S+) filed/.exec(e.message)?.[1];
