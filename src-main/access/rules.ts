@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PENDING_TTL_HOURS, type ApprovalState, type SupportState } from '../../src-shared/contract/access';
 import { AppError } from '../app/errors';
-import { redact } from '../app/redact';
+import { redact, redactString, REDACTED } from '../app/redact';
 import { tenantId as checkTenantId } from '../cassandra/identifiers';
 
 /** Pure rules of support access and approvals: unit-tested alone, no driver. */
@@ -51,10 +51,23 @@ export function inputHash(channel: string, input: unknown): string {
   return createHash('sha256').update(`${channel}\u0000${canonicalInput(input)}`).digest('hex');
 }
 
-/** An input the logger would redact (a password, a key, a URL with credentials) must never be stored in a request. */
-export function carriesSecret(input: unknown): boolean {
-  return canonicalJson(redact(input)) !== canonicalJson(input);
+/**
+ * An input the logger would redact (a password, a key, a URL with credentials, a PEM private key)
+ * must never be stored in a request. Only those redactions count: the logger also shortens long
+ * strings (a 5 KiB CSR), which is no secret. Nesting past 16 levels is refused (fails closed).
+ */
+export function carriesSecret(input: unknown, depth = 0): boolean {
+  if (depth > 16) return true;
+  if (typeof input === 'string') return redactString(input) !== input;
+  if (Array.isArray(input)) return input.some((v) => carriesSecret(v, depth + 1));
+  if (input && typeof input === 'object') {
+    return Object.entries(input).some(([k, v]) => (v !== undefined && v !== null && secretKeyName(k)) || carriesSecret(v, depth + 1));
+  }
+  return false;
 }
+
+/** Whether the redaction hides a field by its name (the logger's own rule, asked rather than copied). */
+const secretKeyName = (k: string): boolean => (redact({ [k]: true }) as Record<string, unknown>)[k] === REDACTED;
 
 export const addMinutes = (at: Date, minutes: number): Date => new Date(at.getTime() + minutes * 60_000);
 export const pendingDeadline = (requestedAt: Date): Date => addMinutes(requestedAt, PENDING_TTL_HOURS * 60);

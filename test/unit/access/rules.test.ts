@@ -44,6 +44,18 @@ describe('canonical input and its hash', () => {
     expect(carriesSecret({ tenant: 'acme', url: 'https://u:pw@example.com/x' })).toBe(true);
   });
 
+  it('a long input is no secret: a CSR over 4 KiB (which the logger shortens) may be filed; a private key inside one may not', () => {
+    const body = 'MIIB'.padEnd(6000, 'A').replace(/(.{64})/g, '$1\n');
+    const csrPem = `-----BEGIN CERTIFICATE REQUEST-----\n${body}\n-----END CERTIFICATE REQUEST-----\n`;
+    expect(csrPem.length).toBeGreaterThan(4096);
+    expect(carriesSecret({ tenant: 'acme', type: 'node', csrPem, overwrite: false })).toBe(false);
+    expect(carriesSecret({ tenant: 'acme', sans: Array.from({ length: 150 }, (_, i) => `h${i}.example`) })).toBe(false);
+    const keyPem = `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
+    expect(carriesSecret({ tenant: 'acme', csrPem: `${csrPem}${keyPem}` })).toBe(true);
+    expect(carriesSecret({ tenant: 'acme', list: [{ deep: { privateKey: 'x'.repeat(5000) } }] })).toBe(true);
+    expect(carriesSecret({ tenant: 'acme', password: null })).toBe(false);
+  });
+
   it('no approvable channel of the contract declares a secret-bearing field', () => {
     const approvable = Object.entries(contract).filter(([, d]) => d.approvable);
     expect(approvable.map(([n]) => n).sort()).toEqual(['cert.issue', 'cert.renew', 'cert.signCsr', 'compliance.set', 'keys.rotate', 'tenant.delete', 'tenant.resume', 'tenant.suspend']);
