@@ -392,7 +392,9 @@ describe('certificate operations on the real node', () => {
     const platformNode = await ok('cert.issue', { type: 'node', commonName: 'platform-node', sans: ['db9.example'] });
     expect((await fails(admin, 'cert.renew', { cluster: name, tenant: t, serial: platformNode.certificate.serial, newKey: true, overwrite: false })).code).toBe('FORBIDDEN');
     expect((await ok('cert.list', { status: 'all', type: 'all', text: 'evil' })).length).toBe(0);
-    // Client certificates stay the tenant admin's to issue, from a CSR too.
+    // Client certificates stay the tenant admin's to issue, from a CSR too (the admin's console holds the tenant's key share).
+    const share = await call(api, 'keys.exportTenantShare', { cluster, tenant: t, passphrase: 'pki tenant admin share passphrase' });
+    await call(admin, 'keys.importTenantShare', { secretShare: share.text, passphrase: 'pki tenant admin share passphrase' });
     const mine = await call(admin, 'cert.issue', { cluster: name, tenant: t, type: 'client', commonName: 'admin-app', sans: [], overwrite: false });
     expect(mine.certificate).toMatchObject({ type: 'client', status: 'active' });
     expect((await call(admin, 'cert.signCsr', { cluster: name, tenant: t, type: 'client', csrPem, overwrite: false })).certificate.type).toBe('client');
