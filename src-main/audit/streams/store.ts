@@ -119,7 +119,9 @@ export class ChainStore {
   /**
    * Append chained events and their signed batch after `head`, all in `head`'s bucket or the next
    * (the caller splits at bucket ends): one conditional batch on one partition, applied only if
-   * the head is still where this console read it. False: another console moved it; re-read and retry.
+   * the head is still where this console read it and none of the event rows exists yet (each
+   * INSERT carries IF NOT EXISTS; Cassandra evaluates all conditions of a single-partition batch
+   * together). False: another console moved the head, or a seq is already held; re-read and retry.
    */
   async commit(head: Head, events: readonly StoredAuditEvent[], batch: AuditBatch): Promise<boolean> {
     const first = events[0]!;
@@ -136,7 +138,9 @@ export class ChainStore {
     for (const e of events) {
       const isHead = e.seq === last.seq;
       queries.push({
-        query: `INSERT INTO ${this.t.chain} (bucket, ${EVENT_COLS}) VALUES (?, ${EVENT_COLS.split(',').map(() => '?').join(', ')})`,
+        // IF NOT EXISTS: an event row is never overwritten, even when the head record was wiped
+        // (head_seq = null would otherwise let the next append upsert seq 1..n over the old events).
+        query: `INSERT INTO ${this.t.chain} (bucket, ${EVENT_COLS}) VALUES (?, ${EVENT_COLS.split(',').map(() => '?').join(', ')}) IF NOT EXISTS`,
         params: [
           bucket, e.seq, e.at, e.source, e.type, e.category, e.user, e.keyspace, e.scope, e.operation, e.outcome, e.errorCode, e.origin,
           canonicalJson(e.detail ?? null), e.hash, e.prevHash,
