@@ -8,12 +8,28 @@ import type { JsonValue } from '../../store/json';
 import { streamOf, tenantOfStream, type AppendResult, type AuditBatch, type AuditStreamsPort, type NewAuditEvent, type SignerKey, type StoredAuditEvent, type StreamId } from '../types';
 import { batchMessage, chainEvents, chainProof, isTombstone, keyFingerprint, tombstoneDetail, verifyChain, type ChainProof, type TombstoneDetail } from './chain';
 import { AuditMirror } from './mirror';
+import { boundedDetail, FIELD_MAX_CHARS, OPERATION_MAX_CHARS, sanitizeEvent, wellFormed } from './sanitize';
 import { PlatformSigningKey } from './platform-key';
 import { AUDIT_BUCKET_EVENTS, bucketOf, ChainStore, type Head } from './store';
 import { auditTablesExist, ensureAuditTables } from './tables';
 
 /** Events per signed batch, and the queue size that triggers a flush without waiting. */
 export const MAX_BATCH_EVENTS = 200;
+/** Bytes of event JSON per conditional batch (far below Cassandra's 16 MiB mutation/frame limits). */
+export const MAX_BATCH_BYTES = 768 * 1024;
+
+/** How many events from `from` make one commit: at most `maxEvents`, about `maxBytes` (one event at least). */
+export function chunkLength(sizes: readonly number[], from: number, maxEvents: number, maxBytes: number): number {
+  let n = 0;
+  let bytes = 0;
+  while (from + n < sizes.length && n < maxEvents) {
+    const b = sizes[from + n]!;
+    if (n > 0 && bytes + b > maxBytes) break;
+    bytes += b;
+    n += 1;
+  }
+  return Math.max(1, n);
+}
 export const FLUSH_DELAY_MS = 250;
 /** Inbox sealing in long-running hosts (electron, web); never in the CLI. */
 export const SEAL_INTERVAL_MS = 60_000;
@@ -275,48 +291,67 @@ export class AuditStreamService implements AuditStreamsPort {
     return this.exclusive(`${cluster}\u0000${stream}`, () => this.appendLocked(cluster, stream, events));
   }
 
-  private async appendLocked(cluster: string, stream: StreamId, events: readonly NewAuditEvent[]): Promise<{ firstSeq: number | null; lastSeq: number | null; seqs: number[] }> {
+  private async appendLocked(
+    cluster: string,
+    stream: StreamId,
+    events: readonly NewAuditEvent[],
+    onCommitted?: (from: number, to: number, seqs: readonly number[]) => Promise<void>,
+  ): Promise<{ firstSeq: number | null; lastSeq: number | null; seqs: number[] }> {
     const seqs: number[] = [];
     if (events.length === 0) return { firstSeq: null, lastSeq: null, seqs };
     const client = this.requirePlatform(cluster, `appending to ${stream}`);
     const tenant = tenantOfStream(stream);
     try {
-      return await this.appendWith(client, cluster, stream, events, seqs);
+      return await this.appendWith(client, cluster, stream, events, seqs, onCommitted);
     } catch (e) {
       if (tenant) this.prepared.get(client)?.delete(tenant); // re-check the tables next time (a re-created tenant)
       throw e;
     }
   }
 
-  private async appendWith(client: CqlClient, cluster: string, stream: StreamId, events: readonly NewAuditEvent[], seqs: number[]): Promise<{ firstSeq: number | null; lastSeq: number | null; seqs: number[] }> {
+  private async appendWith(
+    client: CqlClient,
+    cluster: string,
+    stream: StreamId,
+    events: readonly NewAuditEvent[],
+    seqs: number[],
+    onCommitted?: (from: number, to: number, seqs: readonly number[]) => Promise<void>,
+  ): Promise<{ firstSeq: number | null; lastSeq: number | null; seqs: number[] }> {
     const tenant = tenantOfStream(stream);
     if (tenant) await this.prepare(client, tenant);
     const store = new ChainStore(client, stream);
     const signer = this.signer(cluster, client, stream);
     const hk = `${cluster}\u0000${stream}`;
+    // Well-formed and capped before chaining (what is hashed is exactly what Cassandra stores back),
+    // and cut by bytes as well as by count: one conditional batch stays far below Cassandra's
+    // mutation and frame limits whatever the events hold.
+    const clean = events.map(({ key: _key, ...e }) => sanitizeEvent(e));
+    const sizes = clean.map((e) => Buffer.byteLength(JSON.stringify(e), 'utf8') + 256);
     let i = 0;
-    while (i < events.length) {
+    while (i < clean.length) {
       let done = false;
       for (let attempt = 0; attempt < 20 && !done; attempt++) {
         const head = this.heads.get(hk) ?? (await store.head());
         const room = AUDIT_BUCKET_EVENTS - (head.seq % AUDIT_BUCKET_EVENTS);
-        const n = Math.min(MAX_BATCH_EVENTS, room, events.length - i);
-        const chunk = events.slice(i, i + n).map(({ key: _key, ...e }) => ({ ...e, detail: jsonSafe(e.detail) }));
+        const n = chunkLength(sizes, i, Math.min(MAX_BATCH_EVENTS, room), MAX_BATCH_BYTES);
+        const chunk = clean.slice(i, i + n);
         const chained = chainEvents(stream, head, chunk);
         const last = chained[chained.length - 1]!;
         const batch = await signer.sign({ stream, batch: head.batch + 1, firstSeq: chained[0]!.seq, lastSeq: last.seq, headHash: last.hash });
         if (await store.commit(head, chained, batch)) {
           this.heads.set(hk, { bucket: bucketOf(last.seq), seq: last.seq, hash: last.hash, batch: batch.batch });
           for (const e of chained) seqs.push(e.seq);
+          // Before the next chunk: a later failure must not make a retry append this one again.
+          if (onCommitted) await onCommitted(i, i + n, chained.map((e) => e.seq));
           i += n;
           done = true;
         } else {
-          // Another console moved the head: read it again and take the next turn.
+          // Another console moved the head (or a seq is already held): read it again and take the next turn.
           this.heads.delete(hk);
           await sleep(5 + Math.floor(Math.random() * 40));
         }
       }
-      if (!done) throw new AppError('CONFLICT', `${stream}: could not take a turn at the stream head (other consoles keep writing); try again`);
+      if (!done) throw new AppError('CONFLICT', `${stream}: could not take a turn at the stream head (other consoles keep writing, or events exist past the recorded head: run csm audit verify-stream); try again`);
     }
     return { firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null, seqs };
   }
@@ -349,14 +384,13 @@ export class AuditStreamService implements AuditStreamsPort {
         }
         fresh.push(e);
       }
-      const r = await this.appendLocked(cluster, stream, fresh);
-      // Keys after the events: a crash in between re-appends those events on a retry (a duplicate),
-      // never loses one.
-      const pairs: [string, number][] = [];
-      fresh.forEach((e, idx) => {
-        if (e.key !== undefined) pairs.push([e.key, r.seqs[idx]!]);
+      // Each committed chunk's keys are recorded before the next chunk is tried: a failure later
+      // (or a crash) re-appends at most the chunk in flight on a retry, never the ones before it.
+      const r = await this.appendLocked(cluster, stream, fresh, async (from, to, seqs) => {
+        const pairs: [string, number][] = [];
+        for (let j = from; j < to; j++) if (fresh[j]!.key !== undefined) pairs.push([fresh[j]!.key!, seqs[j - from]!]);
+        await store.putKeys(pairs);
       });
-      await store.putKeys(pairs);
       return { appended: fresh.length, duplicates, firstSeq: r.firstSeq, lastSeq: r.lastSeq };
     });
   }
