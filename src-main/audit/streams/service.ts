@@ -137,10 +137,10 @@ export class AuditStreamService implements AuditStreamsPort {
       let stream = streamOf(entry.tenant);
       let mode: Mode = 'chain';
       if (!scope.platform) {
-        const audits = Array.isArray(scope.auditor) ? scope.auditor : [];
-        const mine = [...scope.tenantAdmin, ...audits];
+        // Only a tenant admin's console may write its tenant's inbox (an auditor's is read-only).
+        const mine = [...scope.tenantAdmin];
         const box = entry.tenant && mine.includes(entry.tenant) ? entry.tenant : mine[0];
-        if (!box) return; // no tenant inbox this role may write (csm_auditor): local audit only
+        if (!box) return; // no tenant inbox this role may write (auditors, csm_auditor): local audit only
         mode = `inbox:${box}`;
         // A tenant person's call that names no tenant (their sign-in …) belongs to their tenant's trail.
         if (!entry.tenant) stream = `tenant:${box}`;
@@ -613,40 +613,84 @@ export class AuditStreamService implements AuditStreamsPort {
         return [];
       });
       if (rows.length === 0) continue;
-      const byTarget = new Map<StreamId, { id: unknown; event: NewAuditEvent }[]>();
+      // A tenant's inbox is sealed into that tenant's stream and nowhere else: its admin's console
+      // writes the row, so everything in it is a claim of that console. The row's WRITETIME (the
+      // node's clock) and the sealing console are authoritative; the claimed fields are kept and
+      // labelled as claimed. A row naming another stream is a cross-tenant attempt: recorded in
+      // this tenant's stream and, flagged, in the platform stream.
+      const own: StreamId = `tenant:${box}`;
+      const sealer = { role: this.deps.sessions.scopeOf(cluster)?.role ?? null, host: this.deps.host, at: new Date().toISOString() };
+      const mine: { id: unknown; event: NewAuditEvent }[] = [];
+      const flagged: NewAuditEvent[] = [];
       for (const row of rows) {
-        const target = streamIdSchema.safeParse(row.target).success ? row.target : `tenant:${box}`;
         const ev = parseInboxEvent(row.event);
-        const via = { tenant: box, writtenBy: row.writtenBy, writtenAt: row.writtenAt?.toISOString() ?? null };
+        const storedAt = (row.storedAt ?? row.writtenAt ?? new Date()).toISOString();
+        const claimedTarget = wellFormed(row.target).slice(0, 200);
+        const crossTenant = claimedTarget !== own;
+        const inboxInfo = {
+          tenant: box,
+          storedAt,
+          sealedBy: sealer,
+          claimed: {
+            target: claimedTarget,
+            writtenBy: wellFormed(row.writtenBy).slice(0, FIELD_MAX_CHARS.user),
+            writtenAt: row.writtenAt?.toISOString() ?? null,
+            at: ev?.at ?? null,
+            origin: ev?.origin ?? null,
+          },
+          ...(crossTenant ? { crossTenant: true } : {}),
+        };
         const sealedEvent: NewAuditEvent = ev
-          ? { ...ev, origin: `${ev.origin ?? '?'} via inbox of ${box}`, detail: { reported: ev.detail, inbox: via }, key: `inbox:${box}:${String(row.id)}` }
+          ? {
+              ...ev,
+              at: storedAt,
+              origin: `inbox of ${box} (claimed by its tenant console), sealed by ${sealer.role ?? '?'}@${sealer.host}`,
+              detail: boundedDetail({ claimed: ev.detail, inbox: inboxInfo }),
+              key: `inbox:${box}:${String(row.id)}`,
+            }
           : {
-              at: row.writtenAt?.toISOString() ?? new Date().toISOString(),
+              at: storedAt,
               source: 'console',
               type: 'audit.inbox',
               category: 'CONSOLE',
-              user: row.writtenBy || null,
+              user: null,
               keyspace: null,
               scope: null,
               operation: `an unreadable inbox row of ${box} (kept as text)`,
               outcome: 'error',
               errorCode: 'BAD_INPUT',
-              origin: `inbox of ${box}`,
-              detail: { raw: row.event.slice(0, 4000), inbox: via },
+              origin: `inbox of ${box}, sealed by ${sealer.role ?? '?'}@${sealer.host}`,
+              detail: boundedDetail({ raw: wellFormed(row.event.slice(0, 4000)), inbox: inboxInfo }),
               key: `inbox:${box}:${String(row.id)}`,
             };
-        byTarget.set(target, [...(byTarget.get(target) ?? []), { id: row.id, event: sealedEvent }]);
-      }
-      // Each target on its own: rows whose target cannot take them now stay in the inbox for the next turn.
-      const done: unknown[] = [];
-      for (const [target, items] of byTarget) {
-        try {
-          const r = await this.append(cluster, target, items.map((i) => i.event));
-          sealed += r.appended;
-          done.push(...items.map((i) => i.id));
-        } catch (e) {
-          this.deps.logger.warn('audit inbox: events left for the next seal', { inbox: box, target, events: items.length, error: msg(e) });
+        mine.push({ id: row.id, event: sealedEvent });
+        if (crossTenant) {
+          flagged.push({
+            at: storedAt,
+            source: 'console',
+            type: 'audit.inbox.crossTenant',
+            category: 'CONSOLE',
+            user: sealedEvent.user,
+            keyspace: null,
+            scope: null,
+            operation: `the audit inbox of ${box} held an event addressed to ${claimedTarget}: sealed into ${own} only`,
+            outcome: 'refused',
+            errorCode: 'FORBIDDEN',
+            origin: sealedEvent.origin,
+            detail: boundedDetail({ alert: 'cross-tenant inbox target', type: sealedEvent.type, operation: sealedEvent.operation.slice(0, 2000), inbox: inboxInfo }),
+            key: `inbox-flag:${box}:${String(row.id)}`,
+          });
         }
+      }
+      // Rows stay in the inbox until both writes took them (the keys make a second seal add nothing).
+      const done: unknown[] = [];
+      try {
+        if (flagged.length > 0) await this.append(cluster, 'platform', flagged);
+        const r = await this.append(cluster, own, mine.map((i) => i.event));
+        sealed += r.appended;
+        done.push(...mine.map((i) => i.id));
+      } catch (e) {
+        this.deps.logger.warn('audit inbox: events left for the next seal', { inbox: box, events: mine.length, error: msg(e) });
       }
       await inbox.deleteInbox(done);
     }
@@ -703,29 +747,35 @@ export class AuditStreamService implements AuditStreamsPort {
   }
 }
 
-function parseInboxEvent(text: string): NewAuditEvent | null {
+/** A tenant console's inbox row as an event (null: unreadable). Claims only: the sealer relabels time, origin and detail. */
+export function parseInboxEvent(text: string): NewAuditEvent | null {
   try {
+    if (text.length > 256 * 1024) return null;
     const v = JSON.parse(text) as Record<string, unknown>;
-    const s = (k: string): string | null => (typeof v[k] === 'string' ? (v[k] as string) : null);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+    const s = (k: string): string | null => (typeof v[k] === 'string' ? wellFormed(v[k] as string) : null);
     const source = s('source');
     const category = s('category');
     const outcome = s('outcome');
     if (!s('at') || !s('type') || !s('operation')) return null;
     if (!(AUDIT_SOURCES as readonly string[]).includes(source ?? '') || !(AUDIT_CATEGORIES as readonly string[]).includes(category ?? '') || !(AUDIT_OUTCOMES as readonly string[]).includes(outcome ?? '')) return null;
-    return {
+    // A channel name (what a console records as type): anything else is not a console event.
+    const type = s('type')!;
+    if (!/^[A-Za-z][A-Za-z0-9_.:-]{0,199}$/.test(type)) return null;
+    return sanitizeEvent({
       at: s('at')!,
       source: 'console', // an inbox speaks for a console, never for Cassandra or retention
-      type: s('type')!,
-      category: category as NewAuditEvent['category'],
+      type,
+      category: category === 'RETENTION' ? 'CONSOLE' : (category as NewAuditEvent['category']),
       user: s('user'),
       keyspace: s('keyspace'),
       scope: s('scope'),
-      operation: s('operation')!.slice(0, 2000),
+      operation: s('operation')!.slice(0, Math.min(OPERATION_MAX_CHARS, 4000)),
       outcome: outcome as NewAuditEvent['outcome'],
       errorCode: s('errorCode'),
       origin: s('origin'),
-      detail: jsonSafe(v['detail']),
-    };
+      detail: boundedDetail(v['detail']),
+    });
   } catch {
     return null;
   }

@@ -252,13 +252,29 @@ export class ChainStore {
     await this.run('writing to the audit inbox', () => this.client.execute(`INSERT INTO ${this.t.inbox} (id, target, event, written_by, written_at) VALUES (now(), ?, ?, ?, ?)`, [target, eventJson, writtenBy, new Date()], Q));
   }
 
-  async readInbox(limit = 5000): Promise<{ id: unknown; target: string; event: string; writtenBy: string; writtenAt: Date | null }[]> {
+  /**
+   * Inbox rows, oldest first. `storedAt` is the row's Cassandra WRITETIME (the node's clock, not the
+   * writer's claim); `writtenAt`/`writtenBy` are what the tenant console put in the row.
+   */
+  async readInbox(limit = 5000): Promise<{ id: unknown; target: string; event: string; writtenBy: string; writtenAt: Date | null; storedAt: Date | null }[]> {
     if (!this.t.inbox) return [];
     return this.run('reading the audit inbox', async () => {
-      const rs = await this.client.execute(`SELECT id, target, event, written_by, written_at FROM ${this.t.inbox}`, [], { ...Q, fetchSize: limit });
+      const rs = await this.client.execute(`SELECT id, target, event, written_by, written_at, WRITETIME(event) AS stored FROM ${this.t.inbox}`, [], { ...Q, fetchSize: limit });
+      const micros = (v: unknown): Date | null => {
+        if (v === null || v === undefined) return null;
+        const n = Number(String(v));
+        return Number.isFinite(n) && n > 0 ? new Date(Math.floor(n / 1000)) : null;
+      };
       return (rs.rows as Row[])
-        .map((r) => ({ id: r['id'], target: String(r['target'] ?? ''), event: String(r['event'] ?? ''), writtenBy: String(r['written_by'] ?? ''), writtenAt: r['written_at'] instanceof Date ? r['written_at'] : null }))
-        .sort((a, b) => (a.writtenAt?.getTime() ?? 0) - (b.writtenAt?.getTime() ?? 0));
+        .map((r) => ({
+          id: r['id'],
+          target: String(r['target'] ?? ''),
+          event: String(r['event'] ?? ''),
+          writtenBy: String(r['written_by'] ?? ''),
+          writtenAt: r['written_at'] instanceof Date ? r['written_at'] : null,
+          storedAt: micros(r['stored']),
+        }))
+        .sort((a, b) => (a.storedAt?.getTime() ?? 0) - (b.storedAt?.getTime() ?? 0));
     });
   }
 

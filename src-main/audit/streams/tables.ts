@@ -13,8 +13,9 @@ import { tenantOfStream, type StreamId } from '../types';
  * keyspace, granted at provisioning) but not write: only the platform (and the tenant's service
  * role) write there, so Cassandra itself keeps one tenant's trail from another and from its own
  * admins. The one exception is `audit_inbox`: MODIFY on that table alone is granted to the
- * tenant's admin and auditor roles, so their consoles (which hold no KEK and cannot sign) can
- * hand events to the next platform console, which seals them into the chain.
+ * tenant's admin role, so its console (which holds no KEK and cannot sign) can hand events to the
+ * next platform console, which seals them into that tenant's chain only (never another stream),
+ * with the row's WRITETIME as the time and everything the row claims labelled as claimed.
  */
 export const CHAIN_TABLE = 'audit_chain';
 export const KEYS_TABLE = 'audit_keys';
@@ -52,8 +53,16 @@ export async function ensureAuditTables(client: CqlClient, tenant: string): Prom
     const missing = want.filter(([name]) => !have.has(name));
     for (const [, stmt] of missing) await client.execute(stmt);
     if (missing.length) await waitForAgreement(client, `audit tables of ${tenant}`);
-    // Every time (idempotent): tables made before the tenant's roles existed get their grant on the next call.
-    for (const role of [tenantAdminRole(tenant), tenantAuditorRole(tenant)]) await client.execute(`GRANT MODIFY ON TABLE ${t.inbox!} TO ${newRole(role)}`);
+    // Every time (idempotent): tables made before the tenant's roles existed get their grant on the
+    // next call. Only the admin's console writes the inbox; an auditor's (read-only by design) had
+    // MODIFY in earlier versions, which let it put events in its tenant's trail: revoked here.
+    await client.execute(`GRANT MODIFY ON TABLE ${t.inbox!} TO ${newRole(tenantAdminRole(tenant))}`);
+    try {
+      await client.execute(`REVOKE MODIFY ON TABLE ${t.inbox!} FROM ${newRole(tenantAuditorRole(tenant))}`);
+    } catch (e) {
+      // A tenant whose auditor role does not exist (yet) has nothing to revoke.
+      if (!/doesn't exist|does not exist/i.test(e instanceof Error ? e.message : String(e))) throw e;
+    }
   } catch (e) {
     throw fromDriverError(e, `preparing the audit tables of ${tenant}`);
   }

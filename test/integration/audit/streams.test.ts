@@ -129,7 +129,7 @@ describe('audit streams on the real node', () => {
     expect((await port.signers(cluster, 'platform')).length).toBeGreaterThanOrEqual(1);
   });
 
-  it("a tenant admin's refused reach into another tenant lands in that tenant's stream (inbox → sealed by the platform)", async () => {
+  it("a tenant admin's inbox is sealed into its own stream only: a refused reach (or a forged row) aimed at another tenant never lands there", async () => {
     // b's tables exist (its own stream) before b's admin writes its inbox.
     await touch(b, 'prep');
     await until(b, (x) => x.events >= 1 && x.intact, "b's stream");
@@ -145,22 +145,48 @@ describe('audit streams on the real node', () => {
     // A tenant admin console writes no chain (it cannot sign): the refusal waits in b's inbox.
     await svc.close();
     opened.splice(opened.indexOf(svc), 1);
+    // b's admin also forges a row straight into its inbox, claiming a's stream, another user and an old time.
+    const bAdmin = await userClient(`tenant_${b}_u_boss`, PW);
+    try {
+      const forged = { at: '2001-01-01T00:00:00.000Z', source: 'cassandra', type: 'tenant.delete', category: 'CONSOLE', user: 'cassandra', keyspace: null, scope: null, operation: 'forged \ud800 into a', outcome: 'ok', errorCode: null, origin: 'platform', detail: { x: 'y'.repeat(100) } };
+      await bAdmin.execute(`INSERT INTO tenant_${b}_csm.audit_inbox (id, target, event, written_by, written_at) VALUES (now(), ?, ?, ?, ?)`, [`tenant:${a}`, JSON.stringify(forged), 'cassandra', new Date('2001-01-01T00:00:00Z')], { prepare: true });
+    } finally {
+      await bAdmin.shutdown();
+    }
     const inbox = (await su.execute(`SELECT target, event, written_by FROM tenant_${b}_csm.audit_inbox`)).rows;
     expect(inbox.map((r) => [r['target'], r['written_by']])).toContainEqual([`tenant:${a}`, `tenant_${b}_u_boss`]);
-    // the admin's own sign-in (no tenant named) is for b's trail
     expect(inbox.map((r) => [r['target'], JSON.parse(String(r['event'])).type])).toContainEqual([`tenant:${b}`, 'session.signIn']);
-    // The next platform sign-in seals it into a's stream.
-    const before = (await verify(a)).events;
+    const aBefore = await verify(a);
+    const bBefore = (await verify(b)).events;
+    const pBefore = (await verify()).lastSeq ?? 0;
     ok(await papi.call('session.signIn', { cluster }));
-    const v = await until(a, (x) => x.events > before, 'the refusal sealed into a');
-    expect(v.intact).toBe(true);
-    const sealed = (await rows(a)).filter((r) => r['error_code'] === 'FORBIDDEN');
-    expect(sealed).toHaveLength(1);
-    expect(sealed[0]).toMatchObject({ event_type: 'integration.remove', user_name: `tenant_${b}_u_boss`, outcome: 'refused' });
-    expect(String(sealed[0]!['origin'])).toContain(`via inbox of ${b}`);
-    const bStream = await until(b, (x) => x.events >= 2, "b's admin sign-in sealed into b");
-    expect(bStream.intact).toBe(true);
+    const bStream = await until(b, (x) => x.events >= bBefore + 3, "b's inbox sealed into b");
+    expect(bStream).toMatchObject({ intact: true, problems: [] });
     expect((await su.execute(`SELECT id FROM tenant_${b}_csm.audit_inbox`)).rowLength).toBe(0);
+    // Nothing reached a's stream.
+    const aAfter = await verify(a);
+    expect(aAfter.lastSeq).toBe(aBefore.lastSeq);
+    expect((await rows(a)).some((r) => String(r['origin']).includes(`inbox of ${b}`))).toBe(false);
+    // In b's stream: the refusal and the forged row, the node's WRITETIME as the time, the claims labelled.
+    const bRows = (await rows(b)).filter((r) => String(r['origin']).includes(`inbox of ${b}`));
+    const refusal = bRows.find((r) => r['event_type'] === 'integration.remove' && r['error_code'] === 'FORBIDDEN');
+    expect(refusal).toMatchObject({ user_name: `tenant_${b}_u_boss`, outcome: 'refused' });
+    expect(JSON.parse(String(refusal!['detail'])).inbox).toMatchObject({ tenant: b, crossTenant: true, claimed: { target: `tenant:${a}` } });
+    const forgedRow = bRows.find((r) => r['event_type'] === 'tenant.delete');
+    expect(forgedRow).toBeDefined();
+    const fd = JSON.parse(String(forgedRow!['detail']));
+    expect(fd.inbox.claimed).toMatchObject({ target: `tenant:${a}`, writtenBy: 'cassandra', at: '2001-01-01T00:00:00.000Z' });
+    expect(Date.parse(fd.inbox.storedAt)).toBeGreaterThan(Date.parse('2020-01-01'));
+    expect(String(forgedRow!['origin'])).toContain('claimed by its tenant console');
+    // … and flagged in the platform stream.
+    const p = await until(undefined, (x) => (x.lastSeq ?? 0) >= pBefore + 2, 'the cross-tenant flags in the platform stream');
+    expect(p.problems).toEqual([]);
+    const flags = (await su.execute('SELECT seq, event_type, operation FROM csm_system.audit_chain WHERE bucket = 0 AND seq > ?', [pBefore], { prepare: true })).rows.filter((r) => r['event_type'] === 'audit.inbox.crossTenant');
+    expect(flags.filter((r) => String(r['operation']).includes(`inbox of ${b}`) && String(r['operation']).includes(`tenant:${a}`))).toHaveLength(2);
+    // Only b's admin may write b's inbox; the auditor's MODIFY is gone.
+    const perms = (await su.execute(`LIST MODIFY ON TABLE tenant_${b}_csm.audit_inbox`)).rows.map((r) => String(r['role']));
+    expect(perms).toContain(`tenant_${b}_admin`);
+    expect(perms).not.toContain(`tenant_${b}_auditor`);
   });
 
   it("Cassandra keeps a tenant admin out of another tenant's stream, and out of writing its own chain", async () => {
