@@ -320,7 +320,7 @@ function manifestProblems(p: ParsedSnapshot): { problems: Tamper[]; signatureVal
   try {
     const key = createPublicKey(m.signer.publicKeyPem);
     if (keyFingerprint(key) !== m.signer.fingerprint || p.signature.signer !== m.signer.fingerprint) {
-      add(`the manifest names signer ${m.signer.fingerprint.slice(0, 16)}…, but its public key or the signature entry belongs to another key`);
+      add(`the manifest names signer ${m.signer.fingerprint}, but its public key or the signature entry belongs to another key`);
     } else signatureValid = edVerify(null, manifestBytes(m), key, Buffer.from(p.signature.value, 'base64'));
   } catch {
     signatureValid = false;
@@ -350,11 +350,17 @@ function manifestProblems(p: ParsedSnapshot): { problems: Tamper[]; signatureVal
 export function verifySnapshot(p: ParsedSnapshot, now: () => Date = () => new Date()): Verification {
   const { problems, signatureValid } = manifestProblems(p);
   const m = p.manifest;
+  // Batch signers are trusted only as the signed manifest vouches for them: the manifest signer
+  // itself, or a key in signers.json when the manifest signature is valid and signed that very
+  // entry's digest. verifyChain keys them by their computed fingerprint (a claimed one means nothing).
+  const signersSigned = signatureValid && sha256hex(p.raw.signers) === m.files['signers.json'];
+  const manifestKey: SignerKey[] = signatureValid ? [{ fingerprint: m.signer.fingerprint, version: m.signer.keyVersion, publicKeyPem: m.signer.publicKeyPem }] : [];
+  const trusted: SignerKey[] = [...manifestKey, ...(signersSigned ? p.signers : [])];
   const chain = verifyChain({
     stream: m.stream,
     events: p.events.map((e) => ({ ...e, stream: m.stream })),
     batches: p.batches.map((b) => ({ ...b, stream: m.stream })),
-    signers: p.signers,
+    signers: trusted,
     anchor: m.anchor,
     head: m.head,
     now,

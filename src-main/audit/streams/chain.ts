@@ -136,6 +136,23 @@ export function tombstoneDetail(e: Pick<StoredAuditEvent, 'detail'>): TombstoneD
   return d as unknown as TombstoneDetail;
 }
 
+/** Signer keys by the fingerprint of their own public key; entries whose claimed fingerprint differs are left out and listed. */
+export function signerKeys(signers: readonly SignerKey[]): { byFingerprint: Map<string, KeyObject>; mismatched: { claimed: string; actual: string }[] } {
+  const byFingerprint = new Map<string, KeyObject>();
+  const mismatched: { claimed: string; actual: string }[] = [];
+  for (const s of signers) {
+    try {
+      const key = createPublicKey(s.publicKeyPem);
+      const actual = keyFingerprint(key);
+      if (actual !== s.fingerprint) mismatched.push({ claimed: String(s.fingerprint).slice(0, 200), actual });
+      else byFingerprint.set(actual, key);
+    } catch {
+      /* an unreadable key trusts nothing */
+    }
+  }
+  return { byFingerprint, mismatched };
+}
+
 export interface VerifyInput {
   stream: StreamId;
   events: readonly StoredAuditEvent[];
@@ -182,21 +199,19 @@ export function verifyChain(input: VerifyInput): Verification {
 
   // Signers and batch signatures first: a tombstone counts as an anchor only in a signed stream, and
   // the coverage check needs to know which batches are trustworthy.
-  const keys = new Map<string, KeyObject>();
-  for (const s of input.signers) {
-    try {
-      keys.set(s.fingerprint, createPublicKey(s.publicKeyPem));
-    } catch {
-      /* an unreadable key trusts nothing */
-    }
+  // Keyed by the fingerprint computed from the key itself, never by the one a signer entry claims:
+  // an entry mapping a genuine fingerprint to another key would otherwise vouch for that key.
+  const keys = signerKeys(input.signers);
+  for (const m of keys.mismatched) {
+    report('unknown-key', null, null, `a signer entry claims fingerprint ${m.claimed} but its public key has fingerprint ${m.actual}: the entry is not trusted`);
   }
   const batches = [...input.batches].sort((a, b) => a.batch - b.batch || a.firstSeq - b.firstSeq);
   const valid: AuditBatch[] = [];
   const invalidRanges: [number, number][] = [];
   for (const b of batches) {
-    const key = keys.get(b.signer);
+    const key = keys.byFingerprint.get(b.signer);
     if (!key) {
-      report('unknown-key', b.firstSeq, b.batch, `batch ${b.batch} (seq ${b.firstSeq}–${b.lastSeq}) is signed by key ${b.signer.slice(0, 16)}…, which is not a known signer of ${stream}`);
+      report('unknown-key', b.firstSeq, b.batch, `batch ${b.batch} (seq ${b.firstSeq}–${b.lastSeq}) is signed by key ${b.signer}, which is not a known signer of ${stream}`);
       invalidRanges.push([b.firstSeq, b.lastSeq]);
       continue;
     }
@@ -406,10 +421,10 @@ export function chainProof(input: { stream: StreamId; event: StoredAuditEvent; p
   let batch: ChainProof['batch'] = null;
   if (input.batch) {
     const b = input.batch;
-    const signer = input.signers.find((s) => s.fingerprint === b.signer);
+    const key = signerKeys(input.signers).byFingerprint.get(b.signer);
     let signatureValid = false;
     try {
-      signatureValid = !!signer && edVerify(null, batchMessage({ ...b, stream }), createPublicKey(signer.publicKeyPem), b.signature);
+      signatureValid = !!key && edVerify(null, batchMessage({ ...b, stream }), key, b.signature);
     } catch {
       signatureValid = false;
     }

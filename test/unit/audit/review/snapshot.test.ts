@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSnapshot, parseSnapshot, SNAPSHOT_LIMITS, verifySnapshot, zipEntries, type SNAPSHOT_ENTRIES } from '../../../../src-main/audit/review/snapshot-file';
 import { SnapshotStore, type Sealer } from '../../../../src-main/audit/review/snapshots';
 import { AUDIT_CACHE_DDL } from '../../../../src-main/audit/index-schema';
+import { batchMessage } from '../../../../src-main/audit/streams/chain';
 import { genEvents, indexDb, signedStream, testKey, type TestKey } from './fixtures';
 
 type Entries = Record<(typeof SNAPSHOT_ENTRIES)[number], Uint8Array>;
@@ -105,7 +106,9 @@ describe('audit snapshot file', () => {
     m['createdBy'] = 'someone-else';
     const v = verify(zipEntries({ ...e, 'manifest.json': strToU8(JSON.stringify(m)) }));
     expect(v.intact).toBe(false);
-    expect(v.problems.map((p) => p.kind)).toEqual(['manifest']);
+    // An unsigned manifest vouches for no key: the batches are then signed by keys nothing vouches for.
+    expect(v.problems[0]!.kind).toBe('manifest');
+    expect(new Set(v.problems.slice(1).map((p) => p.kind))).toEqual(new Set(['unknown-key']));
     expect(v.problems[0]!.message).toMatch(/manifest signature does not verify/);
   });
 
@@ -124,6 +127,44 @@ describe('audit snapshot file', () => {
     expect(v.intact).toBe(true);
     expect(v.signers).toEqual([other.signer.fingerprint]);
     expect(v.signers).not.toContain(key.signer.fingerprint);
+  });
+});
+
+describe('snapshot signers must be vouched for by the signed manifest (review #4)', () => {
+  const key = testKey();
+  let good: Buffer;
+  beforeAll(async () => {
+    good = await snapshotOf(key);
+  });
+
+  it('a signers.json entry mapping the genuine fingerprint to an attacker key (batches re-signed) does not verify and does not show the genuine signer', () => {
+    const attacker = testKey();
+    const e = entries(good);
+    const bl = strFromU8(e['batches.jsonl']).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Re-sign every batch with the attacker key, keeping the genuine fingerprint as the claimed signer.
+    const resigned = bl.map((b) => {
+      const unsigned = { stream: STREAM, batch: b['batch'] as number, firstSeq: b['firstSeq'] as number, lastSeq: b['lastSeq'] as number, headHash: b['headHash'] as string, keyVersion: b['keyVersion'] as number, signer: key.signer.fingerprint, signedAt: b['signedAt'] as string };
+      return { ...b, signature: attacker.sign(batchMessage(unsigned)).toString('base64') };
+    });
+    const signers = [{ fingerprint: key.signer.fingerprint, version: 1, publicKeyPem: attacker.signer.publicKeyPem }];
+    const v = verify(zipEntries({ ...e, 'batches.jsonl': strToU8(resigned.map((l) => JSON.stringify(l) + '\n').join('')), 'signers.json': strToU8(JSON.stringify(signers)) }));
+    expect(v.intact).toBe(false);
+    expect(v.problems.map((p) => p.kind)).toEqual(expect.arrayContaining(['manifest', 'bad-signature']));
+    expect(v.signers).not.toContain(attacker.signer.fingerprint);
+  });
+
+  it('a batch signed by a key that is neither the manifest signer nor in the signed signers.json is unknown-key', () => {
+    const attacker = testKey();
+    const e = entries(good);
+    const bl = strFromU8(e['batches.jsonl']).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const b = bl[0]!;
+    const unsigned = { stream: STREAM, batch: b['batch'] as number, firstSeq: b['firstSeq'] as number, lastSeq: b['lastSeq'] as number, headHash: b['headHash'] as string, keyVersion: b['keyVersion'] as number, signer: attacker.signer.fingerprint, signedAt: b['signedAt'] as string };
+    bl[0] = { ...b, signer: attacker.signer.fingerprint, signature: attacker.sign(batchMessage(unsigned)).toString('base64') };
+    const signers = [key.signer, attacker.signer];
+    // signers.json changed: its digest no longer matches the signed manifest, so only the manifest signer is trusted.
+    const v = verify(zipEntries({ ...e, 'batches.jsonl': strToU8(bl.map((l) => JSON.stringify(l) + '\n').join('')), 'signers.json': strToU8(JSON.stringify(signers)) }));
+    expect(v.problems.find((p) => p.kind === 'unknown-key')).toMatchObject({ batch: b['batch'] as number });
+    expect(v.signers).toEqual([key.signer.fingerprint]);
   });
 });
 

@@ -258,3 +258,34 @@ describe('chainProof', () => {
     expect(bad).toMatchObject({ hashMatches: false, linkMatches: false, batch: { signatureValid: false } });
   });
 });
+
+describe('verifyChain keys signers by their computed fingerprint (review #4)', () => {
+  it('a signer entry mapping the genuine fingerprint to an attacker key vouches for nothing', () => {
+    const genuine = keyPair();
+    const attacker = keyPair();
+    const events = chainEvents(STREAM, { seq: 0, hash: genesisHash(STREAM) }, [event(1), event(2)]);
+    // The attacker signs, but writes the genuine fingerprint in the batch and in the signer entry.
+    const forgedBatch = (() => {
+      const b = attacker.sign({ stream: STREAM, batch: 1, firstSeq: 1, lastSeq: 2, headHash: events[1]!.hash, keyVersion: 1, signedAt: '2026-01-01T00:01:00.000Z' });
+      return { ...b, signer: genuine.signer.fingerprint };
+    })();
+    const lying: SignerKey = { fingerprint: genuine.signer.fingerprint, version: 1, publicKeyPem: attacker.signer.publicKeyPem };
+    const v = verifyChain({ stream: STREAM, events, batches: [forgedBatch], signers: [lying] });
+    expect(v.intact).toBe(false);
+    expect(v.signers).toEqual([]);
+    expect(v.problems.map((p) => p.kind)).toContain('unknown-key');
+    expect(v.problems.find((p) => p.message.includes('claims fingerprint'))!.message).toContain(genuine.signer.fingerprint);
+    expect(v.problems.find((p) => p.message.includes('claims fingerprint'))!.message).toContain(attacker.signer.fingerprint);
+    // chainProof does not vouch either
+    expect(chainProof({ stream: STREAM, event: events[1]!, previous: { seq: 1, hash: events[0]!.hash }, batch: forgedBatch, signers: [lying] }).batch!.signatureValid).toBe(false);
+    // the genuine key alone: the forged batch's signature fails
+    expect(verifyChain({ stream: STREAM, events, batches: [forgedBatch], signers: [genuine.signer] }).problems.map((p) => p.kind)).toContain('bad-signature');
+  });
+
+  it('reports full fingerprints', () => {
+    const s = stream(4, 4);
+    const other = keyPair();
+    const v = verifyChain({ stream: STREAM, events: s.events, batches: s.batches, signers: [other.signer] });
+    expect(v.problems[0]!.message).toContain(s.k.signer.fingerprint);
+  });
+});
