@@ -72,6 +72,26 @@ export function leafValidity(p: CertPolicy, requested: number | undefined): numb
   return requested ?? p.validityDays;
 }
 
+/**
+ * A leaf's notAfter within its CA's life. An expired CA (or one that ends before the leaf would
+ * begin) signs nothing: CONFLICT. A validity the caller asked for that would outlast the CA is
+ * refused (BAD_INPUT naming the CA's notAfter); the policy's default is clipped to the CA's end
+ * and the clipping is said in `notice`.
+ */
+export function leafWindow(a: { now: Date; notBefore: Date; caNotAfter: Date; validityDays: number; requested: boolean }): { notAfter: Date; notice: string | null } {
+  const caEnd = a.caNotAfter.toISOString();
+  if (a.caNotAfter.getTime() <= a.now.getTime() || a.caNotAfter.getTime() <= a.notBefore.getTime()) {
+    throw new AppError('CONFLICT', `the tenant CA expired on ${caEnd}; rotate it (a new tenant CA) before issuing or renewing certificates`);
+  }
+  const wanted = new Date(a.now.getTime() + a.validityDays * 86_400_000);
+  if (wanted.getTime() <= a.caNotAfter.getTime()) return { notAfter: wanted, notice: null };
+  const daysLeft = Math.floor((a.caNotAfter.getTime() - a.now.getTime()) / 86_400_000);
+  if (a.requested) {
+    throw new AppError('BAD_INPUT', `validity: ${a.validityDays} days would outlast the tenant CA, which expires on ${caEnd} (${daysLeft} days left); ask for at most ${daysLeft} days, or rotate the CA`);
+  }
+  return { notAfter: a.caNotAfter, notice: `validity clipped to the tenant CA's own end (${caEnd}): the policy's ${a.validityDays} days would outlast it; rotate the CA` };
+}
+
 /** CA validity: asked, or ten years; never past a compliance key-age cap. */
 export function caValidity(p: CertPolicy, requested: number | undefined): number {
   const cap = p.maxKeyAgeDays;

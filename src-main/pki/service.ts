@@ -6,6 +6,7 @@ import {
   type CaInfo,
   type CertificateInfo,
   type CertType,
+  type ExpiryReport,
   type Issued,
   type PkiAlgorithm,
   type PlatformRoot,
@@ -25,7 +26,7 @@ import { parseCsr } from './csr';
 import { checkTargets, fileStem, inDir, planned, writeAll, type PlannedFile, type WrittenFile } from './files';
 import { certificateInfo, parseCertificates } from './parse';
 import { toPkcs12 } from './pkcs12';
-import { caAlgorithm, caValidity, checkCsrAlgorithm, leafAlgorithm, leafValidity, type CertPolicy } from './policy';
+import { caAlgorithm, caValidity, checkCsrAlgorithm, leafAlgorithm, leafValidity, leafWindow, type CertPolicy } from './policy';
 import { PkiStore, PlatformRootStore, type CaRow, type CertRow, type RawCertState } from './store';
 import { missingTables, ensurePkiTables } from './tables';
 import { buildCertificate, generateKeyPair, keyToPkcs8Pem, randomSerial, serialHex } from './x509';
@@ -265,7 +266,7 @@ export class PkiService {
     return { certificate: x.info, certificatePem: x.row.certificatePem, chainPem: ca.chainPem };
   }
 
-  async expiryReport(c: TenantCall): Promise<{ tenant: string; generatedAt: string; counts: { active: number; revoked: number; expired: number; within30: number; within14: number; within7: number }; items: CertificateInfo[] }> {
+  async expiryReport(c: TenantCall): Promise<ExpiryReport> {
     const all = await this.list(c, { status: 'all', type: 'all' });
     const live = all.filter((i) => i.renewedBy === null);
     const active = all.filter((i) => i.status === 'active');
@@ -278,7 +279,14 @@ export class PkiService {
       within7: active.filter((i) => i.daysLeft < 7).length,
     };
     const items = live.filter((i) => (i.status === 'active' && i.daysLeft < 30) || i.status === 'expired').sort((a, b) => a.notAfter.localeCompare(b.notAfter));
-    return { tenant: c.tenant, generatedAt: this.now().toISOString(), counts, items };
+    const caInfo = await this.ca(c);
+    let ca: { notAfter: string; daysLeft: number; expiryBucket: '30' | '14' | '7' | 'expired' | null } | null = null;
+    if (caInfo) {
+      const left = Date.parse(caInfo.notAfter) - this.now().getTime();
+      const daysLeft = Math.floor(left / day);
+      ca = { notAfter: caInfo.notAfter, daysLeft, expiryBucket: left <= 0 ? 'expired' : daysLeft < 7 ? '7' : daysLeft < 14 ? '14' : daysLeft < 30 ? '30' : null };
+    }
+    return { tenant: c.tenant, generatedAt: this.now().toISOString(), counts, items, ca };
   }
 
   // ------------------------------------------------------------------ issuance
@@ -302,12 +310,11 @@ export class PkiService {
     c: TenantCall,
     store: PkiStore,
     signer: CaSigner,
-    a: { type: CertType; commonName: string; sans: string[]; publicKey: KeyObject; privateKey: KeyObject | null; validityDays: number; source: 'generated' | 'csr'; renewedFrom: string | null; serial?: Buffer },
-  ): Promise<{ row: CertRow; cert: X509Certificate }> {
+    a: { type: CertType; commonName: string; sans: string[]; publicKey: KeyObject; privateKey: KeyObject | null; validityDays: number; validityRequested: boolean; source: 'generated' | 'csr'; renewedFrom: string | null; serial?: Buffer },
+  ): Promise<{ row: CertRow; cert: X509Certificate; notices: string[] }> {
     const now = this.now().getTime();
-    let notAfter = new Date(now + a.validityDays * day);
-    const caEnd = new Date(signer.cert.validTo);
-    if (notAfter > caEnd) notAfter = caEnd;
+    const { notAfter, notice } = leafWindow({ now: new Date(now), notBefore: new Date(now - BACKDATE_MS), caNotAfter: new Date(signer.cert.validTo), validityDays: a.validityDays, requested: a.validityRequested });
+    const notices = notice ? [notice] : [];
     const algorithm = certificateInfoAlg(a.publicKey);
     for (let attempt = 0; attempt < 4; attempt++) {
       const serial = attempt === 0 && a.serial ? a.serial : randomSerial();
@@ -350,7 +357,7 @@ export class PkiService {
         renewedFrom: a.renewedFrom,
         renewedBy: null,
       };
-      if (await store.insertCert(row)) return { row, cert };
+      if (await store.insertCert(row)) return { row, cert, notices };
       if (a.serial) throw new AppError('CONFLICT', `serial ${info.serial} is already taken in tenant ${c.tenant}'s inventory`);
     }
     throw new AppError('INTERNAL', 'could not draw an unused serial');
@@ -367,8 +374,8 @@ export class PkiService {
     }
   }
 
-  private issued(c: TenantCall, ca: CaRow, row: CertRow, cert: X509Certificate, files: WrittenFile[]): Issued {
-    return { certificate: this.info(c, row, cert, this.now()), certificatePem: row.certificatePem, chainPem: ca.chainPem, files };
+  private issued(c: TenantCall, ca: CaRow, row: CertRow, cert: X509Certificate, files: WrittenFile[], notices: string[]): Issued {
+    return { certificate: this.info(c, row, cert, this.now()), certificatePem: row.certificatePem, chainPem: ca.chainPem, files, ...(notices.length ? { notices } : {}) };
   }
 
   /** The leaf files of issue/sign-csr/renew in `outDir`: NAME.crt.pem, NAME.key.pem (when there is a key), ca.pem. */
@@ -400,9 +407,9 @@ export class PkiService {
     await this.checkQuota(c, store, ca, policy);
     const signer = await this.signer(c, ca);
     const pair = await generateKeyPair(algorithm);
-    const { row, cert } = await this.sign(c, store, signer, { type: input.type, commonName: input.commonName, sans, publicKey: pair.publicKey, privateKey: pair.privateKey, validityDays, source: 'generated', renewedFrom: null });
+    const { row, cert, notices } = await this.sign(c, store, signer, { type: input.type, commonName: input.commonName, sans, publicKey: pair.publicKey, privateKey: pair.privateKey, validityDays, validityRequested: input.validityDays !== undefined, source: 'generated', renewedFrom: null });
     const files = targets ? this.writeLeaf(targets, row.certificatePem, pair.privateKey, ca.chainPem, input.overwrite) : [];
-    return this.issued(c, ca, row, cert, files);
+    return this.issued(c, ca, row, cert, files, notices);
   }
 
   async signCsr(c: TenantCall, input: { type: CertType; csrPem: string; validityDays?: number | undefined; outDir?: string | undefined; overwrite: boolean }): Promise<Issued> {
@@ -422,9 +429,9 @@ export class PkiService {
     const ca = await this.caRow(c, store);
     await this.checkQuota(c, store, ca, policy);
     const signer = await this.signer(c, ca);
-    const { row, cert } = await this.sign(c, store, signer, { type: input.type, commonName: cnOk.data, sans, publicKey: csr.publicKey, privateKey: null, validityDays, source: 'csr', renewedFrom: null });
+    const { row, cert, notices } = await this.sign(c, store, signer, { type: input.type, commonName: cnOk.data, sans, publicKey: csr.publicKey, privateKey: null, validityDays, validityRequested: input.validityDays !== undefined, source: 'csr', renewedFrom: null });
     const files = targets ? this.writeLeaf(targets, row.certificatePem, null, ca.chainPem, input.overwrite) : [];
-    return this.issued(c, ca, row, cert, files);
+    return this.issued(c, ca, row, cert, files, notices);
   }
 
   async renew(c: TenantCall, input: { serial: string; newKey: boolean; validityDays?: number | undefined; outDir?: string | undefined; overwrite: boolean }): Promise<Issued> {
@@ -455,8 +462,9 @@ export class PkiService {
     // Claim the renewal first (LWT): of two consoles renewing at once, one wins, and the loser issues nothing.
     const serial = randomSerial();
     if (!(await store.markRenewed(old.info.serial, serialHex(serial)))) throw new AppError('CONFLICT', `certificate ${old.info.serial} was renewed meanwhile`);
-    const { row, cert } = await this.sign(c, store, signer, {
+    const { row, cert, notices } = await this.sign(c, store, signer, {
       type: old.row.type,
+      validityRequested: input.validityDays !== undefined,
       commonName: old.info.commonName,
       sans: old.info.sans,
       publicKey,
@@ -467,7 +475,7 @@ export class PkiService {
       serial,
     });
     const files = targets ? this.writeLeaf(targets, row.certificatePem, privateKey, ca.chainPem, input.overwrite) : [];
-    return this.issued(c, ca, row, cert, files);
+    return this.issued(c, ca, row, cert, files, notices);
   }
 
   // ------------------------------------------------------------------ revocation

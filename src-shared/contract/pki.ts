@@ -138,6 +138,8 @@ export const issuedSchema = z.object({
   chainPem: z.string(),
   /** Files main wrote when `outDir` was given (the key with mode 0600). */
   files: z.array(writtenFileSchema),
+  /** What the caller should know, e.g. validity clipped to the CA's own end. */
+  notices: z.array(z.string()).optional(),
 });
 export type Issued = z.infer<typeof issuedSchema>;
 
@@ -157,7 +159,10 @@ export const expiryReportSchema = z.object({
   counts: z.object({ active: z.number().int(), revoked: z.number().int(), expired: z.number().int(), within30: z.number().int(), within14: z.number().int(), within7: z.number().int() }),
   /** Active certificates expiring within 30 days and expired ones not renewed, soonest first. */
   items: z.array(certificateSchema),
+  /** The tenant CA's own expiry (null without a CA): once it is past, nothing can be issued or renewed. */
+  ca: z.object({ notAfter: z.string(), daysLeft: z.number().int(), expiryBucket: z.enum(EXPIRY_BUCKETS).nullable() }).nullable().optional(),
 });
+export type ExpiryReport = z.infer<typeof expiryReportSchema>;
 
 const tenantRef = { cluster: clusterNameSchema, tenant: tenantIdSchema };
 const validityDays = z.number().int().min(1).max(3650);

@@ -44,9 +44,10 @@ const certLine = (c: CertificateInfo): string[] => [
 ];
 const certTable = (rows: CertificateInfo[]): string => (rows.length ? table([['SERIAL', 'TYPE', 'CN', 'STATUS', 'NOT AFTER', 'DAYS', 'WARN', 'ALGORITHM', 'SOURCE'], ...rows.map(certLine)]) : 'no certificates');
 
-const issuedText = (r: { certificate: CertificateInfo; files: { path: string; kind: string; sha256: string; bytes: number }[] }): string =>
+const issuedText = (r: { certificate: CertificateInfo; files: { path: string; kind: string; sha256: string; bytes: number }[]; notices?: string[] | undefined }): string =>
   [
     `issued ${r.certificate.type} certificate ${r.certificate.serial} for ${r.certificate.commonName} (${r.certificate.algorithm}), valid until ${r.certificate.notAfter}`,
+    ...(r.notices ?? []).map((n) => `  note: ${n}`),
     ...(r.certificate.sans.length ? [`  SANs: ${r.certificate.sans.join(', ')}`] : []),
     ...(r.files.length ? ['files:', files(r.files)] : ['no files written (give --out DIR)']),
   ].join('\n');

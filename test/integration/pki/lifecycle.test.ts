@@ -354,6 +354,7 @@ describe('certificate operations on the real node', () => {
     expect((await ok('cert.list', { status: 'all', type: 'all', text: 'SHORT' })).map((c) => c.serial)).toEqual([soon.certificate.serial]);
     expect((await ok('cert.list', { status: 'active', type: 'all', expiringWithinDays: 10 })).map((c) => c.serial)).toEqual([soon.certificate.serial]);
     const rep = await ok('cert.expiryReport', {});
+    expect(rep.ca?.daysLeft).toBeGreaterThan(300);
     expect(rep.counts.within7).toBe(1);
     expect(rep.counts.within30).toBe(2);
     expect(rep.items.map((i) => i.serial)).toEqual([soon.certificate.serial, mid.certificate.serial]);
@@ -504,7 +505,13 @@ describe('certificate operations on the real node', () => {
     expect(new X509Certificate(sub.certificatePem).issuer).toBe(new X509Certificate(root.certificatePem).subject);
     expect(sub.chainPem).toContain(root.certificatePem.trim());
     const out = join(dir, 'sub');
-    await call(api, 'cert.issue', { cluster, tenant: other, type: 'client', commonName: 'under-root', sans: [], outDir: out, overwrite: false });
+    const underRoot = await call(api, 'cert.issue', { cluster, tenant: other, type: 'client', commonName: 'under-root', sans: [], outDir: out, overwrite: false });
+    // The root (and so this CA) lives 30 days: the policy's longer default is clipped to the CA's end and said so; an asked-for longer one is refused.
+    expect(underRoot.certificate.notAfter).toBe(sub.notAfter);
+    expect(underRoot.notices).toEqual([expect.stringContaining(`clipped to the tenant CA's own end (${sub.notAfter})`)]);
+    const tooLong = await fails(api, 'cert.issue', { cluster, tenant: other, type: 'client', commonName: 'too-long', sans: [], validityDays: 60, overwrite: false });
+    expect([tooLong.code, tooLong.message]).toEqual(['BAD_INPUT', expect.stringContaining(`the tenant CA, which expires on ${sub.notAfter}`)]);
+    expect((await call(api, 'cert.expiryReport', { cluster, tenant: other })).ca).toMatchObject({ notAfter: sub.notAfter, daysLeft: 29, expiryBucket: '30' });
     writeFileSync(join(dir, 'root.pem'), root.certificatePem);
     // Only the platform root is trusted; the tenant CA comes from the exported ca.pem.
     expect(openssl(['verify', '-CAfile', join(dir, 'root.pem'), '-untrusted', join(out, 'ca.pem'), join(out, 'under-root.crt.pem')]).out).toMatch(/OK/);
