@@ -1,11 +1,12 @@
 import type { Db } from '../../store';
-import type { AuditBatch, StoredAuditEvent, StreamHead, StreamId } from '../types';
-import { canonicalJson, isTombstone, tombstoneDetail } from './chain';
+import type { JsonValue } from '../../store/json';
+import type { AuditBatch, SignerKey, StoredAuditEvent, StreamHead, StreamId } from '../types';
+import { canonicalJson, isTombstone, tombstoneDetail, verifyChain } from './chain';
 
 /**
  * The local mirror of live streams: the cache tables of index-schema.ts (audit_events with its
  * FTS index, audit_batches), `source` = `live:<cluster>`. Append-only except for retention: what a
- * signed tombstone pruned in Cassandra is pruned here too.
+ * signed, verified tombstone pruned in Cassandra is pruned here too.
  */
 export class AuditMirror {
   constructor(private readonly db: Db) {}
@@ -32,21 +33,93 @@ export class AuditMirror {
     })();
   }
 
-  /** Drop mirrored events (and batches) that a tombstone in the mirror pruned. Returns rows removed. */
-  applyTombstones(source: string, stream: StreamId): number {
+  /**
+   * Drop mirrored events (and batches) that a trusted tombstone pruned. Returns rows removed.
+   * Mirror rows come from Cassandra, where a privileged writer can forge a TOMBSTONE row: a
+   * tombstone counts only when it hashes correctly, links up to the head of a batch that covers
+   * it and whose signature verifies with `signers`, and prunes only seqs before its own. The
+   * mirror's highest row always stays (it is the witness against a truncated stream).
+   */
+  applyTombstones(source: string, stream: StreamId, signers: readonly SignerKey[]): number {
     const rows = this.db
-      .prepare(`SELECT detail FROM audit_events WHERE source = ? AND stream = ? AND origin_kind = 'retention' AND type = 'TOMBSTONE'`)
-      .all(source, stream) as { detail: string }[];
+      .prepare(`SELECT seq FROM audit_events WHERE source = ? AND stream = ? AND origin_kind = 'retention' AND type = 'TOMBSTONE' ORDER BY seq`)
+      .all(source, stream) as { seq: number }[];
     let upTo = 0;
     for (const r of rows) {
-      const d = tombstoneDetail({ detail: JSON.parse(r.detail) });
-      if (d && isTombstone({ source: 'retention', type: 'TOMBSTONE' })) upTo = Math.max(upTo, d.prunedTo);
+      const stone = this.event(source, stream, r.seq);
+      const d = stone && isTombstone(stone) ? tombstoneDetail(stone) : null;
+      if (!stone || !d || !Number.isSafeInteger(d.prunedTo) || d.prunedTo >= stone.seq || d.prunedTo <= upTo) continue;
+      if (this.signedTombstone(source, stream, stone, signers)) upTo = d.prunedTo;
     }
-    if (upTo === 0) return 0;
+    const last = this.lastSeen(source, stream);
+    if (last) upTo = Math.min(upTo, last.seq - 1);
+    if (upTo <= 0) return 0;
     return this.db.transaction(() => {
       const n = this.db.prepare('DELETE FROM audit_events WHERE source = ? AND stream = ? AND seq <= ?').run(source, stream, upTo).changes;
       this.db.prepare('DELETE FROM audit_batches WHERE source = ? AND stream = ? AND last_seq <= ?').run(source, stream, upTo);
       return n;
     })();
   }
+
+  private event(source: string, stream: StreamId, seq: number): StoredAuditEvent | null {
+    const r = this.db.prepare(`SELECT ${EVENT_SELECT} FROM audit_events WHERE source = ? AND stream = ? AND seq = ?`).get(source, stream, seq) as MirrorRow | undefined;
+    return r ? eventOfMirrorRow(stream, r) : null;
+  }
+
+  private signedTombstone(source: string, stream: StreamId, stone: StoredAuditEvent, signers: readonly SignerKey[]): boolean {
+    const b = this.db
+      .prepare('SELECT batch, first_seq, last_seq, head_hash, key_version, signer, signature, signed_at FROM audit_batches WHERE source = ? AND stream = ? AND first_seq <= ? AND last_seq >= ? ORDER BY batch LIMIT 1')
+      .get(source, stream, stone.seq, stone.seq) as { batch: number; first_seq: number; last_seq: number; head_hash: string; key_version: number; signer: string; signature: Buffer; signed_at: string } | undefined;
+    if (!b) return false;
+    const events = (this.db.prepare(`SELECT ${EVENT_SELECT} FROM audit_events WHERE source = ? AND stream = ? AND seq >= ? AND seq <= ? ORDER BY seq`).all(source, stream, stone.seq, b.last_seq) as MirrorRow[]).map((r) => eventOfMirrorRow(stream, r));
+    const batch: AuditBatch = { stream, batch: b.batch, firstSeq: b.first_seq, lastSeq: b.last_seq, headHash: b.head_hash, keyVersion: b.key_version, signer: b.signer, signature: Buffer.from(b.signature ?? []), signedAt: b.signed_at };
+    const v = verifyChain({ stream, events, batches: [batch], signers, anchor: { seq: stone.seq - 1, hash: stone.prevHash } });
+    return v.intact && events.length === b.last_seq - stone.seq + 1;
+  }
+}
+
+const EVENT_SELECT = 'seq, at, origin_kind, type, category, user, keyspace, scope, operation, outcome, error_code, origin, detail, hash, prev_hash';
+interface MirrorRow {
+  seq: number;
+  at: string;
+  origin_kind: string;
+  type: string;
+  category: string;
+  user: string | null;
+  keyspace: string | null;
+  scope: string | null;
+  operation: string;
+  outcome: string;
+  error_code: string | null;
+  origin: string | null;
+  detail: string | null;
+  hash: string;
+  prev_hash: string;
+}
+
+function eventOfMirrorRow(stream: StreamId, r: MirrorRow): StoredAuditEvent {
+  let detail: JsonValue = null;
+  try {
+    detail = r.detail === null ? null : (JSON.parse(r.detail) as JsonValue);
+  } catch {
+    detail = r.detail;
+  }
+  return {
+    stream,
+    seq: r.seq,
+    at: r.at,
+    source: r.origin_kind as StoredAuditEvent['source'],
+    type: r.type,
+    category: r.category as StoredAuditEvent['category'],
+    user: r.user,
+    keyspace: r.keyspace,
+    scope: r.scope,
+    operation: r.operation,
+    outcome: r.outcome as StoredAuditEvent['outcome'],
+    errorCode: r.error_code,
+    origin: r.origin,
+    detail,
+    hash: r.hash,
+    prevHash: r.prev_hash,
+  };
 }

@@ -476,7 +476,8 @@ export class AuditStreamService implements AuditStreamsPort {
       after = page.events[page.events.length - 1]!.seq;
     }
     // Retention follows: what a signed tombstone pruned in Cassandra leaves the mirror too.
-    this.mirror.applyTombstones(source, stream);
+    // Only tombstones a valid signed batch covers count (a forged row must not erase the mirror).
+    this.mirror.applyTombstones(source, stream, await this.signers(cluster, stream));
     return { fetched, lastSeq: this.mirror.lastSeen(source, stream)?.seq ?? null };
   }
 
@@ -540,6 +541,11 @@ export class AuditStreamService implements AuditStreamsPort {
       const anchor = await this.anchorBefore(store, first, head);
       const signers = await this.signers(cluster, stream);
       const check = verifyChain({ stream, events: slice, batches: sliceBatches, signers, anchor });
+      // Evidence of tampering is never pruned: the range must verify first.
+      if (!check.intact) {
+        const shown = check.problems.slice(0, 5).map((p) => `${p.kind}${p.seq !== null ? ` at seq ${p.seq}` : ''}: ${p.message}`).join('; ');
+        throw new AppError('CONFLICT', `${stream}: events ${first}–${prunedTo} are past retention but do not verify (${check.problems.length} problem${check.problems.length === 1 ? '' : 's'}: ${shown}); nothing pruned — export a snapshot and investigate first`);
+      }
       const detail: TombstoneDetail & Record<string, JsonValue> = {
         prunedFrom: first,
         prunedTo,

@@ -366,6 +366,14 @@ describe('audit streams on the real node', () => {
     expect((await rows(b)).map((x) => x['event_type'])).toContain('audit.prune');
     // A year and more from now, every event so far is past retention.
     const later = new Date(Date.now() + 400 * 86_400_000);
+    // A range that does not verify is never pruned (the evidence would vanish): CONFLICT naming the problem.
+    const T = `tenant_${b}_csm.audit_chain`;
+    const orig = (await su.execute(`SELECT operation FROM ${T} WHERE bucket = 0 AND seq = 2`)).first()!['operation'];
+    await su.execute(`UPDATE ${T} SET operation = 'hidden' WHERE bucket = 0 AND seq = 2`);
+    const refused = await port.prune(cluster, b, later).then(() => null, (e: { code?: string; message: string }) => e);
+    expect(refused).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/do not verify.*edited at seq 2/) });
+    expect((await verify(b)).problems.map((x) => [x.kind, x.seq])).toEqual([['edited', 2]]);
+    await su.execute(`UPDATE ${T} SET operation = ? WHERE bucket = 0 AND seq = 2`, [orig], { prepare: true });
     const p = await port.prune(cluster, b, later);
     expect(p.pruned).toBe(before.events);
     expect(p.tombstoneSeq).toBe(before.lastSeq! + 1);
