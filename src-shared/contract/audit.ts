@@ -120,7 +120,7 @@ export const ingestReportSchema = z.object({
   malformed: z.object({ count: z.number().int(), first: z.array(z.object({ file: z.string(), line: z.number().int(), reason: z.string() })) }),
   /** Events per stream (`platform`, `tenant:<id>`). */
   perStream: z.record(z.string(), z.number().int()),
-  alerts: z.array(z.object({ kind: z.enum(['cross-tenant-attempt', 'login-error-burst']), stream: z.string(), user: z.string().nullable(), count: z.number().int(), first: z.string(), last: z.string(), message: z.string() })),
+  alerts: z.array(z.object({ kind: z.enum(['cross-tenant-attempt', 'login-error-burst', 'forged-record-suspected']), stream: z.string(), user: z.string().nullable(), count: z.number().int(), first: z.string(), last: z.string(), message: z.string() })),
   /**
    * Events a tenant stream could not take (the tenant was deleted meanwhile, or its stream cannot
    * be signed by this console: NOT_FOUND/FORBIDDEN): they went to the platform stream, flagged.

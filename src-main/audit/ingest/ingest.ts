@@ -296,7 +296,15 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
     if (resume && opened.fileId) opts.offsets.put(opts.cluster, opened.fileId, opened.source.path, resume.offset, resume.line);
   };
 
+  /**
+   * The last record of the current file that was not suspect (see RawRecord.suspect): the streams
+   * its event went to and its user. A suspect record goes only there and to the platform stream.
+   */
+  let trusted: { streams: StreamId[]; user: string | null; line: number } | null = null;
+
   const processRecord = (rec: RawRecord, opened: OpenedSource, file: IngestReport['files'][number]): void => {
+    const enclosing = trusted;
+    if (!rec.suspect) trusted = { streams: [], user: null, line: rec.lineNo };
     if (!isAuditRecord(rec.header)) return;
     const parsed = parseMessage(rec.header.message);
     if (!parsed.ok) {
@@ -304,10 +312,16 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
       return;
     }
     const f = parsed.fields;
-    const a = attribute(opts.directory, f);
     const key = eventKey(f.host, opened.fileId!, rec.lineNo, rec.text);
-    const event = toEvent(f, a, { lineNo: rec.lineNo, thread: rec.header.thread, level: rec.header.level, loggedAt: rec.header.loggedAt }, opened.fileId!, key);
+    const recInfo = { lineNo: rec.lineNo, thread: rec.header.thread, level: rec.header.level, loggedAt: rec.header.loggedAt };
     maxAtMs = Math.max(maxAtMs, f.timestamp);
+    if (rec.suspect) {
+      suspectRecord(f, key, recInfo, opened.fileId!, enclosing);
+      return;
+    }
+    const a = attribute(opts.directory, f);
+    trusted = { streams: a.streams, user: f.user, line: rec.lineNo };
+    const event = toEvent(f, a, recInfo, opened.fileId!, key);
     for (const s of a.streams) {
       const list = pending.get(s);
       if (list) list.push(event);
@@ -348,6 +362,49 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
     }
   };
 
+  /**
+   * A record whose header followed continuation lines (a log without escaping): possibly text of
+   * the enclosing record's statement. It is not attributed to the user, keyspace or role it names:
+   * it goes to the enclosing record's streams and the platform stream, marked suspect, with an
+   * alert; it raises no cross-tenant or login alerts of its own.
+   */
+  const suspectRecord = (f: AuditFields, key: string, rec: { lineNo: number; thread: string; level: string; loggedAt: string }, fileId: string, enclosing: typeof trusted): void => {
+    const tenantStreams = (enclosing?.streams ?? []).filter((s) => s !== 'platform');
+    const streams: StreamId[] = [...tenantStreams, 'platform'];
+    const a: Attribution = { streams, actorTenant: null, targetTenants: [], crossTenant: false, keyspace: f.ks, targetRole: null, unknownTenantNames: [] };
+    const base = toEvent(f, a, rec, fileId, key);
+    const event: NewAuditEvent = { ...base, detail: { ...(base.detail as { [k: string]: JsonValue }), suspect: true, enclosingLine: enclosing?.line ?? null, enclosingUser: enclosing?.user ?? null } };
+    for (const s of streams) {
+      const list = pending.get(s);
+      if (list) list.push(event);
+      else pending.set(s, [event]);
+      pendingCount += 1;
+    }
+    const stream = tenantStreams[0] ?? 'platform';
+    const by = enclosing?.user ?? null;
+    pendingAlerts.push({
+      group: `forged|${stream}|${by ?? ''}`,
+      kind: 'forged-record-suspected',
+      stream,
+      user: by,
+      atMs: f.timestamp,
+      streams: ['platform', ...tenantStreams],
+      describe: (count) =>
+        `${count} record${count === 1 ? '' : 's'} that may be forged inside the statement text of ${by ?? 'an unknown user'}${enclosing ? ` (record at line ${enclosing.line})` : ''}; the audit log is not escaped — use the escaping audit appender pattern`,
+      event: {
+        ...event,
+        type: 'SECURITY_ALERT',
+        category: 'AUTH',
+        user: by,
+        operation: `Possibly forged audit record (claims user ${f.user ?? 'null'}, ${f.type}) inside the statement of ${by ?? 'an unknown user'}: ${f.operation}`,
+        outcome: 'error',
+        errorCode: 'FORGED_RECORD_SUSPECTED',
+        detail: { kind: 'forged-record-suspected', claimedUser: f.user, claimedType: f.type, enclosingUser: by, enclosingLine: enclosing?.line ?? null, event: key },
+        key: alertKey('forged-record-suspected', key),
+      },
+    });
+  };
+
   try {
     for (const source of sources) {
       if (aborted()) {
@@ -380,6 +437,7 @@ export async function ingestSources(sources: readonly AuditSource[], opts: Inges
           file.resumedAt = stored.line;
           if (opened.source.kind === 'plain') totalBytes -= Math.min(offset, opened.source.size);
         }
+        trusted = null;
         const records: RawRecord[] = [];
         const asm = new RecordAssembler(
           (r) => records.push(r),

@@ -26,8 +26,11 @@ import { AUDIT_CATEGORIES } from '../../../src-shared/contract/audit';
 
 export const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 
-/** A logback record header: level, thread, date, file:line, message. */
-const HEADER = /^(TRACE|DEBUG|INFO|WARN|ERROR) {0,2}\[(.*?)\] (\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}[,.]\d{3}) (\S+?):(\d+|\?) - /;
+/**
+ * A logback record header: level, thread, date, file:line, ` - ` (plain) or ` -- ` (escaped
+ * message: the pattern scripts/cassandra/lib.mjs gives the AUDIT appender), message.
+ */
+const HEADER = /^(TRACE|DEBUG|INFO|WARN|ERROR) {0,2}\[(.*?)\] (\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}[,.]\d{3}) (\S+?):(\d+|\?) (--?) /;
 /** Quick pre-check for the header before the regex (most lines are headers). */
 const HEADER_START = /^(?:TRACE|DEBUG|INFO |WARN |ERROR)/;
 
@@ -37,13 +40,23 @@ export interface Header {
   loggedAt: string;
   file: string;
   message: string;
+  /** Logged with the escaping pattern (` -- `): the message is one line, `\\`, `\n`, `\r` escaped; `message` is already un-escaped. */
+  escaped: boolean;
+}
+
+/** Undo the audit appender's escaping (`\\` → `\`, `\n` → LF, `\r` → CR; any other `\x` stays as it is). */
+export function unescapeMessage(s: string): string {
+  if (!s.includes('\\')) return s;
+  return s.replace(/\\([\\nr])/g, (_m, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : '\\'));
 }
 
 export function parseHeader(line: string): Header | null {
   if (!HEADER_START.test(line)) return null;
   const m = HEADER.exec(line);
   if (!m) return null;
-  return { level: m[1]!, thread: m[2]!, loggedAt: m[3]!, file: m[4]!, message: line.slice(m[0].length) };
+  const escaped = m[6] === '--';
+  const message = line.slice(m[0].length);
+  return { level: m[1]!, thread: m[2]!, loggedAt: m[3]!, file: m[4]!, message: escaped ? unescapeMessage(message) : message, escaped };
 }
 
 export type Category = (typeof AUDIT_CATEGORIES)[number];
@@ -202,6 +215,13 @@ export interface RawRecord {
   lineNo: number;
   start: number;
   end: number;
+  /**
+   * The record's header line came right after continuation lines of the record before it: in a
+   * log without escaping, that is exactly where a statement's own text can fake a header line
+   * (FileAuditLogger logs statements verbatim). Such a record may be forged by the enclosing
+   * record's user and must not be trusted as its own actor's.
+   */
+  suspect: boolean;
 }
 
 export interface Malformed {
@@ -217,37 +237,68 @@ export const MAX_RECORD_CHARS = 4 * 1024 * 1024;
  * the end) shows it is complete. Memory: one record at most.
  */
 export class RecordAssembler {
-  private open: { header: Header; parts: string[]; chars: number; lineNo: number; start: number; end: number; tooBig: boolean } | null = null;
+  private open: { header: Header; parts: string[]; chars: number; lineNo: number; start: number; end: number; tooBig: boolean; suspect: boolean } | null = null;
+  /** The last line pushed was a continuation line (of a record, or stray). */
+  private afterContinuation = false;
+  /** Lexical state at the end of the last record's statement (carried through suspect records). */
+  private lex: LexState = '';
+  /** The last record was a trusted one-line failure (category ERROR). */
+  private failed = false;
 
   constructor(
     private readonly onRecord: (r: RawRecord) => void,
     private readonly onMalformed: (m: Malformed) => void,
   ) {}
 
-  /** Byte offset where the next unfinished record starts (resume point), or null when none is open. */
+  /** Start of the last record that was not suspect (where a resume must begin to judge a suspect record again). */
+  private trusted: { start: number; lineNo: number } | null = null;
+
+  /**
+   * Byte offset where the next unfinished record starts (resume point), or null when none is
+   * open. When that record is suspect, the resume point is its enclosing (last trusted) record, so
+   * a resumed run sees the continuation lines again and judges it the same way (the enclosing
+   * record is read again and dropped by its idempotency key).
+   */
   get pendingStart(): number | null {
-    return this.open?.start ?? null;
+    if (!this.open) return null;
+    return this.open.suspect && this.trusted ? this.trusted.start : this.open.start;
   }
   get pendingLine(): number | null {
-    return this.open?.lineNo ?? null;
+    if (!this.open) return null;
+    return this.open.suspect && this.trusted ? this.trusted.lineNo : this.open.lineNo;
   }
 
   push(line: Line): void {
     if (line.text === null) {
       this.flush();
+      this.afterContinuation = true;
       this.onMalformed({ line: line.lineNo, reason: line.problem ?? 'unreadable line' });
       return;
     }
     const text = line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text;
     if (isBinaryText(text)) {
       this.flush();
+      this.afterContinuation = true;
       this.onMalformed({ line: line.lineNo, reason: 'binary data' });
       return;
     }
     const header = parseHeader(text);
     if (header) {
       this.flush();
-      this.open = { header, parts: [text], chars: text.length, lineNo: line.lineNo, start: line.start, end: line.end, tooBig: false };
+      // After continuation lines, or right after a record whose statement is still open (inside a
+      // comment, a string, a quoted name, $$…$$) or failed (a failed statement need not be valid
+      // CQL: it can hold a line break and anything after it): possibly statement text.
+      const suspect = this.afterContinuation || this.lex !== '' || this.failed;
+      this.open = { header, parts: [text], chars: text.length, lineNo: line.lineNo, start: line.start, end: line.end, tooBig: false, suspect };
+      if (!suspect) this.trusted = { start: line.start, lineNo: line.lineNo };
+      this.afterContinuation = false;
+      return;
+    }
+    this.afterContinuation = true;
+    if (this.open?.header.escaped) {
+      // an escaped record is one line: a raw line after it was not written by the escaping appender
+      this.open.end = line.end;
+      this.onMalformed({ line: line.lineNo, reason: 'raw line inside an escaped audit log' });
       return;
     }
     if (!this.open) {
@@ -270,15 +321,78 @@ export class RecordAssembler {
     const o = this.open;
     if (!o) return;
     this.open = null;
+    if (o.header.escaped) {
+      this.lex = '';
+      this.failed = false;
+    } else if (o.tooBig) {
+      this.lex = '/*'; // unknown: treat as open
+      this.failed = false;
+    } else if (o.suspect) {
+      // all of a suspect record's text may be the enclosing statement's
+      this.lex = lexAfter(o.parts.join('\n'), this.lex);
+      this.failed = false;
+    } else {
+      let op = operationOf(o.header.message);
+      if (op !== null && o.parts.length > 1) op = `${op}\n${o.parts.slice(1).join('\n')}`;
+      const tc = op === null ? null : /\|type:([A-Z0-9_]+)\|category:([A-Z0-9_]+)/.exec(o.header.message);
+      const failure = tc !== null && isFailureType(tc[1]!, tc[2]!);
+      // a failure's text ends with `; <error>` (Cassandra's message, not CQL: "doesn't exist")
+      if (op !== null && failure && op.lastIndexOf('; ') >= 0) op = op.slice(0, op.lastIndexOf('; '));
+      this.lex = op === null ? '' : lexAfter(op, '');
+      this.failed = o.parts.length === 1 && tc !== null && tc[2] === 'ERROR';
+    }
     if (o.tooBig) {
       this.onMalformed({ line: o.lineNo, reason: `record over ${MAX_RECORD_CHARS} characters` });
       return;
     }
     const text = o.parts.length === 1 ? o.parts[0]! : o.parts.join('\n');
     const header = o.parts.length === 1 ? o.header : { ...o.header, message: o.header.message + '\n' + o.parts.slice(1).join('\n') };
-    this.onRecord({ header, text, lineNo: o.lineNo, start: o.start, end: o.end });
+    this.onRecord({ header, text, lineNo: o.lineNo, start: o.start, end: o.end, suspect: o.suspect });
   }
 }
+
+/** Where CQL text stops: in nothing open, a '…' string, a "…" name, a $$…$$ string, a comment. */
+export type LexState = '' | "'" | '"' | '$$' | '/*';
+const CLOSER: Record<Exclude<LexState, ''>, string> = { "'": "'", '"': '"', $$: '$$', '/*': '*/' };
+
+/**
+ * The lexical state after `text`, starting in `state`: is the statement still inside a string, a
+ * quoted name, a $$ string or a block comment (the only places a valid statement can hold a line
+ * that looks like a logback header)? `''` and `""` inside quotes close and reopen: same result.
+ */
+export function lexAfter(text: string, state: LexState): LexState {
+  if (state === '' && !/['"/$]/.test(text)) return '';
+  let i = 0;
+  let st = state;
+  const n = text.length;
+  while (i < n) {
+    if (st !== '') {
+      const close = text.indexOf(CLOSER[st], i);
+      if (close < 0) return st;
+      i = close + CLOSER[st].length;
+      st = '';
+      continue;
+    }
+    const c = text[i]!;
+    const d = text[i + 1];
+    if (c === "'" || c === '"') st = c;
+    else if (c === '$' && d === '$') st = '$$';
+    else if (c === '/' && d === '*') st = '/*';
+    else if ((c === '-' && d === '-') || (c === '/' && d === '/')) {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0) return '';
+      i = nl + 1;
+      continue;
+    }
+    i += st === '' ? 1 : st.length;
+  }
+  return st;
+}
+
+const operationOf = (message: string): string | null => {
+  const at = message.indexOf('|operation:');
+  return at < 0 ? null : message.slice(at + 11);
+};
 
 /** A FileAuditLogger record (by the logger's source file name), as opposed to other logback records routed to the audit file. */
 export const isAuditRecord = (h: Header): boolean => h.file.startsWith('FileAuditLogger');

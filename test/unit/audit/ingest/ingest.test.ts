@@ -86,12 +86,23 @@ describe('ingest of the real-format sample', () => {
     const globex = streams.of('tenant:globex').filter((e) => e.type !== 'SECURITY_ALERT');
     const platform = streams.of('platform').filter((e) => e.type !== 'SECURITY_ALERT');
     // REQUEST_FAILURE names `<role tenant_acme_u_boss>` in its error: the tenant's
-    expect(acme.map((e) => e.type)).toEqual(['SELECT', 'UPDATE', 'GRANT', 'GRANT', 'UNAUTHORIZED_ATTEMPT', 'LOGIN_ERROR', 'LOGIN_ERROR', 'REQUEST_FAILURE', 'PREPARE_STATEMENT']);
+    // The SELECT right after the multi-line CREATE TABLE (an unescaped log) follows continuation
+    // lines: it could be text of that statement, so it goes to the enclosing record's streams
+    // (platform) marked suspect, not to acme as its own. So does the PREPARE right after the
+    // one-line REQUEST_FAILURE (a failed statement need not be valid CQL: it may hold a line break
+    // and anything after it): acme's stream (the failure's) and platform.
+    expect(acme.map((e) => e.type)).toEqual(['UPDATE', 'GRANT', 'GRANT', 'UNAUTHORIZED_ATTEMPT', 'LOGIN_ERROR', 'LOGIN_ERROR', 'REQUEST_FAILURE', 'PREPARE_STATEMENT']);
     expect(globex.map((e) => e.type)).toEqual(['GRANT', 'UNAUTHORIZED_ATTEMPT']);
-    expect(platform.map((e) => e.type)).toEqual(['LOGIN_SUCCESS', 'LOGIN_SUCCESS', 'CREATE_TABLE', 'UNAUTHORIZED_ATTEMPT', 'CREATE_ROLE', 'BATCH', 'UPDATE', 'UPDATE', 'UPDATE']);
+    expect(platform.map((e) => e.type)).toEqual(['LOGIN_SUCCESS', 'LOGIN_SUCCESS', 'CREATE_TABLE', 'SELECT', 'UNAUTHORIZED_ATTEMPT', 'PREPARE_STATEMENT', 'CREATE_ROLE', 'BATCH', 'UPDATE', 'UPDATE', 'UPDATE']);
     expect(r.ingested).toBe(acme.length + globex.length + platform.length);
-    expect(r.perStream).toEqual({ platform: 9, 'tenant:acme': 9, 'tenant:globex': 2 });
-    expect(r.files).toEqual([{ path: file, lines: 23, ingested: 20, duplicates: 0, malformed: 0, resumedAt: 0 }]);
+    expect(r.perStream).toEqual({ platform: 11, 'tenant:acme': 8, 'tenant:globex': 2 });
+    const suspect = platform.find((e) => e.type === 'SELECT')!;
+    expect(suspect.detail).toMatchObject({ suspect: true, enclosingLine: 4, enclosingUser: 'cassandra', line: 9 });
+    expect(suspect.detail).not.toHaveProperty('actorTenant');
+    const prepare = platform.find((e) => e.type === 'PREPARE_STATEMENT')!;
+    expect(prepare.detail).toMatchObject({ suspect: true, enclosingLine: 17 });
+    expect(acme.find((e) => e.type === 'PREPARE_STATEMENT')!.key).toBe(prepare.key);
+    expect(r.files).toEqual([{ path: file, lines: 23, ingested: 21, duplicates: 0, malformed: 0, resumedAt: 0 }]);
 
     const attempt = globex[1]!;
     expect(attempt).toMatchObject({ source: 'cassandra', user: 'tenant_acme_u_boss', keyspace: 'tenant_globex_data', outcome: 'refused', errorCode: 'UNAUTHORIZED_ATTEMPT', origin: '127.0.0.1:7000', at: new Date(1795917803039).toISOString() });
@@ -106,11 +117,17 @@ describe('ingest of the real-format sample', () => {
     expect(new Set(updates.map((e) => e.key)).size).toBe(3);
 
     expect(r.alerts).toEqual([
+      { kind: 'forged-record-suspected', stream: 'platform', user: 'cassandra', count: 1, first: suspect.at, last: suspect.at, message: expect.stringContaining('inside the statement text of cassandra (record at line 4)') },
       { kind: 'cross-tenant-attempt', stream: 'tenant:globex', user: 'tenant_acme_u_boss', count: 1, first: attempt.at, last: attempt.at, message: expect.stringContaining('tenant_acme_u_boss of tenant acme was refused on tenant globex') },
+      { kind: 'forged-record-suspected', stream: 'tenant:acme', user: 'cassandra', count: 1, first: prepare.at, last: prepare.at, message: expect.stringContaining('(record at line 17)') },
     ]);
-    expect(streams.of('platform').filter((e) => e.type === 'SECURITY_ALERT')).toHaveLength(1);
+    expect(streams.of('platform').filter((e) => e.type === 'SECURITY_ALERT')).toHaveLength(3);
     expect(streams.of('tenant:globex').filter((e) => e.type === 'SECURITY_ALERT')).toHaveLength(1);
-    expect(alerts).toEqual([{ at: attempt.at, tenant: 'globex', message: expect.stringContaining('cross-tenant-attempt') }]);
+    expect(alerts).toEqual([
+      { at: suspect.at, tenant: null, message: expect.stringContaining('forged-record-suspected') },
+      { at: attempt.at, tenant: 'globex', message: expect.stringContaining('cross-tenant-attempt') },
+      { at: prepare.at, tenant: 'acme', message: expect.stringContaining('forged-record-suspected') },
+    ]);
   });
 });
 
@@ -238,9 +255,9 @@ describe('rotated files, compression, directories, several nodes', () => {
     writeFileSync(plain, readFileSync(FIXTURE));
     const streams = new FakeStreams();
     const fromZip = await run({ dirs: [join(tmp, 'jz')] }, streams, new MemOffsets());
-    expect(fromZip).toMatchObject({ linesRead: 23, ingested: 20, malformed: { count: 0 } });
+    expect(fromZip).toMatchObject({ linesRead: 23, ingested: 21, malformed: { count: 0 } });
     const fromPlain = await run({ files: [plain] }, streams, new MemOffsets());
-    expect(fromPlain).toMatchObject({ linesRead: 23, ingested: 0, duplicates: 20 });
+    expect(fromPlain).toMatchObject({ linesRead: 23, ingested: 0, duplicates: 21 });
   });
 
   it('orders a directory by rotation date and index, live file last', () => {
@@ -290,7 +307,10 @@ describe('malformed, binary and huge lines', () => {
       { file, line: 5, reason: `line over ${MAX_LINE_BYTES} bytes` },
       { file, line: 6, reason: 'missing host field' },
     ]);
-    expect(streams.of('platform').map((e) => (e.detail as { line: number }).line)).toEqual([1, 4, 7]);
+    const events = streams.of('platform').filter((e) => e.type !== 'SECURITY_ALERT');
+    expect(events.map((e) => (e.detail as { line: number }).line)).toEqual([1, 4, 7]);
+    // line 4 follows a continuation line (2) and an unreadable one (3): suspect; line 7 follows a header
+    expect(events.map((e) => (e.detail as { suspect?: boolean }).suspect ?? false)).toEqual([false, true, false]);
     expect(streams.of('platform')[0]!.operation).toBe('SELECT * FROM t WHERE id = 1\nstray continuation? no: after a record it is part of the operation');
   });
 });
