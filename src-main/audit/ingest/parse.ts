@@ -20,8 +20,11 @@ import { AUDIT_CATEGORIES } from '../../../src-shared/contract/audit';
  *   not events and not malformed: they are skipped with their continuation lines.
  * - Failures: Cassandra appends `; <error>` to the operation. For failure types (LOGIN_ERROR,
  *   UNAUTHORIZED_ATTEMPT, REQUEST_FAILURE, category ERROR, any *_ERROR / *_FAILURE) the error is
- *   the text after the last `; `. The operation is kept exactly as logged (passwords are already
- *   `*******`; nothing here un-masks or re-formats them).
+ *   the text after the last `; `. The operation is kept as logged, except that any
+ *   `[HASHED] PASSWORD [=] '…'|$$…$$` literal is masked again (maskPasswords).
+ * - Escaped logs (the appender pattern of scripts/cassandra/lib.mjs: ` -- ` before the message,
+ *   `\\`, LF, CR escaped) have one line per record; unescaped logs can carry fake header lines
+ *   inside statement text, so records where that is possible are marked suspect (RawRecord).
  */
 
 export const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -58,6 +61,14 @@ export function parseHeader(line: string): Header | null {
   const message = line.slice(m[0].length);
   return { level: m[1]!, thread: m[2]!, loggedAt: m[3]!, file: m[4]!, message: escaped ? unescapeMessage(message) : message, escaped };
 }
+
+/**
+ * `[HASHED] PASSWORD [=] '…'` or `$$…$$` → `'*******'`. Cassandra already masks passwords in what
+ * it logs; this is a second line of defence (another version, another logger, a statement shape
+ * it misses) so a clear password never becomes an event. A quoted password may hold `''`.
+ */
+const PASSWORD = /\b((?:HASHED\s+)?PASSWORD\s*=?\s*)(?:'(?:[^']|'')*(?:'|$)|\$\$[\s\S]*?\$\$)/gi;
+export const maskPasswords = (op: string): string => (/password/i.test(op) ? op.replace(PASSWORD, (_m, lead: string) => `${lead}'*******'`) : op);
 
 export type Category = (typeof AUDIT_CATEGORIES)[number];
 const CATEGORIES = new Set<string>(AUDIT_CATEGORIES);
@@ -135,7 +146,7 @@ export function parseMessage(msg: string): ParseResult {
   const extra: Record<string, string> = {};
   while (p < msg.length) {
     if (msg.startsWith('|operation:', p)) {
-      operation = msg.slice(p + '|operation:'.length);
+      operation = maskPasswords(msg.slice(p + '|operation:'.length));
       break;
     }
     FIELD.lastIndex = p;

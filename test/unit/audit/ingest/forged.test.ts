@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { directoryOf } from '../../../../src-main/audit/ingest/attribute';
 import { ingestSources, type OffsetStore } from '../../../../src-main/audit/ingest/ingest';
-import { lexAfter, parseHeader, parseMessage, unescapeMessage } from '../../../../src-main/audit/ingest/parse';
+import { lexAfter, maskPasswords, parseHeader, parseMessage, unescapeMessage } from '../../../../src-main/audit/ingest/parse';
 import { resolveSources } from '../../../../src-main/audit/ingest/reader';
 import type { AppendResult, AuditStreamsPort, NewAuditEvent } from '../../../../src-main/audit/types';
 
@@ -145,3 +145,18 @@ describe('escaped audit log (the pattern scripts/cassandra/lib.mjs gives the AUD
   });
 });
 
+describe('password masking (defence in depth)', () => {
+  it('masks PASSWORD / HASHED PASSWORD literals in any case and quoting before they become events', async () => {
+    expect(maskPasswords("CREATE ROLE r WITH PASSWORD = 'se''cret' AND LOGIN = true")).toBe("CREATE ROLE r WITH PASSWORD = '*******' AND LOGIN = true");
+    expect(maskPasswords("create user u with password 'x'")).toBe("create user u with password '*******'");
+    expect(maskPasswords('ALTER ROLE r WITH HASHED PASSWORD $$abc$$ AND LOGIN = true')).toBe("ALTER ROLE r WITH HASHED PASSWORD '*******' AND LOGIN = true");
+    expect(maskPasswords("ALTER ROLE r WITH password='unterminated")).toBe("ALTER ROLE r WITH password='*******'");
+    expect(maskPasswords("ALTER ROLE r WITH PASSWORD = '*******'")).toBe("ALTER ROLE r WITH PASSWORD = '*******'");
+    const op = "CREATE ROLE tenant_acme_u_x WITH PASSWORD = 'hunter2' AND LOGIN = true";
+    const { streams } = await run(`${head('T')}${msg('cassandra', 'CREATE_ROLE', 'DCL', 'tenant_acme_data', op)}\n`, 'pw.log');
+    const all = [...streams.streams.values()].flat();
+    expect(all.length).toBeGreaterThan(0);
+    for (const e of all) expect(JSON.stringify(e)).not.toContain('hunter2');
+    expect(all[0]!.operation).toBe("CREATE ROLE tenant_acme_u_x WITH PASSWORD = '*******' AND LOGIN = true");
+  });
+});
