@@ -440,8 +440,13 @@ export class PkiService {
     const old = await this.one(c, store, ca, input.serial);
     if (old.info.status === 'revoked') throw new AppError('CONFLICT', `certificate ${old.info.serial} is revoked; issue a new one instead of renewing it`);
     if (old.row.renewedBy) throw new AppError('CONFLICT', `certificate ${old.info.serial} was already renewed by ${old.row.renewedBy}`);
-    this.nodeNeedsPlatform(c, old.row.type, 'renew');
+    // The type the certificate itself says (its extended key usage), not the editable row's.
+    const certType = certificateInfo(old.cert).type;
+    if (certType !== 'client' && certType !== 'node') throw new AppError('CONFLICT', `certificate ${old.info.serial} is neither a client nor a node certificate (its extended key usage); it is not renewed`);
+    this.nodeNeedsPlatform(c, certType, 'renew');
     const policy = await this.deps.policy(c.cluster, c.tenant);
+    // Renewing a live certificate swaps one active for another; renewing an expired one adds one.
+    if (old.info.status === 'expired') await this.checkQuota(c, store, ca, policy);
     const validityDays = leafValidity(policy, input.validityDays);
     let publicKey: KeyObject;
     let privateKey: KeyObject | null;
@@ -461,19 +466,28 @@ export class PkiService {
     const signer = await this.signer(c, ca);
     // Claim the renewal first (LWT): of two consoles renewing at once, one wins, and the loser issues nothing.
     const serial = randomSerial();
-    if (!(await store.markRenewed(old.info.serial, serialHex(serial)))) throw new AppError('CONFLICT', `certificate ${old.info.serial} was renewed meanwhile`);
-    const { row, cert, notices } = await this.sign(c, store, signer, {
-      type: old.row.type,
-      validityRequested: input.validityDays !== undefined,
-      commonName: old.info.commonName,
-      sans: old.info.sans,
-      publicKey,
-      privateKey,
-      validityDays,
-      source: old.row.source,
-      renewedFrom: old.info.serial,
-      serial,
-    });
+    const successor = serialHex(serial);
+    if (!(await store.markRenewed(old.info.serial, successor))) throw new AppError('CONFLICT', `certificate ${old.info.serial} was renewed meanwhile`);
+    let signed: { row: CertRow; cert: X509Certificate; notices: string[] };
+    try {
+      signed = await this.sign(c, store, signer, {
+        type: certType,
+        validityRequested: input.validityDays !== undefined,
+        commonName: old.info.commonName,
+        sans: old.info.sans,
+        publicKey,
+        privateKey,
+        validityDays,
+        source: old.row.source,
+        renewedFrom: old.info.serial,
+        serial,
+      });
+    } catch (e) {
+      // Nothing was issued: the old certificate must not name a successor that does not exist.
+      await store.unmarkRenewed(old.info.serial, successor).catch((u: unknown) => this.deps.logger.warn('undoing a renewal mark failed', { tenant: c.tenant, serial: old.info.serial, error: u instanceof Error ? u.message : String(u) }));
+      throw e;
+    }
+    const { row, cert, notices } = signed;
     const files = targets ? this.writeLeaf(targets, row.certificatePem, privateKey, ca.chainPem, input.overwrite) : [];
     return this.issued(c, ca, row, cert, files, notices);
   }

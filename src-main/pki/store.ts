@@ -241,6 +241,13 @@ export class PkiStore {
     );
   }
 
+  /** Undoes markRenewed when the renewal failed (only our own claim: LWT on renewed_by). */
+  async unmarkRenewed(serial: string, by: string): Promise<boolean> {
+    return run(`undoing the renewal mark of certificate ${serial} of ${this.tenant}`, async () =>
+      applied((await this.client.execute(`UPDATE ${certsTable(this.tenant)} SET renewed_by = null WHERE serial = ? IF renewed_by = ?`, [serial, by], LWT)).rows),
+    );
+  }
+
   async insertCrl(row: CrlRow): Promise<void> {
     await run(`recording CRL ${row.crlNumber} of ${this.tenant}`, () =>
       this.client.execute(`INSERT INTO ${crlsTable(this.tenant)} (k, crl_number, pem, this_update, next_update, revoked_count, signed_by) VALUES (?, ?, ?, ?, ?, ?, ?)`, ['crl', row.crlNumber, row.pem, row.thisUpdate, row.nextUpdate, row.revokedCount, row.signedBy], Q),

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ChannelInput, ChannelName, ChannelOutput } from '../../../src-shared/contract';
 import { localClient, type LocalClient } from '../../../src-main/ipc/local-client';
 import { pkiApprovalPolicy } from '../../../src-main/pki/module';
+import { KeytarSecretStore } from '../../../src-main/secrets/keytar-store';
 import { driverClient, node, realServices, unique } from '../../support/cassandra';
 import { REPO_ROOT } from '../../support/web-host';
 import { platformConsole, provision, scrub, type Svc } from '../tenancy/support';
@@ -40,6 +41,8 @@ describe('certificate operations on the real node', () => {
   const opB = unique('p');
   let createdRoot = false;
   const approvalIds: string[] = [];
+  /** Keychain services of tenant-admin consoles on their "own laptop" (a tenant key share is imported there, never into the installation's). */
+  const ownKeychains: string[] = [];
 
   async function call<C extends ChannelName>(a: LocalClient, channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> {
     const r = await a.call(channel, input);
@@ -55,8 +58,10 @@ describe('certificate operations on the real node', () => {
   const bad = <C extends ChannelName>(channel: C, input: Omit<ChannelInput<C>, 'cluster' | 'tenant'> & { tenant?: string }) => fails(api, channel, { cluster, tenant: t, ...input } as ChannelInput<C>);
 
   /** A console signed in as a tenant's admin user (same installation keychain). */
-  async function tenantAdminConsole(tenant: string): Promise<{ api: LocalClient; name: string }> {
-    const s = await realServices('cli');
+  async function tenantAdminConsole(tenant: string, ownKeychain = false): Promise<{ api: LocalClient; name: string }> {
+    const service = ownKeychain ? unique('csm-pki-ta') : null;
+    if (service) ownKeychains.push(service);
+    const s = await realServices('cli', service ? { keychainService: service } : {});
     opened.push(s);
     const a = localClient(s.router, { host: 'cli' });
     const name = unique('pt').replace(/_/g, '-');
@@ -80,6 +85,7 @@ describe('certificate operations on the real node', () => {
 
   afterAll(async () => {
     for (const s of opened) await s.close();
+    for (const service of ownKeychains) await new KeytarSecretStore({ service }).delete(`tenant/${t}/kek`).catch(() => false);
     // Not through compliance.set: unguarding a channel is itself a change that needs a second person.
     await su?.execute('DELETE FROM csm_system.compliance_profiles WHERE tenant_id = ?', [t], { prepare: true }).catch(() => undefined);
     for (const id of approvalIds) await su?.execute('DELETE FROM csm_system.approval_requests WHERE id = ?', [id], { prepare: true }).catch(() => undefined);
@@ -340,6 +346,12 @@ describe('certificate operations on the real node', () => {
     expect((await bad('cert.renew', { serial: csrSigned, newKey: true })).code).toBe('BAD_INPUT');
     const csrRenewed = await ok('cert.renew', { serial: csrSigned, newKey: false });
     expect(csrRenewed.certificate).toMatchObject({ source: 'csr', hasKey: false });
+    // The type comes from the certificate (its EKU), not from the editable row.
+    const typed = await ok('cert.issue', { type: 'client', commonName: 'typed-client', sans: [] });
+    await su.execute(`UPDATE "tenant_${t}_csm".pki_certs SET type = 'node' WHERE serial = ?`, [typed.certificate.serial], { prepare: true });
+    const typedRenewed = await ok('cert.renew', { serial: typed.certificate.serial, newKey: true });
+    expect(typedRenewed.certificate.type).toBe('client');
+    expect(openssl(['x509', '-noout', '-text'], typedRenewed.certificatePem).out).not.toMatch(/TLS Web Server Authentication/);
   });
 
   it('inventory filters and the expiry report (30/14/7 buckets)', async () => {
@@ -382,7 +394,7 @@ describe('certificate operations on the real node', () => {
   });
 
   it('node (server) certificates are the platform\'s: a tenant admin gets FORBIDDEN issuing, signing or renewing one, and issues client certificates', async () => {
-    const { api: admin, name } = await tenantAdminConsole(t);
+    const { api: admin, name } = await tenantAdminConsole(t, true);
     const e = await fails(admin, 'cert.issue', { cluster: name, tenant: t, type: 'node', commonName: 'evil-node', sans: ['db.other-tenant.example'], overwrite: false });
     expect([e.code, e.message]).toEqual(['FORBIDDEN', expect.stringMatching(/node certificates are issued by the platform/)]);
     const key = join(dir, 'admin-node.key');
