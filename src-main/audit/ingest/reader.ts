@@ -23,6 +23,9 @@ import type { Line } from './parse';
 
 export const MAX_LINE_BYTES = 1024 * 1024;
 export const MAX_ZIP_MEMBER = 256 * 1024 * 1024;
+/** A zip's members together (declared uncompressed sizes) and how many members it may have. */
+export const MAX_ZIP_TOTAL = 1024 * 1024 * 1024;
+export const MAX_ZIP_MEMBERS = 1000;
 const CHUNK = 1024 * 1024;
 
 export type FileKind = 'plain' | 'gz' | 'zip';
@@ -106,8 +109,54 @@ export async function resolveSources(files: readonly string[], dirs: readonly st
   return out;
 }
 
-/** Zip members (name order), inflated; refused over the member limit before inflating. */
+/**
+ * Checks a zip's central directory before anything is inflated (a zip bomb: many directory
+ * entries pointing at one local entry, or huge declared sizes): at most MAX_ZIP_MEMBERS entries,
+ * each at most MAX_ZIP_MEMBER and together at most MAX_ZIP_TOTAL bytes uncompressed, every entry
+ * at its own local header, no ZIP64. fflate inflates each member into a buffer of its declared
+ * size, so the declared sizes bound the memory used.
+ */
+export function checkZipDirectory(path: string, bytes: Uint8Array): void {
+  const bad = (why: string): never => {
+    throw new AppError('BAD_INPUT', `${path}: zip refused: ${why}`);
+  };
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
+    if (v.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) bad('no end of central directory');
+  const entries = v.getUint16(eocd + 10, true);
+  const cdSize = v.getUint32(eocd + 12, true);
+  const cdOffset = v.getUint32(eocd + 16, true);
+  if (entries === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) bad('ZIP64 archives are not read');
+  if (entries > MAX_ZIP_MEMBERS) bad(`${entries} members (at most ${MAX_ZIP_MEMBERS})`);
+  if (cdOffset + cdSize > eocd) bad('central directory outside the file');
+  const offsets = new Set<number>();
+  let total = 0;
+  let p = cdOffset;
+  for (let n = 0; n < entries; n++) {
+    if (p + 46 > eocd || v.getUint32(p, true) !== 0x02014b50) bad('damaged central directory');
+    const compressed = v.getUint32(p + 20, true);
+    const size = v.getUint32(p + 24, true);
+    const local = v.getUint32(p + 42, true);
+    if (size === 0xffffffff || compressed === 0xffffffff || local === 0xffffffff) bad('ZIP64 archives are not read');
+    if (size > MAX_ZIP_MEMBER) bad(`a member is over ${MAX_ZIP_MEMBER} bytes uncompressed`);
+    total += size;
+    if (total > MAX_ZIP_TOTAL) bad(`members over ${MAX_ZIP_TOTAL} bytes uncompressed together`);
+    if (offsets.has(local)) bad('two members share one local entry');
+    if (local >= cdOffset) bad('a member outside the file');
+    offsets.add(local);
+    p += 46 + v.getUint16(p + 28, true) + v.getUint16(p + 30, true) + v.getUint16(p + 32, true);
+  }
+}
+
+/** Zip members (name order), inflated; the central directory is checked first (checkZipDirectory). */
 function zipMembers(path: string, bytes: Uint8Array): { name: string; data: Uint8Array }[] {
+  checkZipDirectory(path, bytes);
   let tooBig: string | null = null;
   let entries: Record<string, Uint8Array>;
   try {
