@@ -68,6 +68,34 @@ export class PlatformSigningKey {
     });
   }
 
+  /**
+   * Rows whose stored public key does not match the private key sealed beside it (a privileged
+   * writer replaced it): checked for every row this console's master key opens. Rows without a
+   * sealed key (retired) or sealed under another master key cannot be checked here.
+   */
+  async mismatchedKeys(): Promise<{ version: number; fingerprint: string; actual: string }[]> {
+    const m = await this.master().current().catch(() => null);
+    if (!m) return [];
+    const out: { version: number; fingerprint: string; actual: string }[] = [];
+    for (const r of await this.rows()) {
+      if (!r.wrapped || (r.masterFingerprint && r.masterFingerprint !== m.fingerprint)) continue;
+      const stored = keyFingerprint(createPublicKey({ key: r.publicKey, format: 'der', type: 'spki' }));
+      let actual: string;
+      try {
+        const der = openEnvelope(m.key, { ...BINDING, context: `v${r.version}` }, r.wrapped);
+        try {
+          actual = keyFingerprint(createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })));
+        } finally {
+          der.fill(0);
+        }
+      } catch {
+        actual = 'unopenable';
+      }
+      if (actual !== stored) out.push({ version: r.version, fingerprint: stored, actual });
+    }
+    return out;
+  }
+
   /** The active key's version and fingerprint, creating version 1 on a cluster that has none. */
   async active(): Promise<{ version: number; fingerprint: string; key: KeyObject }> {
     if (this.signing) return this.signing;

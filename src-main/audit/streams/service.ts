@@ -1,4 +1,6 @@
+import { createPublicKey, verify as edVerify } from 'node:crypto';
 import { AppError } from '../../app/errors';
+import { isEnvelopeError } from '../../keys/envelope';
 import type { ModuleDeps } from '../../app/module-deps';
 import type { CqlClient } from '../../cassandra/connections';
 import type { AuditEntry } from '../../ipc/router';
@@ -412,6 +414,42 @@ export class AuditStreamService implements AuditStreamsPort {
     return store.range(opts.afterSeq ?? 0, opts.untilSeq ?? Number.MAX_SAFE_INTEGER, opts.limit);
   }
 
+  /**
+   * Signer public keys whose private half this console can check and that do not match it (review
+   * #3): on a console holding the master key, every platform key row it can open; on one holding
+   * the tenant's KEK, the tenant's active signing key (a sign/verify round trip; the stored public
+   * key is also bound into the wrapped key's envelope, so a replaced one does not even open).
+   * Nothing is checked (empty) where this console holds neither.
+   */
+  async untrustedSigners(cluster: string, stream: StreamId): Promise<{ version: number; fingerprint: string; why: string }[]> {
+    const tenant = tenantOfStream(stream);
+    if (tenant === null) {
+      if (!this.deps.sessions.scopeOf(cluster)?.platform) return [];
+      const bad = await new PlatformSigningKey(this.client(cluster), this.deps.secrets, () => null).mismatchedKeys();
+      return bad.map((b) => ({ version: b.version, fingerprint: b.fingerprint, why: b.actual === 'unopenable' ? 'its sealed private key does not open' : `its sealed private key has fingerprint ${b.actual}` }));
+    }
+    if (!this.deps.sessions.scopeOf(cluster)?.platform) return [];
+    const keys = this.deps.keys.for(cluster);
+    const pub = await keys.signingPublicKey(tenant);
+    const probe = Buffer.from(`csm-audit/signer-check\n${tenant}\n${pub.version}\n${Date.now()}`, 'utf8');
+    let s: { keyVersion: number; signature: Buffer };
+    try {
+      s = await keys.sign(tenant, probe);
+    } catch (e) {
+      if (isEnvelopeError(e)) return [{ version: pub.version, fingerprint: keyFingerprint(pub.pem), why: `its wrapped private key does not open with the stored public key (${msg(e)})` }];
+      return []; // no KEK on this console (or the key service is unavailable): nothing to check against
+    }
+    if (s.keyVersion !== pub.version) return []; // rotated meanwhile: checked next time
+    const ok = (() => {
+      try {
+        return edVerify(null, probe, createPublicKey(pub.pem), s.signature);
+      } catch {
+        return false;
+      }
+    })();
+    return ok ? [] : [{ version: pub.version, fingerprint: keyFingerprint(pub.pem), why: 'a signature by its private key does not verify with the stored public key' }];
+  }
+
   async signers(cluster: string, stream: StreamId): Promise<SignerKey[]> {
     streamIdSchema.parse(stream);
     const tenant = tenantOfStream(stream);
@@ -439,9 +477,12 @@ export class AuditStreamService implements AuditStreamsPort {
       read = await store.range(0, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, head);
     }
     const { events, batches } = read;
-    const signers = events.length > 0 ? await this.signers(cluster, stream) : [];
+    const all = events.length > 0 ? await this.signers(cluster, stream) : [];
+    // A stored public key that does not match its private key is no signer (review #3).
+    const untrusted = events.length > 0 ? await this.untrustedSigners(cluster, stream) : [];
+    const signers = all.filter((k) => !untrusted.some((u) => u.fingerprint === k.fingerprint && u.version === k.version));
     const seen = this.mirror.lastSeen(`live:${cluster}`, stream);
-    return verifyChain({
+    const v = verifyChain({
       stream,
       events,
       batches,
@@ -449,6 +490,12 @@ export class AuditStreamService implements AuditStreamsPort {
       head: { seq: head.seq, hash: head.hash },
       witnesses: seen ? [{ label: 'the local mirror', ...seen }] : [],
     });
+    if (untrusted.length === 0) return v;
+    const problems = [
+      ...untrusted.map((u) => ({ kind: 'unknown-key' as const, seq: null, batch: null, message: `${stream}: the stored public key of signing key version ${u.version} (${u.fingerprint}) is not trusted: ${u.why}` })),
+      ...v.problems,
+    ];
+    return { ...v, intact: false, problems };
   }
 
   async sync(cluster: string, stream: StreamId): Promise<{ fetched: number; lastSeq: number | null }> {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verification } from '../../../src-shared/contract/audit';
@@ -322,6 +323,25 @@ describe('audit streams on the real node', () => {
         expect(v.events).toBe(head);
         expect(v.problems.map((p) => p.kind)).toContain('head-mismatch');
       }));
+
+    it("a replaced signing public key (an attacker's key in data_keys) is not trusted: its private half does not match (review #3)", async () => {
+      const dk = `tenant_${a}_csm.data_keys`;
+      const rows = (await su.execute(`SELECT purpose, version, public_key, state FROM ${dk}`)).rows.filter((r) => r['purpose'] === 'signing' && r['state'] === 'active');
+      expect(rows).toHaveLength(1);
+      const original = rows[0]!['public_key'] as Buffer;
+      const attacker = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' });
+      try {
+        await su.execute(`UPDATE ${dk} SET public_key = ? WHERE purpose = 'signing' AND version = ?`, [attacker, rows[0]!['version']], { prepare: true });
+        platform.keys.for(cluster).forget(a); // as a console that has not cached the genuine record would read it
+        const v = await verify(a);
+        expect(v.intact).toBe(false);
+        expect(v.problems[0]).toMatchObject({ kind: 'unknown-key', message: expect.stringMatching(/is not trusted/) });
+      } finally {
+        await su.execute(`UPDATE ${dk} SET public_key = ? WHERE purpose = 'signing' AND version = ?`, [original, rows[0]!['version']], { prepare: true });
+        platform.keys.for(cluster).forget(a);
+      }
+      expect((await verify(a)).intact).toBe(true);
+    });
 
     it('audit.event gives the chain proof; a tampered event fails it', () =>
       tampered(async () => {
