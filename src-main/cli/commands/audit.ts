@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AuditEventView, AuditFilter, SnapshotInfo, Verification } from '../../../src-shared/contract/audit';
 import { AppError } from '../../app/errors';
@@ -17,6 +18,7 @@ export function whenOption(v: Values, k: string, now = Date.now()): string | und
 }
 
 const path = (p: string): string => resolve(process.cwd(), p);
+const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 const opt = <T>(k: string, v: T | undefined): Record<string, T> => (v === undefined ? {} : { [k]: v });
 
 const filterOptions: OptionSpec = {
@@ -116,7 +118,9 @@ const AUDIT_REVIEW_COMMANDS: Command[] = [
     options: {},
     positionals: ['target'],
     channel: 'audit.verifySnapshot',
-    input: async (_v, p) => (/^[0-9a-f]{32}$/.test(p.target!) ? { snapshotId: p.target! } : { file: path(p.target!) }),
+    // A path that exists is a file, even when its name is 32 hex digits (a snapshot saved under
+    // its id in the current directory); only a 32-hex argument naming nothing is a snapshot id.
+    input: async (_v, p) => (/^[0-9a-f]{32}$/.test(p.target!) && !(await exists(path(p.target!))) ? { snapshotId: p.target! } : { file: path(p.target!) }),
     text: verificationText,
     exitCode: (v) => (v.intact ? 0 : 1),
   }),

@@ -1,3 +1,6 @@
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_COMMANDS, whenOption } from '../../../../src-main/cli/commands/audit';
 import type { Command, Values } from '../../../../src-main/cli/commands/util';
@@ -42,6 +45,19 @@ describe('csm audit review commands', () => {
     expect(exp.overwrite).toBe(false);
     expect(await input(['audit', 'verify'], {}, { target: 'a'.repeat(32) })).toEqual({ snapshotId: 'a'.repeat(32) });
     expect(await input(['audit', 'verify'], {}, { target: '/tmp/x.zip' })).toEqual({ file: '/tmp/x.zip' });
+    // a 32-hex name that exists (here: in the current directory) is a file, not a snapshot id
+    const dir = mkdtempSync(join(tmpdir(), 'csm-verify-'));
+    const cwd = process.cwd();
+    try {
+      const name = 'b'.repeat(32);
+      writeFileSync(join(dir, name), 'snapshot bytes');
+      process.chdir(dir);
+      expect(await input(['audit', 'verify'], {}, { target: name })).toEqual({ file: join(realpathSync(dir), name) });
+      expect(await input(['audit', 'verify'], {}, { target: 'c'.repeat(32) })).toEqual({ snapshotId: 'c'.repeat(32) });
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(await input(['audit', 'import'], {}, { file: 'x.zip' })).toEqual({ file: `${process.cwd()}/x.zip` });
     await expect(input(['audit', 'export'], { cluster: 'prod', out: '/tmp/x' })).rejects.toThrow(/--tenant is required/);
     await expect(input(['audit', 'query'], { tenant: 'ab' })).rejects.toThrow(/--cluster is required/);
