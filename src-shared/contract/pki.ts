@@ -36,12 +36,15 @@ export type RevocationReason = z.infer<typeof revocationReasonSchema>;
 /** Expiry warning buckets shown in the UI and the report: within 30, 14 or 7 days, or past. */
 export const EXPIRY_BUCKETS = ['30', '14', '7', 'expired'] as const;
 
+/** Hex as openssl prints it: `serial=4F3A…` (x509 -serial), `4f:3a:…` (-text), odd length left-padded. */
 export const serialSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^(?:[0-9a-f]{2}:?){1,20}$/, 'serial: hex digits as openssl prints them (e.g. 4f3a…), at most 20 bytes')
-  .transform((s) => s.replace(/:/g, ''));
+  .regex(/^(?:serial=)?[0-9a-f](?::?[0-9a-f])*$/, 'serial: hex digits as openssl prints them (e.g. 4F3A…, 4f:3a:…, serial=4F3A…), at most 20 bytes')
+  .transform((s) => s.replace(/^serial=/, '').replace(/:/g, ''))
+  .refine((h) => h.length <= 40, 'serial: at most 20 bytes (40 hex digits)')
+  .transform((h) => (h.length % 2 ? `0${h}` : h));
 
 /** DNS names and IP addresses (v4 or v6) only: other SAN kinds are refused. */
 export const sanSchema = z
