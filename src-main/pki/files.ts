@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { AppError } from '../app/errors';
 
 export type FileKind = 'certificate' | 'key' | 'chain' | 'ca' | 'p12' | 'crl' | 'bundle';
@@ -70,24 +70,66 @@ export function checkTargets(paths: string[], opts: { overwrite: boolean; create
   }
 }
 
+/** An fs failure as an AppError naming the path (no stack, no errno soup). */
+function fsError(e: unknown, path: string, doing: string): AppError {
+  const code = (e as { code?: string }).code;
+  if (code === 'EEXIST') return new AppError('CONFLICT', `${path} exists; nothing was written there (pass overwrite / --overwrite to replace it)`);
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new AppError('FORBIDDEN', `${doing} ${path}: permission denied`);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new AppError('NOT_FOUND', `${doing} ${path}: no such directory`);
+  if (code === 'EISDIR') return new AppError('BAD_INPUT', `${doing} ${path}: is a directory`);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new AppError('UNAVAILABLE', `${doing} ${path}: no space left`);
+  return new AppError('INTERNAL', `${doing} ${path} failed (${code ?? (e instanceof Error ? e.message : String(e))})`);
+}
+
+function writeNew(path: string, bytes: Buffer, mode: number): void {
+  const fd = openSync(path, 'wx', mode);
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+    fchmodSync(fd, mode);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Writes every file or none: all targets are checked first, so a refusal loses nothing and
- * leaves nothing half written. Key-bearing files get 0600 (also when an existing file is
- * overwritten). `createDir`: the parent may be created (the `--out DIR` of issue/export), 0700.
+ * leaves nothing half written. Key-bearing files get 0600 from the first byte. Without
+ * `overwrite` a file is created exclusively ('wx': never through a symlink planted meanwhile);
+ * with it, a temporary file is created exclusively in the same directory and renamed over the
+ * target (rename replaces a symlink rather than following it, and there is no moment with a
+ * 0644 key). Temporaries are removed on any failure. `createDir`: the parent may be created
+ * (the `--out DIR` of issue/export), 0700.
  */
 export function writeAll(files: PlannedFile[], opts: { overwrite: boolean; createDir: boolean }): WrittenFile[] {
   checkTargets(files.map((f) => f.path), opts);
   const out: WrittenFile[] = [];
   for (const f of files) {
-    mkdirSync(dirname(f.path), { recursive: true, mode: 0o700 });
-    const fd = openSync(f.path, opts.overwrite ? 'w' : 'wx', f.mode);
     try {
-      writeSync(fd, f.bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      mkdirSync(dirname(f.path), { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw fsError(e, dirname(f.path), 'creating the directory');
     }
-    chmodSync(f.path, f.mode);
+    if (!opts.overwrite) {
+      try {
+        writeNew(f.path, f.bytes, f.mode);
+      } catch (e) {
+        throw fsError(e, f.path, 'writing');
+      }
+    } else {
+      const tmp = join(dirname(f.path), `.${basename(f.path)}.${randomBytes(8).toString('hex')}.tmp`);
+      try {
+        writeNew(tmp, f.bytes, f.mode);
+        renameSync(tmp, f.path);
+      } catch (e) {
+        try {
+          unlinkSync(tmp);
+        } catch {
+          // not created, or already renamed
+        }
+        throw fsError(e, f.path, 'writing');
+      }
+    }
     out.push({ path: f.path, kind: f.kind, sha256: createHash('sha256').update(f.bytes).digest('hex'), bytes: f.bytes.length });
   }
   return out;
