@@ -61,7 +61,7 @@ export const verificationText = (v: Verification): string =>
     'compare the signer fingerprint with the one the tenant published (csm keys status), by another channel than this file',
   ].join('\n');
 
-const snapshotLine = (s: SnapshotInfo): string[] => [s.id, s.stream, s.cluster, String(s.events), `${s.firstSeq ?? '-'}–${s.lastSeq ?? '-'}`, s.createdAt, s.verification.intact ? 'intact' : 'TAMPERED', s.signerFingerprint.slice(0, 16)];
+const snapshotLine = (s: SnapshotInfo): string[] => [s.id, s.stream, s.cluster, String(s.events), `${s.firstSeq ?? '-'}–${s.lastSeq ?? '-'}`, s.createdAt, s.verification.intact ? 'intact' : 'TAMPERED', s.signerFingerprint];
 
 const fileOut = (v: Values) => ({ out: path(need(v, 'out')), overwrite: v['force'] === true });
 

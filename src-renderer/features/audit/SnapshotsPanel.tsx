@@ -163,7 +163,7 @@ export function SnapshotsPanel() {
                       <div className="muted small">by {s.createdBy}</div>
                     </td>
                     <td className="mono small" title={s.signerFingerprint}>
-                      {s.signerFingerprint.slice(0, 16)}…
+                      {s.signerFingerprint}
                     </td>
                     <td className="cell-actions">
                       <button type="button" className="btn btn-small btn-primary" disabled={chosen} onClick={() => setSource({ kind: 'snapshot', snapshotId: s.id })} data-testid={`audit-snapshot-review-${s.id}`}>
