@@ -124,12 +124,15 @@ test('Audit end to end: export a tenant stream, import it on the Audit screen (I
 
     // --- Cassandra's own audit log, ingested from the Audit screen's panel ------------------------
     // A line that starts no record (line 1: malformed, counted, not fatal), then two FileAuditLogger
-    // records of the tenant's user on the tenant's keyspace: both belong to its stream.
+    // records of the tenant's user on the tenant's keyspace, in the escaped format our nodes write
+    // (` -- `, one record per line): both belong to its stream. (In an unescaped log, a record right
+    // after lines that belong to no record is suspect — it could sit inside a statement — and would
+    // go to the platform stream instead.)
     const logFile = join(dir, 'audit.log');
     const stamp = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
     const t0 = Date.now() - 60_000;
     const record = (ms: number, port: number, table: string): string =>
-      `INFO  [Native-Transport-Requests-${port % 7}] ${stamp(ms)} FileAuditLogger.java:51 - user:tenant_${tenantId}_u_alice|host:127.0.0.1:7000|source:/127.0.0.1|port:${port}|timestamp:${ms}|type:SELECT|category:QUERY|ks:tenant_${tenantId}_data|scope:${table}|operation:SELECT * FROM tenant_${tenantId}_data.${table} WHERE id = 1;`;
+      `INFO  [Native-Transport-Requests-${port % 7}] ${stamp(ms)} FileAuditLogger.java:51 -- user:tenant_${tenantId}_u_alice|host:127.0.0.1:7000|source:/127.0.0.1|port:${port}|timestamp:${ms}|type:SELECT|category:QUERY|ks:tenant_${tenantId}_data|scope:${table}|operation:SELECT * FROM tenant_${tenantId}_data.${table} WHERE id = 1;`;
     writeFileSync(logFile, ['this line starts no audit record', record(t0, 50101, 'orders'), record(t0 + 1000, 50102, 'invoices'), ''].join('\n'));
     await page.getByTestId('nav-audit').click();
     const ingest = page.getByTestId('audit-ingest');

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import * as cassandraNode from '../../scripts/cassandra/lib.mjs';
-import { scrubTestTenants } from '../support/stale-keys';
+import { retirePlatformSigningKeys, scrubTestTenants } from '../support/stale-keys';
 import { REPO_ROOT, startConsole, type RunningConsole } from '../support/web-host';
 
 export const SHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
@@ -36,6 +36,7 @@ export function useE2eConsole(): E2eConsole {
     contactPoint = st.contactPoint;
     dc = st.localDataCenter;
     await scrub();
+    await retirePlatformSigningKeys(contactPoint, dc);
     host = await startConsole();
     mkdirSync(SHOTS, { recursive: true });
   });

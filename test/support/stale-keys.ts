@@ -25,20 +25,36 @@ export async function forgetStaleTestKeys(contactPoint: string, localDc: string)
       await client.execute('DELETE FROM csm_system.tenant_keks WHERE tenant_id = ?', [id], { prepare: true });
       n++;
     }
-    // The platform audit-signing key (issue 9) is sealed under an earlier run's master key, which
-    // this run's consoles cannot open: retire it (public half kept, so what it signed still
-    // verifies) and the streams make this run's version on first use.
-    const signing = await client.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = 'csm_system' AND table_name = 'audit_signing_keys'");
-    if (signing.rowLength > 0) {
-      for (const r of (await client.execute('SELECT version, state FROM csm_system.audit_signing_keys')).rows) {
-        if (r['state'] !== 'active') continue;
-        await client.execute("UPDATE csm_system.audit_signing_keys SET state = 'retired', key_wrapped = null, retired_at = toTimestamp(now()) WHERE version = ?", [r['version']], { prepare: true });
-      }
-    }
+    await retireSigningKeys(client);
   } finally {
     await client.shutdown();
   }
   return n;
+}
+
+/**
+ * The platform audit-signing key (issue 9) is sealed under the master key of the console that
+ * made it; a test console with its own throw-away master key cannot open it: retire it (public
+ * half kept, so what it signed still verifies) and the streams make the next version on first use.
+ */
+async function retireSigningKeys(client: cassandra.Client): Promise<void> {
+  const signing = await client.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = 'csm_system' AND table_name = 'audit_signing_keys'");
+  if (signing.rowLength === 0) return;
+  for (const r of (await client.execute('SELECT version, state FROM csm_system.audit_signing_keys')).rows) {
+    if (r['state'] !== 'active') continue;
+    await client.execute("UPDATE csm_system.audit_signing_keys SET state = 'retired', key_wrapped = null, retired_at = toTimestamp(now()) WHERE version = ?", [r['version']], { prepare: true });
+  }
+}
+
+/** Each e2e spec starts a console with its own master key: the previous spec's platform key is foreign to it. */
+export async function retirePlatformSigningKeys(contactPoint: string, localDc: string): Promise<void> {
+  const client = new cassandra.Client({ contactPoints: [contactPoint], localDataCenter: localDc, credentials: { username: 'cassandra', password: 'cassandra' }, protocolOptions: { maxVersion: 4 } });
+  try {
+    await client.connect();
+    await retireSigningKeys(client);
+  } finally {
+    await client.shutdown();
+  }
 }
 
 /**

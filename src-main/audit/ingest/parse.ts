@@ -248,6 +248,10 @@ export const MAX_RECORD_CHARS = 4 * 1024 * 1024;
  * the end) shows it is complete. Memory: one record at most.
  */
 export class RecordAssembler {
+  /** An unescaped record was seen in this input: escaped-looking headers are no longer trusted on sight. */
+  private sawUnescaped = false;
+  /** A record header was seen in this input. */
+  private sawRecord = false;
   private open: { header: Header; parts: string[]; chars: number; lineNo: number; start: number; end: number; tooBig: boolean; suspect: boolean } | null = null;
   /** The last line pushed was a continuation line (of a record, or stray). */
   private afterContinuation = false;
@@ -299,7 +303,14 @@ export class RecordAssembler {
       // After continuation lines, or right after a record whose statement is still open (inside a
       // comment, a string, a quoted name, $$…$$) or failed (a failed statement need not be valid
       // CQL: it can hold a line break and anything after it): possibly statement text.
-      const suspect = this.afterContinuation || this.lex !== '' || this.failed;
+      // An escaped header (` -- `) cannot come from statement text in an escaped log (the appender
+      // escapes every line break). It is suspect only when this input also holds unescaped records
+      // (statement text there could carry a line that merely looks escaped) or when raw lines sit
+      // between records (not written by the escaping appender); stray lines before the first
+      // record (a partial first line, a truncated copy) do not taint it.
+      const suspect = header.escaped ? this.sawUnescaped || (this.afterContinuation && this.sawRecord) : this.afterContinuation || this.lex !== '' || this.failed;
+      if (!header.escaped) this.sawUnescaped = true;
+      this.sawRecord = true;
       this.open = { header, parts: [text], chars: text.length, lineNo: line.lineNo, start: line.start, end: line.end, tooBig: false, suspect };
       if (!suspect) this.trusted = { start: line.start, lineNo: line.lineNo };
       this.afterContinuation = false;

@@ -129,6 +129,14 @@ describe('escaped audit log (the pattern scripts/cassandra/lib.mjs gives the AUD
     expect(streams.of('tenant:acme').find((e) => e.type === 'DROP_TABLE')!.detail).toMatchObject({ suspect: true });
   });
 
+  it('stray lines before the first record of an escaped log are malformed but do not taint it; an escaped-looking line in an unescaped log stays suspect', async () => {
+    const clean = await run(`partial first line\n${head('x', '--')}${msg('tenant_globex_admin', 'DROP_TABLE', 'DDL', 'tenant_globex_data', 'DROP TABLE t')}\n`, 'escaped-stray.log');
+    expect(clean.report.malformed.first).toEqual([expect.objectContaining({ line: 1 })]);
+    expect(clean.streams.of('tenant:globex').find((e) => e.type === 'DROP_TABLE')!.detail).not.toMatchObject({ suspect: true });
+    const mixed = await run(`${REAL.replace(' -- ', ' - ')}\n${head('x', '--')}${msg('tenant_globex_admin', 'DROP_TABLE', 'DDL', 'tenant_globex_data', 'DROP TABLE t')}\n`, 'mixed.log');
+    expect(mixed.streams.of('tenant:globex')).toEqual([]);
+  });
+
   it('un-escaping is the inverse of the appender\'s escaping', () => {
     const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
     for (const s of ['plain', 'a\nb', '\\n literal', 'C:\\dir\\new', 'x\r\n\\\\\n', '\\']) expect(unescapeMessage(escape(s))).toBe(s);
