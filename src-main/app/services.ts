@@ -13,6 +13,8 @@ import { usersModule } from '../users/module';
 import { anyApproval, pkiApprovalPolicy, pkiModule } from '../pki/module';
 import { auditModule } from '../audit/module';
 import { availabilityModule } from '../availability/module';
+import { resourcesModule } from '../resources/module';
+import { portabilityModule } from '../portability/module';
 import type { ConsoleModule, InternalDispatch } from './module';
 import type { ModuleDeps } from './module-deps';
 import { keyHandlers } from '../keys/handlers';
@@ -113,7 +115,9 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
   const pki = pkiModule(moduleDeps);
   const audit = auditModule(moduleDeps);
   const availability = availabilityModule(moduleDeps);
-  const modules: ConsoleModule<never>[] = [isolation, compliance, access, msp, tenantConfig, users, pki, audit, availability] as unknown as ConsoleModule<never>[];
+  const resources = resourcesModule(moduleDeps);
+  const portability = portabilityModule(moduleDeps);
+  const modules: ConsoleModule<never>[] = [isolation, compliance, access, msp, tenantConfig, users, pki, audit, availability, resources, portability] as unknown as ConsoleModule<never>[];
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -168,6 +172,8 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     ...pki.handlers,
     ...audit.handlers,
     ...availability.handlers,
+    ...resources.handlers,
+    ...portability.handlers,
   };
 
   const built = createRouter({
@@ -191,7 +197,11 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     logger,
     emit: (name, payload) => bus.emit(name, payload),
     tenantContext: (cluster, tenant, operator) => tenants.context(cluster, tenant, operator),
-    gate: (call) => access.gate(call),
+    // Quotas first (a call over a hard limit is refused, not filed for approval), then approvals.
+    gate: async (call) => {
+      await resources.gate(call);
+      await access.gate(call);
+    },
     afterSuccess: (call, output) => {
       // One module's failure must not skip the others (the access module ends support windows here).
       for (const m of modules) {

@@ -83,3 +83,9 @@ export const AUDIT_CACHE_DDL = `
     PRIMARY KEY (cluster, file_id)
   ) STRICT, WITHOUT ROWID;
 `;
+
+/**
+ * Cache migration 11 (issue 9 follow-up): the live mirror leaves the disk (events in clear
+ * contradicted DESIGN §5); only stream heads stay, as witnesses. Owned by the audit owner.
+ */
+export const AUDIT_CACHE_V2_DDL = '';

@@ -1,5 +1,11 @@
 import { AUDIT_CACHE_DDL, AUDIT_INDEX_DDL } from '../audit/index-schema';
 import { AVAILABILITY_CACHE_DDL } from '../availability/schema';
+import { METERING_CACHE_DDL } from '../resources/metering/schema';
+import { QUOTA_CACHE_DDL } from '../resources/quotas/schema';
+import { BILLING_CACHE_DDL } from '../resources/billing/schema';
+import { PORTABILITY_CORE_CACHE_DDL } from '../portability/core/schema';
+import { ORCHESTRATION_CACHE_DDL } from '../portability/orchestration/schema';
+import { AUDIT_CACHE_V2_DDL } from '../audit/index-schema';
 import type { Db } from './db';
 
 /**
@@ -169,6 +175,28 @@ const availability: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [foundation, tenantMirrorAndKeyCache, jobOwner, audit, availability];
+/** Issue 10 and 11 steps, one per part so parts built in parallel never edit each other's DDL. */
+const step = (version: number, name: string, ddl: () => string): Migration => ({
+  version,
+  name,
+  up(db) {
+    const sql = ddl();
+    if (sql.trim()) db.exec(sql);
+  },
+});
+
+export const MIGRATIONS: readonly Migration[] = [
+  foundation,
+  tenantMirrorAndKeyCache,
+  jobOwner,
+  audit,
+  availability,
+  step(6, 'usage samples', () => METERING_CACHE_DDL),
+  step(7, 'quota state', () => QUOTA_CACHE_DDL),
+  step(8, 'billing and privacy budget', () => BILLING_CACHE_DDL),
+  step(9, 'portability operations', () => PORTABILITY_CORE_CACHE_DDL),
+  step(10, 'backups and migrations', () => ORCHESTRATION_CACHE_DDL),
+  step(11, 'audit: live index in memory, stream heads as witnesses', () => AUDIT_CACHE_V2_DDL),
+];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.length;

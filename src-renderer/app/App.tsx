@@ -7,6 +7,9 @@ import { subscribeIsolation } from '../features/isolation/actions';
 import { IsolationPage } from '../features/isolation/IsolationPage';
 import { AuditPage } from '../features/audit/AuditPage';
 import { HealthPage } from '../features/availability/HealthPage';
+import { BillingPage } from '../features/resources/BillingPage';
+import { AnalyticsPage } from '../features/resources/AnalyticsPage';
+import { MigrationsPage } from '../features/portability/MigrationsPage';
 import { JobsPage } from '../features/jobs/JobsPage';
 import { loadJobs, subscribeJobs } from '../features/jobs/actions';
 import { AboutPage } from '../features/settings/AboutPage';
@@ -30,6 +33,9 @@ const PAGES: Record<RouteId, ComponentType> = {
   isolation: IsolationPage,
   audit: AuditPage,
   health: HealthPage,
+  billing: BillingPage,
+  analytics: AnalyticsPage,
+  migrations: MigrationsPage,
   access: AccessPage,
   jobs: JobsPage,
   security: SecurityAlertsPage,

@@ -3,6 +3,8 @@ import { accessChannels, accessEvents } from './access';
 import { auditChannels, auditEvents } from './audit';
 import { availabilityChannels, availabilityEvents } from './availability';
 import { pkiChannels, pkiEvents } from './pki';
+import { resourceChannels, resourceEvents } from './resources';
+import { portabilityChannels, portabilityEvents } from './portability';
 import { appChannels, appEvents } from './app';
 import { clusterChannels } from './clusters';
 import { complianceChannels, complianceEvents } from './compliance';
@@ -19,6 +21,8 @@ export * from './access';
 export * from './audit';
 export * from './availability';
 export * from './pki';
+export * from './resources';
+export * from './portability';
 export * from './compliance';
 export * from './msp';
 export * from './users';
@@ -44,6 +48,8 @@ export const contract = {
   ...pkiChannels,
   ...auditChannels,
   ...availabilityChannels,
+  ...resourceChannels,
+  ...portabilityChannels,
 } satisfies Record<string, ChannelDef>;
 
 export const events = {
@@ -59,6 +65,8 @@ export const events = {
   ...pkiEvents,
   ...auditEvents,
   ...availabilityEvents,
+  ...resourceEvents,
+  ...portabilityEvents,
 } satisfies Record<string, EventDef>;
 
 export type Contract = typeof contract;

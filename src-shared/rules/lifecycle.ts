@@ -2,7 +2,7 @@
  * Tenant lifecycle (DESIGN §4): draft → provisioning → active ⇄ suspended → decommissioning →
  * deleted, plus failed (resumable). Pure, so the UI can grey out what main would refuse.
  */
-export const TENANT_STATES = ['draft', 'provisioning', 'active', 'suspended', 'decommissioning', 'deleted', 'failed'] as const;
+export const TENANT_STATES = ['draft', 'provisioning', 'active', 'suspended', 'migrating', 'decommissioning', 'deleted', 'failed'] as const;
 export type TenantState = (typeof TENANT_STATES)[number];
 
 const NEXT: Record<TenantState, readonly TenantState[]> = {
@@ -13,7 +13,10 @@ const NEXT: Record<TenantState, readonly TenantState[]> = {
   provisioning: ['active', 'failed', 'decommissioning'],
   // A failed saga is resumed (back to provisioning) or rolled back (decommissioning).
   failed: ['provisioning', 'decommissioning'],
-  active: ['suspended', 'decommissioning'],
+  // migrating (issue 11): writes paused for a migration's final sync; back to active on abort or
+  // after the switch, or decommissioning once the copy elsewhere is verified and this one is cleaned up.
+  active: ['suspended', 'migrating', 'decommissioning'],
+  migrating: ['active', 'decommissioning'],
   suspended: ['active', 'decommissioning'],
   decommissioning: ['deleted', 'failed'],
   deleted: [],

@@ -11,6 +11,9 @@ import { KeysTab } from '../keys/KeysTab';
 import { CertificatesTab } from '../pki/CertificatesTab';
 import { AuditTab } from '../audit/AuditTab';
 import { AvailabilityTab } from '../availability/AvailabilityTab';
+import { UsageTab } from '../resources/UsageTab';
+import { QuotasTab } from '../resources/QuotasTab';
+import { BackupsTab } from '../portability/BackupsTab';
 import { loadTenant, resumeTenant } from './actions';
 import { StateBadge, Swatch, tenantHref, when } from './bits';
 import { SagaCard, SagaStateBadge } from './SagaView';
@@ -18,7 +21,7 @@ import { tenantKey, useTenants } from './store';
 import { Tabs, type TabDef } from './Tabs';
 import { CloneTenantDialog, DeleteTenantDialog, SuspendDialog } from './TenantDialogs';
 
-type TabId = 'overview' | 'keyspaces' | 'roles' | 'users' | 'policies' | 'configuration' | 'branding' | 'jobs' | 'keys' | 'certificates' | 'audit' | 'availability' | 'compliance';
+type TabId = 'overview' | 'keyspaces' | 'roles' | 'users' | 'policies' | 'configuration' | 'branding' | 'jobs' | 'keys' | 'certificates' | 'audit' | 'availability' | 'usage' | 'quotas' | 'backups' | 'compliance';
 const TABS: readonly TabDef<TabId>[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'keyspaces', label: 'Keyspaces' },
@@ -32,6 +35,9 @@ const TABS: readonly TabDef<TabId>[] = [
   { id: 'certificates', label: 'Certificates' },
   { id: 'audit', label: 'Audit' },
   { id: 'availability', label: 'Availability' },
+  { id: 'usage', label: 'Usage' },
+  { id: 'quotas', label: 'Quotas' },
+  { id: 'backups', label: 'Backups' },
   { id: 'compliance', label: 'Compliance' },
 ];
 type Open = 'suspend' | 'delete' | 'clone' | null;
@@ -177,6 +183,9 @@ export function TenantDetailPage({ cluster, tenant }: { cluster: string; tenant:
         {tab === 'certificates' ? <CertificatesTab cluster={cluster} tenant={tenant} /> : null}
         {tab === 'audit' ? <AuditTab cluster={cluster} tenant={tenant} /> : null}
         {tab === 'availability' ? <AvailabilityTab cluster={cluster} tenant={tenant} /> : null}
+        {tab === 'usage' ? <UsageTab cluster={cluster} tenant={tenant} /> : null}
+        {tab === 'quotas' ? <QuotasTab cluster={cluster} tenant={tenant} /> : null}
+        {tab === 'backups' ? <BackupsTab cluster={cluster} tenant={tenant} /> : null}
         {tab === 'compliance' ? <ComplianceTab cluster={cluster} tenant={tenant} /> : null}
       </Tabs>
 

@@ -6,6 +6,7 @@ export const STATE_TONE: Record<TenantState, Tone> = {
   provisioning: 'info',
   active: 'success',
   suspended: 'warning',
+  migrating: 'info',
   decommissioning: 'warning',
   deleted: 'neutral',
   failed: 'danger',

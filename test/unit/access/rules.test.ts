@@ -58,7 +58,7 @@ describe('canonical input and its hash', () => {
 
   it('no approvable channel of the contract declares a secret-bearing field', () => {
     const approvable = Object.entries(contract).filter(([, d]) => d.approvable);
-    expect(approvable.map(([n]) => n).sort()).toEqual(['cert.issue', 'cert.renew', 'cert.signCsr', 'compliance.set', 'keys.rotate', 'tenant.delete', 'tenant.resume', 'tenant.suspend']);
+    expect(approvable.map(([n]) => n).sort()).toEqual(['backup.restore', 'cert.issue', 'cert.renew', 'cert.signCsr', 'compliance.set', 'keys.rotate', 'tenant.delete', 'tenant.migrate', 'tenant.resume', 'tenant.suspend']);
     for (const [, d] of approvable) {
       const shape = (d.input as unknown as { shape?: Record<string, unknown> }).shape ?? {};
       expect(Object.keys(shape).filter((k) => carriesSecret({ [k]: 'v' }))).toEqual([]);

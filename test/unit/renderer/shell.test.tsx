@@ -14,7 +14,7 @@ describe('app shell (unit: fake bridge)', () => {
   it('navigation lists only working screens and marks the current one', async () => {
     renderApp(createFakeBridge());
     const nav = screen.getByRole('navigation', { name: 'Main' });
-    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Clusters', 'Tenants', 'MSP dashboard', 'Isolation', 'Support & approvals', 'Audit', 'Health & capacity', 'Jobs', 'Security alerts', 'About & settings']);
+    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Clusters', 'Tenants', 'MSP dashboard', 'Isolation', 'Support & approvals', 'Audit', 'Health & capacity', 'Billing', 'Analytics', 'Migration & export', 'Jobs', 'Security alerts', 'About & settings']);
     expect(screen.getByTestId('nav-clusters').getAttribute('aria-current')).toBe('page');
     expect(await screen.findByTestId('clusters-page')).toBeTruthy();
     expect(screen.getByRole('link', { name: 'Skip to content' })).toBeTruthy();

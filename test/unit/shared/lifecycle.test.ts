@@ -7,6 +7,7 @@ describe('tenant lifecycle', () => {
       ['draft', 'provisioning'], ['draft', 'deleted'], ['draft', 'failed'], ['draft', 'decommissioning'],
       ['provisioning', 'active'], ['provisioning', 'failed'], ['provisioning', 'decommissioning'],
       ['failed', 'provisioning'], ['failed', 'decommissioning'], ['active', 'suspended'], ['suspended', 'active'],
+      ['active', 'migrating'], ['migrating', 'active'], ['migrating', 'decommissioning'],
       ['active', 'decommissioning'], ['suspended', 'decommissioning'], ['decommissioning', 'deleted'], ['decommissioning', 'failed'],
     ];
     for (const from of TENANT_STATES) {

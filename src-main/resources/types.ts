@@ -1,0 +1,27 @@
+import type { QuotaResource, UsageSample } from '../../src-shared/contract/resources';
+
+/**
+ * What the metering part gives the other resource parts (issue 10): quotas read usage against
+ * limits, billing integrates samples over a period, analytics and noisy-neighbour detection read
+ * every tenant's latest figures. Samples come from Cassandra (csm_system.usage_samples, the
+ * platform's copy) so every console bills the same figures; the cache is a fallback/speed-up.
+ */
+export interface UsageReader {
+  /** Sample one tenant now (platform scope), store it (cache + Cassandra) and return it. */
+  collect(cluster: string, tenant: string, trigger: 'schedule' | 'manual'): Promise<UsageSample>;
+  /** The newest stored sample of a tenant, or null. */
+  latest(cluster: string, tenant: string): Promise<UsageSample | null>;
+  /** Stored samples with fromMs <= at <= toMs, oldest first; plus the last sample before fromMs (for integration). */
+  samples(cluster: string, tenant: string, fromMs: number, toMs: number): Promise<UsageSample[]>;
+  /** The newest sample of every tenant registered on the cluster. */
+  latestAll(cluster: string): Promise<UsageSample[]>;
+}
+
+/** What the quotas part gives others: a check before a console operation consumes a resource. */
+export interface QuotaChecker {
+  /**
+   * Throws QUOTA_EXCEEDED (with the figure) when `adding` more of `resource` would pass the hard
+   * limit in force; returns a warning text when it passes the soft limit, else null.
+   */
+  check(cluster: string, tenant: string, resource: QuotaResource, adding: number): Promise<string | null>;
+}
