@@ -62,3 +62,46 @@ export interface PortabilityCore {
     list(filter: { cluster?: string; tenant?: string; kind?: Operation['kind'] }): Operation[];
   };
 }
+
+/**
+ * A bundle as the importer reads it (written by core/bundle.ts, owned by the export owner; the
+ * import owner codes against this). Opening verifies the manifest signature and unwraps the bundle
+ * key; every chunk is checked against its checksum as it is read, so a tampered byte is refused
+ * (BAD_INPUT) before anything is written to a cluster.
+ */
+export interface BundleManifestTable {
+  keyspace: string;
+  table: string;
+  /** CREATE TABLE statement as exported (source keyspace name). */
+  cql: string;
+  rows: number;
+  /** Order-independent content digest of the rows (see core/digest.ts), hex. */
+  digest: string;
+}
+export interface BundleManifest {
+  format: number;
+  sourceCluster: string;
+  tenant: string;
+  createdAt: string;
+  createdBy: string | null;
+  withData: boolean;
+  wrap: 'passphrase' | 'installation';
+  /** The tenant's registry row as exported (tier, region, data centres, keyspaces, roles, labels …). */
+  registry: Record<string, unknown>;
+  /** CREATE KEYSPACE statements (source names and DCs). */
+  keyspaces: { name: string; cql: string; replication: Record<string, string> }[];
+  tables: BundleManifestTable[];
+  /** Tenant roles (names at the source), their options, and grants (role_permissions rows). */
+  roles: { name: string; login: boolean; superuser: false; memberOf: string[] }[];
+  grants: { role: string; resource: string; permissions: string[] }[];
+  /** Audit chain heads per stream at export time. */
+  auditHeads: { stream: string; seq: number; hash: string }[];
+}
+export interface BundleReader {
+  manifest: BundleManifest;
+  /** Rows of one table, in pages, decoded to driver-ready values (bound as parameters on insert). */
+  rows(keyspace: string, table: string): AsyncIterable<Record<string, unknown>[]>;
+  /** The tenant's key material, unwrapped from the bundle and ready to rewrap at the target. */
+  keys(): Promise<unknown>;
+  close(): Promise<void>;
+}
