@@ -77,6 +77,20 @@ export interface BundleManifestTable {
   rows: number;
   /** Order-independent content digest of the rows (see core/digest.ts), hex. */
   digest: string;
+  /** Column names and CQL types (system_schema.columns), partition key and clustering columns in order. */
+  columns: { name: string; type: string; kind: string }[];
+}
+/** One sealed record of the bundle file (core/bundle.ts): where it is and what it must hash to. */
+export interface BundleChunkEntry {
+  kind: 'chunk' | 'keys' | 'manifest';
+  index: number;
+  keyspace: string | null;
+  table: string | null;
+  rows: number;
+  offset: number;
+  length: number;
+  plainSha256: string;
+  cipherSha256: string;
 }
 export interface BundleManifest {
   format: number;
@@ -96,12 +110,24 @@ export interface BundleManifest {
   grants: { role: string; resource: string; permissions: string[] }[];
   /** Audit chain heads per stream at export time. */
   auditHeads: { stream: string; seq: number; hash: string }[];
+  /** The tenant's console keyspace (tenant_<id>_csm): always exported with its rows (config, users, PKI, wrapped keys, audit). */
+  consoleKeyspace: string;
+  /** Every sealed record (data chunks, key material) in file order, with checksums; covered by the signature. */
+  chunks: BundleChunkEntry[];
+  /** Roles' login/options as read from system_auth.roles, and network (DC) restrictions. */
+  networkPermissions: { role: string; dcs: string[] }[];
 }
 export interface BundleReader {
   manifest: BundleManifest;
   /** Rows of one table, in pages, decoded to driver-ready values (bound as parameters on insert). */
   rows(keyspace: string, table: string): AsyncIterable<Record<string, unknown>[]>;
-  /** The tenant's key material, unwrapped from the bundle and ready to rewrap at the target. */
-  keys(): Promise<unknown>;
+  /**
+   * The tenant's key material: its KEK versions (not destroyed) in clear, opened from the bundle —
+   * rewrap them under the target's master key (new KekRecords). The data keys, CA keys and the
+   * audit-signing key come as rows of the console keyspace table data_keys, still wrapped under
+   * these KEKs with envelopes bound to the SOURCE tenant id (manifest.tenant): a new id needs them
+   * opened with the source id and resealed with the new one.
+   */
+  keys(): Promise<{ tenantId: string; keks: { version: number; key: Buffer; state: 'active' | 'retired' | 'destroyed'; createdAt: Date }[] }>;
   close(): Promise<void>;
 }
