@@ -28,6 +28,8 @@ export const USAGE_METRICS = [
   'read_latency_p99_ms',
   'write_latency_p99_ms',
   'console_ops',
+  /** Requests made on the tenant's roles' connections (system_views.clients request_count deltas). */
+  'requests',
 ] as const;
 export const usageMetricSchema = z.enum(USAGE_METRICS);
 export type UsageMetric = z.infer<typeof usageMetricSchema>;
@@ -139,6 +141,8 @@ export const rateCardSchema = z
   })
   .strict();
 export type RateCard = z.infer<typeof rateCardSchema>;
+/** The rate card as stored; isDefault: none was set yet, the console's default card applies. */
+export const storedRateCardSchema = rateCardSchema.extend({ updatedAt: z.string().nullable(), updatedBy: z.string().nullable(), isDefault: z.boolean() });
 
 export const statementLineSchema = z.object({
   item: z.enum(['storage', 'users', 'certificates', 'requests', 'tier']),
@@ -161,6 +165,10 @@ export const statementSchema = z.object({
   /** Share of the period covered by samples (0..1); gaps are not guessed. */
   coverage: z.number(),
   samples: z.number().int(),
+  /** A sample holds at most this long when no newer one follows (longer gaps are not billed). */
+  maxGapSeconds: z.number(),
+  /** What a reader should know: counter resets, uncovered time, pro-rated tier, a default rate card … */
+  notes: z.array(z.string()),
 });
 export type Statement = z.infer<typeof statementSchema>;
 
@@ -179,16 +187,38 @@ export const analyticsCellSchema = z.object({
   findings: z.number().nullable(),
   growthPercent: z.number().nullable(),
 });
+/** How one figure of a noisy report was protected: each tenant's contribution clipped to `clip`, so the sensitivity is bounded; scale = sensitivity / ε-share. */
+export const analyticsNoiseSchema = z.object({
+  figure: z.string(),
+  clip: z.string(),
+  sensitivity: z.number(),
+  epsilon: z.number(),
+  scale: z.number(),
+});
+export const analyticsClipSchema = z
+  .object({
+    /** Per-tenant storage counted at most this many GB (default 100). */
+    storageGb: z.number().positive().max(1e6).optional(),
+    /** Per-tenant requests over 30 days counted at most this many (default 10^7). */
+    requests: z.number().int().positive().max(1e12).optional(),
+    /** Per-tenant findings counted at most this many (default 50). */
+    findings: z.number().int().positive().max(1e6).optional(),
+  })
+  .strict();
 export const analyticsReportSchema = z.object({
   k: z.number().int(),
   epsilon: z.number().nullable(),
-  /** Laplace scale per figure (sensitivity / ε-share), null without noise. */
+  /** Laplace scale of a count figure (sensitivity 1 / ε-share), null without noise; every figure's own scale is in `noise`. */
   noiseScale: z.number().nullable(),
+  noise: z.array(analyticsNoiseSchema),
   budgetTotal: z.number(),
   budgetSpent: z.number(),
   budgetLeft: z.number(),
   groupBy: z.enum(ANALYTICS_GROUPINGS),
   cells: z.array(analyticsCellSchema),
+  /** All tenants together; null when a group is suppressed (it would give the suppressed group away by subtraction) or when all tenants together are fewer than k. */
+  total: analyticsCellSchema.nullable(),
+  notes: z.array(z.string()),
   /** Percentiles of per-tenant storage across all (unsuppressed) tenants. */
   distribution: z.array(z.object({ percentile: z.number(), storageGb: z.number().nullable() })),
 });
@@ -199,6 +229,11 @@ export const noisyRowSchema = z.object({
   requestShare: z.number(),
   storageGrowthShare: z.number(),
   over: z.boolean(),
+  /** Requests (reads + writes + client requests) in the window, and storage growth in bytes (negative: shrank). */
+  requests: z.number(),
+  storageGrowthBytes: z.number(),
+  /** Samples of the tenant in the window (a share from fewer than 2 is 0: no delta). */
+  samples: z.number().int(),
 });
 
 // ───────────────────────── channels ─────────────────────────
@@ -256,14 +291,14 @@ export const resourceChannels = {
   }),
   'billing.rates': defineChannel({
     input: z.object({ cluster: clusterNameSchema }).strict(),
-    output: rateCardSchema.extend({ updatedAt: z.string().nullable(), updatedBy: z.string().nullable() }),
+    output: storedRateCardSchema,
     scope: 'platform',
     mutates: false,
     summary: 'The rate card',
   }),
   'billing.setRates': defineChannel({
     input: z.object({ cluster: clusterNameSchema, rates: rateCardSchema }).strict(),
-    output: rateCardSchema.extend({ updatedAt: z.string().nullable(), updatedBy: z.string().nullable() }),
+    output: storedRateCardSchema,
     scope: 'platform',
     mutates: true,
     summary: 'Replace the rate card',
@@ -305,6 +340,7 @@ export const resourceChannels = {
         k: z.number().int().min(2).max(1000),
         epsilon: z.number().positive().max(10).optional(),
         groupBy: z.enum(ANALYTICS_GROUPINGS).default('tier'),
+        clip: analyticsClipSchema.optional(),
       })
       .strict(),
     output: analyticsReportSchema,
@@ -320,8 +356,16 @@ export const resourceChannels = {
     summary: 'Show, or (with total) set, the privacy budget for noisy reports',
   }),
   'usage.noisy': defineChannel({
-    input: z.object({ cluster: clusterNameSchema, threshold: z.number().min(0.01).max(1).optional() }).strict(),
-    output: z.object({ threshold: z.number(), windowHours: z.number(), rows: z.array(noisyRowSchema) }),
+    input: z.object({ cluster: clusterNameSchema, threshold: z.number().min(0.01).max(1).optional(), windowHours: z.number().min(1).max(24 * 31).optional() }).strict(),
+    output: z.object({
+      threshold: z.number(),
+      windowHours: z.number(),
+      rows: z.array(noisyRowSchema),
+      /** Why no tenant can be over (fewer than 3 tenants with samples), else null. */
+      note: z.string().nullable(),
+      /** Noisy-neighbour alerts recorded (newest first, last 7 days). */
+      alerts: z.array(z.object({ tenant: tenantIdSchema, at: z.string(), kind: z.enum(['requests', 'storage']), share: z.number(), threshold: z.number() })),
+    }),
     scope: 'platform',
     mutates: false,
     summary: "Noisy neighbours: each tenant's share of requests and storage growth",
@@ -331,4 +375,6 @@ export const resourceChannels = {
 export const resourceEvents = {
   'quota.changed': defineEvent(z.object({ cluster: z.string(), tenant: z.string(), resource: quotaResourceSchema, state: quotaStateSchema })),
   'usage.sampled': defineEvent(z.object({ cluster: z.string(), tenant: z.string(), at: z.string() })),
+  /** A noisy neighbour: the tenant's share of requests or storage growth passed the threshold. */
+  'usage.alert': defineEvent(z.object({ cluster: z.string(), tenant: z.string(), kind: z.enum(['requests', 'storage']), share: z.number(), threshold: z.number(), at: z.string() })),
 } as const;
