@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../../src-main/app/errors';
+import { checkType, createTableCql, normalizeResource, parseCreateTable } from '../../../src-main/portability/core/import-cql';
+import { mapResource, planImport, type TargetFacts } from '../../../src-main/portability/core/import-plan';
+import { buildReport, compareGrants, compareTables, mapGrants } from '../../../src-main/portability/core/verify';
+import type { BundleManifest } from '../../../src-main/portability/types';
+
+const D = 'a'.repeat(64);
+
+function manifest(over: Partial<BundleManifest> = {}): BundleManifest {
+  return {
+    format: 1,
+    sourceCluster: 'src',
+    tenant: 'acme',
+    createdAt: new Date().toISOString(),
+    createdBy: 'cassandra',
+    withData: true,
+    wrap: 'installation',
+    registry: { name: 'Acme', tier: 'premium', dataCenters: ['dc1'] },
+    keyspaces: [
+      { name: 'tenant_acme_data', cql: '', replication: { class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', dc1: '3' } },
+      { name: 'tenant_acme_csm', cql: '', replication: { class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', dc1: '3' } },
+    ],
+    tables: [
+      { keyspace: 'tenant_acme_data', table: 'events', cql: 'CREATE TABLE tenant_acme_data.events (id uuid, at timestamp, tags set<text>, body text, PRIMARY KEY ((id), at)) WITH CLUSTERING ORDER BY (at DESC) AND gc_grace_seconds = 864000;', rows: 10, digest: D },
+      { keyspace: 'tenant_acme_csm', table: 'config', cql: 'CREATE TABLE tenant_acme_csm.config (key text PRIMARY KEY, value text, version int, updated_by text, updated_at timestamp)', rows: 2, digest: D },
+      { keyspace: 'tenant_acme_csm', table: 'data_keys', cql: 'CREATE TABLE tenant_acme_csm.data_keys (purpose text, version int, wrapped blob, PRIMARY KEY (purpose, version))', rows: 3, digest: D },
+    ],
+    roles: [
+      { name: 'tenant_acme_admin', login: false, superuser: false, memberOf: [] },
+      { name: 'tenant_acme_auditor', login: false, superuser: false, memberOf: [] },
+      { name: 'tenant_acme_svc', login: true, superuser: false, memberOf: ['tenant_acme_admin'] },
+      { name: 'tenant_acme_u_boss', login: true, superuser: false, memberOf: ['tenant_acme_admin'] },
+    ],
+    grants: [
+      { role: 'tenant_acme_admin', resource: 'data/tenant_acme_data', permissions: ['SELECT', 'MODIFY'] },
+      { role: 'tenant_acme_admin', resource: '<keyspace tenant_acme_data>', permissions: ['CREATE'] },
+      { role: 'tenant_acme_auditor', resource: '<keyspace tenant_acme_csm>', permissions: ['SELECT'] },
+      { role: 'tenant_acme_admin', resource: '<table tenant_acme_csm.config>', permissions: ['SELECT'] },
+    ],
+    auditHeads: [],
+    ...over,
+  };
+}
+
+function facts(over: Partial<TargetFacts> = {}): TargetFacts {
+  return { cluster: 'dst', dataCenters: ['dc1', 'eu1'], registered: new Set(['acme']), keyspaces: new Set(['tenant_acme_data']), roles: new Set(['tenant_acme_admin']), boundaries: [], ...over };
+}
+
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof AppError ? `${e.code}: ${e.message}` : `other: ${String(e)}`;
+  }
+  return 'no error';
+}
+
+describe('table shapes', () => {
+  it('parses an exported statement and rebuilds it with quoted names, clustering order kept', () => {
+    const s = parseCreateTable(manifest().tables[0]!.cql);
+    expect(s).toMatchObject({ keyspace: 'tenant_acme_data', table: 'events', partitionKey: ['id'], clustering: [{ name: 'at', order: 'DESC' }] });
+    expect(createTableCql('tenant_beta_data', s)).toBe(
+      'CREATE TABLE IF NOT EXISTS "tenant_beta_data"."events" ("id" uuid, "at" timestamp, "tags" set<text>, "body" text, PRIMARY KEY (("id"), "at")) WITH CLUSTERING ORDER BY ("at" DESC)',
+    );
+  });
+
+  it('reads composite partition keys, statics and quoted names', () => {
+    const s = parseCreateTable('CREATE TABLE IF NOT EXISTS "tenant_acme_data"."t" ("a" int, b text, c int static, d frozen<list<int>>, PRIMARY KEY ((a, b), "d"))');
+    expect(s.partitionKey).toEqual(['a', 'b']);
+    expect(s.statics).toEqual(['c']);
+    expect(s.columns.find((c) => c.name === 'd')!.type).toBe('frozen<list<int>>');
+  });
+
+  it('refuses what it cannot rebuild safely: injected types, UDTs, bad names, no key', () => {
+    expect(code(() => checkType("text); DROP KEYSPACE x; --"))).toMatch(/^BAD_INPUT/);
+    expect(code(() => checkType('frozen<address>'))).toMatch(/^BAD_INPUT/);
+    expect(checkType('map<text,frozen<set<int>>>')).toBe('map<text, frozen<set<int>>>');
+    expect(code(() => parseCreateTable('CREATE TABLE tenant_acme_data."x""y" (a int PRIMARY KEY)'))).toMatch(/^BAD_INPUT/);
+    expect(code(() => parseCreateTable('CREATE TABLE tenant_acme_data.t (a int, b int)'))).toMatch(/no primary key/);
+    expect(code(() => parseCreateTable('DROP TABLE tenant_acme_data.t'))).toMatch(/^BAD_INPUT/);
+  });
+});
+
+describe('import plan', () => {
+  it('maps keyspaces, roles, grants and DCs to the new id', () => {
+    const p = planImport(manifest(), { newId: 'beta', dcMap: { dc1: 'eu1' } }, facts());
+    expect(p.target).toBe('beta');
+    expect(p.keyspaces.map((k) => k.to)).toEqual(['tenant_beta_data', 'tenant_beta_csm']);
+    expect(p.dataCenters).toEqual(['eu1']);
+    expect(p.replicationFactor).toBe(3);
+    expect(p.adminUser).toBe('boss');
+    expect(p.roles.find((r) => r.from === 'tenant_acme_svc')).toMatchObject({ to: 'tenant_beta_svc', memberOf: ['tenant_beta_admin'], kind: 'service' });
+    expect(p.grants).toContainEqual({ role: 'tenant_beta_admin', resource: '<keyspace tenant_beta_data>', permissions: ['CREATE', 'MODIFY', 'SELECT'] });
+    expect(p.grants).toContainEqual({ role: 'tenant_beta_admin', resource: '<table tenant_beta_csm.config>', permissions: ['SELECT'] });
+    // Console tables: config is loaded, keys are not (they are the target's own).
+    expect(p.tables.find((t) => t.shape.table === 'config')!.load).toBe(true);
+    expect(p.tables.find((t) => t.shape.table === 'data_keys')!.load).toBe(false);
+    expect(p.notes.join(' ')).toMatch(/passwords cannot be exported/);
+  });
+
+  it('refuses before anything exists: taken id, invalid id, unknown DC, stray DC map, boundary, long names', () => {
+    expect(code(() => planImport(manifest(), {}, facts()))).toMatch(/^CONFLICT: tenant id acme is already registered/);
+    expect(code(() => planImport(manifest(), { newId: 'Bad-Id' }, facts()))).toMatch(/^BAD_INPUT: invalid tenant id/);
+    expect(code(() => planImport(manifest(), { newId: 'beta', dcMap: { dc1: 'mars1' } }, facts()))).toMatch(/^BAD_INPUT: data centre mars1 is not part of dst/);
+    expect(code(() => planImport(manifest(), { newId: 'beta', dcMap: { nowhere: 'dc1' } }, facts()))).toMatch(/^BAD_INPUT: DC map names nowhere/);
+    expect(code(() => planImport(manifest(), { newId: 'beta' }, facts({ boundaries: [{ tenant: 'acme', boundary: [{ dc: 'eu1', region: 'eu' }] }] })))).toMatch(/^FORBIDDEN: data centre dc1 lies outside the compliance boundary of tenant acme/);
+    expect(code(() => planImport(manifest(), { newId: 'beta', dcMap: { dc1: 'eu1' } }, facts({ boundaries: [{ tenant: 'acme', boundary: [{ dc: 'eu1', region: 'eu' }] }] })))).toBe('no error');
+    const long = manifest({ keyspaces: [{ name: 'tenant_acme_analyticsstore', cql: '', replication: { dc1: '1' } }], tables: [] });
+    expect(code(() => planImport(long, { newId: 'b'.repeat(29) + 'x' }, facts()))).toMatch(/^BAD_INPUT: keyspace tenant_acme_analyticsstore would become/);
+    expect(code(() => planImport(manifest(), { newId: 'acme', intoExisting: false }, facts({ registered: new Set() })))).toMatch(/^CONFLICT: keyspace tenant_acme_data already exists/);
+    expect(code(() => planImport(manifest(), { newId: 'gamma', intoExisting: true }, facts()))).toMatch(/^NOT_FOUND/);
+  });
+
+  it('refuses a bundle that reaches outside its tenant', () => {
+    const bad = (over: Partial<BundleManifest>) => code(() => planImport(manifest(over), { newId: 'beta' }, facts()));
+    expect(bad({ grants: [{ role: 'tenant_acme_admin', resource: '<all keyspaces>', permissions: ['SELECT'] }] })).toMatch(/^BAD_INPUT/);
+    expect(bad({ grants: [{ role: 'tenant_acme_admin', resource: 'data/tenant_other_data', permissions: ['SELECT'] }] })).toMatch(/outside tenant acme/);
+    expect(bad({ grants: [{ role: 'csm_platform_admin', resource: 'data/tenant_acme_data', permissions: ['SELECT'] }] })).toMatch(/outside tenant acme/);
+    expect(bad({ roles: [{ name: 'tenant_acme_u_x', login: true, superuser: false, memberOf: ['csm_platform_admin'] }] })).toMatch(/outside tenant acme/);
+    expect(bad({ keyspaces: [{ name: 'tenant_acmex_data', cql: '', replication: {} }] })).toMatch(/not tenant acme's/);
+    // `tenant_acme_x_data` is tenant acme_x's keyspace, not acme's (suffixes have no _).
+    expect(bad({ keyspaces: [{ name: 'tenant_acme_x_data', cql: '', replication: {} }] })).toMatch(/not tenant acme's/);
+    expect(bad({ tables: [{ ...manifest().tables[0]!, cql: manifest().tables[0]!.cql.replace('tenant_acme_data.events', 'tenant_acme_data.other') }] })).toMatch(/creates tenant_acme_data.other/);
+    expect(bad({ tables: [{ ...manifest().tables[0]!, digest: 'zz' }] })).toMatch(/no valid row count\/digest/);
+    // Shared read-only reference data stays as it is.
+    expect(mapResource('data/csm_shared_readonly', 'acme', 'beta')).toBe('<keyspace csm_shared_readonly>');
+  });
+});
+
+describe('verification', () => {
+  it('compares tables by count and digest, and names what is missing on either side', () => {
+    const checks = compareTables(
+      [
+        { keyspace: 'k', table: 'a', rows: 2, digest: D },
+        { keyspace: 'k', table: 'b', rows: 1, digest: D },
+      ],
+      [
+        { keyspace: 'k', table: 'a', rows: 2, digest: D },
+        { keyspace: 'k', table: 'b', rows: 1, digest: 'b'.repeat(64) },
+        { keyspace: 'k', table: 'c', rows: 0, digest: '0'.repeat(64) },
+      ],
+    );
+    expect(checks.map((c) => [c.table, c.ok])).toEqual([
+      ['a', true],
+      ['b', false],
+      ['c', false],
+    ]);
+    expect(checks[2]).toMatchObject({ sourceRows: null, targetRows: 0 });
+  });
+
+  it('compares grants as sets after mapping, one line per side', () => {
+    const src = mapGrants([{ role: 'tenant_acme_admin', resource: normalizeResource('data/tenant_acme_data'), permissions: ['SELECT', 'MODIFY'] }], 'acme', 'beta');
+    const same = compareGrants(src, [{ role: 'tenant_beta_admin', resource: '<keyspace tenant_beta_data>', permissions: ['MODIFY', 'SELECT'] }]);
+    expect(same.equal).toBe(true);
+    expect(same.grants).toEqual([{ role: 'tenant_beta_admin', resource: '<keyspace tenant_beta_data>', permissions: ['MODIFY', 'SELECT'], side: 'both' }]);
+    const diff = compareGrants(src, [{ role: 'tenant_beta_admin', resource: '<keyspace tenant_beta_data>', permissions: ['SELECT', 'DROP'] }]);
+    expect(diff.equal).toBe(false);
+    expect(diff.grants.map((g) => [g.side, g.permissions.join()])).toEqual([
+      ['both', 'SELECT'],
+      ['source', 'MODIFY'],
+      ['target', 'DROP'],
+    ]);
+    const report = buildReport({ tables: [], grants: diff, configEqual: true, certificates: { source: 1, target: 1 }, notes: [] });
+    expect(report.ok).toBe(false);
+    expect(report.grantsEqual).toBe(false);
+    expect(buildReport({ tables: [], grants: same, configEqual: true, certificates: { source: 1, target: 0 }, notes: [] }).ok).toBe(false);
+    expect(buildReport({ tables: [], grants: same, configEqual: true, certificates: { source: 1, target: 1 }, notes: [] }).ok).toBe(true);
+  });
+});
