@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import cassandra from 'cassandra-driver';
-import Encoder from 'cassandra-driver/lib/encoder.js';
 import { decodeValue, encodeValue } from '../../../src-main/portability/core/codec';
 import { BundleWriter, chunkPlaintext, installationSigner, KIND, keysPlaintext, newHeader, openBundle, rowsOfChunk } from '../../../src-main/portability/core/bundle';
 import { masterFingerprint } from '../../../src-main/keys/master';
@@ -15,7 +14,8 @@ import { AppError } from '../../../src-main/app/errors';
 
 const { types } = cassandra;
 const dt = types.dataTypes;
-const enc = new (Encoder as unknown as new (v: number, o: object) => { encode(v: unknown, t: unknown): Buffer | null })(4, {});
+// The driver's own serializer (exported at runtime, not in its typings): what a prepared INSERT binds.
+const enc = new ((cassandra as unknown as { Encoder: unknown }).Encoder as new (v: number, o: object) => { encode(v: unknown, t: unknown): Buffer | null })(4, {});
 
 const master = (() => {
   const key = randomBytes(32);
