@@ -1,4 +1,5 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { limitsFor } from '../resources/quotas/store';
 import {
   commonNameSchema,
   MAX_SANS,
@@ -292,13 +293,16 @@ export class PkiService {
   // ------------------------------------------------------------------ issuance
 
   private async checkQuota(c: TenantCall, store: PkiStore, ca: CaRow, policy: CertPolicy): Promise<void> {
-    if (policy.maxCertificates === null) return;
+    // The limit in force is decided by the quotas part (a quota row or raise, else quotas.maxCertificates).
+    const limits = await limitsFor(c.platform ?? c.session, c.tenant, 'certificates', { platform: c.platform !== null, configMax: policy.maxCertificates });
+    if (limits.hard === null) return;
     const { valid, invalid } = await this.scan(c, store, ca);
     // Rows that fail re-validation count as active: a tenant admin corrupting a row frees no quota.
     const active = valid.filter((x) => x.info.status === 'active' && x.row.renewedBy === null).length + invalid.length;
-    if (active >= policy.maxCertificates) {
+    if (active >= limits.hard) {
       const note = invalid.length ? ` (${invalid.length} of them rows that fail re-validation, counted as active)` : '';
-      throw new AppError('QUOTA_EXCEEDED', `tenant ${c.tenant} has ${active} active certificates${note}; its quota (quotas.maxCertificates) is ${policy.maxCertificates}. Revoke one, or raise the quota`);
+      const which = limits.source === 'config' ? 'its quota (quotas.maxCertificates) is' : limits.source === 'raise' ? 'hard limit (temporary raise)' : 'hard limit';
+      throw new AppError('QUOTA_EXCEEDED', `tenant ${c.tenant} has ${active} active certificates${note}; ${which} ${limits.hard}. Revoke one, or raise the quota`);
     }
   }
 

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { limitsFor } from '../resources/quotas/store';
+import { refusal as quotaRefusal } from '../resources/quotas/rules';
 import type { TenantUser, UserRequest, UserTemplate } from '../../src-shared/contract/users';
 import { userTemplateSchema } from '../../src-shared/contract/users';
 import { checkPassword, type PasswordPolicy } from '../../src-shared/rules/password-policy';
@@ -162,11 +164,15 @@ export class UsersService {
     await guard('recording the password change', () => client.execute(`UPDATE ${meta(tenant)} SET password_changed_at = ? WHERE name = ?`, [at, name], Q));
   }
 
+  /** The limit in force is decided by the quotas part (a quota row or raise, else quotas.maxUsers): one decider for the gate and here. */
   private async checkQuota(cluster: string, tenant: string, name: string): Promise<void> {
-    const max = await this.deps.policies.maxUsers(cluster, tenant);
-    if (max === null) return;
+    const limits = await limitsFor(this.client(cluster), tenant, 'users', { platform: this.scope(cluster).platform, configMax: await this.deps.policies.maxUsers(cluster, tenant) });
+    if (limits.hard === null) return;
     const users = (await this.list(cluster, tenant)).filter((u) => u.name !== name);
-    if (users.length >= max) throw new AppError('QUOTA_EXCEEDED', `tenant ${tenant} has ${users.length} users; its quota is ${max}`);
+    if (users.length >= limits.hard) {
+      if (limits.source === 'config') throw new AppError('QUOTA_EXCEEDED', `tenant ${tenant} has ${users.length} users; its quota is ${limits.hard}`);
+      throw quotaRefusal(tenant, 'users', users.length, 1, limits);
+    }
   }
 
   // Create -------------------------------------------------------------------------------------------
