@@ -222,7 +222,8 @@ export const portabilityChannels = {
   'backup.list': defineChannel({
     input: z.object({ cluster: clusterNameSchema, tenant: tenantIdSchema }).strict(),
     output: backupStatusSchema,
-    scope: 'tenant',
+    // The catalogue and policies live in csm_system, which only platform roles read.
+    scope: 'platform',
     mutates: false,
     summary: "A tenant's backups, policy and whether they meet its RPO/RTO",
   }),

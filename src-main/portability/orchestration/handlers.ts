@@ -1,19 +1,352 @@
-import type { portabilityChannels } from '../../../src-shared/contract/portability';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Operation, portabilityChannels } from '../../../src-shared/contract/portability';
+import { isTenantKeyspace, tenantConsoleKeyspace } from '../../../src-shared/rules/lifecycle';
 import { AppError } from '../../app/errors';
+import type { JobHandle } from '../../app/jobs';
 import type { ConsoleModule } from '../../app/module';
 import type { ModuleDeps } from '../../app/module-deps';
-import type { PortabilityCore } from '../types';
+import type { CqlClient } from '../../cassandra/connections';
+import { fromDriverError } from '../../cassandra/driver-errors';
+import { qualified } from '../../cassandra/identifiers';
+import { waitForAgreement } from '../../cassandra/system-schema';
+import { secretKey } from '../../secrets/secret-key';
+import { dropKeyspace, dropRole, fixedRoles, TENANT_CONFIG_TABLE } from '../../tenancy/cql';
+import { SECRET_SERVICE_PASSWORD } from '../../tenancy/steps';
+import { writeFreeze, type FreezeState } from '../../tenancy/write-freeze';
+import type { PortabilityCore, ProgressSink } from '../types';
+import { BackupService, type BackupPorts } from './backups';
+import { scratchTenantId } from './maths';
+import { MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from './migration';
+import { BackupScheduler } from './scheduler';
+import { OrchestrationRepo } from './system-repo';
 
 type Channels = 'tenant.migrate' | 'migration.abort' | 'backup.create' | 'backup.list' | 'backup.setPolicy' | 'backup.restore' | 'backup.verify';
 export type OrchestrationChannels = Extract<keyof typeof portabilityChannels, Channels>;
 
-const notYet = (): never => {
-  throw new AppError('UNAVAILABLE', 'migration and backups are being built');
-};
+/**
+ * Tests only: a pause point after each migration phase (e.g. to abort at a known phase). Never
+ * set in the product; the migration works the same without it.
+ */
+export const orchestrationTestHooks: { afterPhase?: (operationId: string, phase: MigrationPhase, signal: AbortSignal) => Promise<void> } = {};
 
-/** Migration between clusters and per-tenant backups (issue 11 items 3–4). SEAM: replaced by its owner. */
-export function orchestrationPart(_deps: ModuleDeps, _core: PortabilityCore): ConsoleModule<OrchestrationChannels> {
+const LWT = { prepare: true, consistency: 0x06, serialConsistency: 0x09 } as const;
+
+/** Migration between clusters and per-tenant backups (issue 11 items 3–4). */
+export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): ConsoleModule<OrchestrationChannels> & { backups: BackupService; scheduler: BackupScheduler } {
+  const dataDir = dirname(deps.store.path);
+  const freeze = writeFreeze();
+  const runs = new Map<string, { run: MigrationRun; key: string }>();
+
+  const operator = (cluster: string): CqlClient => {
+    const c = deps.connections.operator(cluster);
+    if (!c) throw new AppError('NOT_SIGNED_IN', `sign in to cluster ${cluster} first`);
+    return c;
+  };
+  const requirePlatform = (cluster: string, what: string): void => {
+    const scope = deps.sessions.scopeOf(cluster);
+    if (!scope || !deps.connections.operator(cluster)) throw new AppError('NOT_SIGNED_IN', `${what} needs this console signed in to ${cluster} with platform scope`);
+    if (!scope.platform) throw new AppError('FORBIDDEN', `${what} needs platform scope on ${cluster}`);
+  };
+  const by = (cluster: string): string | null => deps.sessions.scopeOf(cluster)?.role ?? null;
+  const repo = (cluster: string): OrchestrationRepo => new OrchestrationRepo(operator(cluster), cluster);
+  const removeFile = async (path: string): Promise<void> => {
+    await rm(path, { force: true });
+    await rm(`${path}.partial`, { force: true }).catch(() => undefined);
+  };
+
+  const progressOf = (op: Operation, job: JobHandle | null, phase: () => string | null): ProgressSink => {
+    return (p) => {
+      deps.bus.emit('portability.progress', { operationId: op.id, kind: op.kind, tenant: op.tenant, phase: p.phase ?? phase(), done: p.done, total: p.total, message: p.message, at: new Date().toISOString() });
+      job?.progress(p.phase ?? phase() ?? op.kind, p.total ? Math.min(1, p.done / p.total) : null, p.message);
+    };
+  };
+
+  const stateOf = async (cluster: string, tenant: string): Promise<string | null> => (await deps.tenants.registry(cluster).get(tenant))?.state ?? null;
+
+  /**
+   * Remove everything of a tenant this console created on a cluster — the target of an aborted
+   * migration, the scratch tenant of a backup verification — whatever state it got to: roles,
+   * keys, keyspaces, the registry row. Idempotent.
+   */
+  const dropTenant = async (cluster: string, id: string): Promise<void> => {
+    const client = operator(cluster);
+    const reg = deps.tenants.registry(cluster);
+    const row = await reg.get(id);
+    try {
+      const keyspaces = new Set(row?.keyspaces ?? []);
+      for await (const r of await client.execute('SELECT keyspace_name FROM system_schema.keyspaces', [], { fetchSize: 5000 })) {
+        const ks = String(r['keyspace_name']);
+        if (isTenantKeyspace(id, ks)) keyspaces.add(ks);
+      }
+      const fixed = fixedRoles(id);
+      const named = new Set([fixed.admin, fixed.auditor, fixed.service, ...(row?.roles ?? []).filter((r) => r.startsWith(`tenant_${id}_`))]);
+      const roles = (await client.execute('LIST ROLES')).rows.map((r) => String(r['role'])).filter((r) => named.has(r) || r.startsWith(`tenant_${id}_u_`));
+      for (const role of roles) {
+        await deps.connections.closeRole(cluster, role);
+        await client.execute(dropRole(role));
+      }
+      await deps.keys
+        .for(cluster)
+        .shred(id)
+        .catch((e: unknown) => deps.logger.warn('dropping a tenant: shredding its keys failed', { cluster, tenant: id, error: e instanceof Error ? e.message : String(e) }));
+      for (const ks of keyspaces) await client.execute(dropKeyspace(ks));
+      if (keyspaces.size) await waitForAgreement(client, `dropping the keyspaces of ${id}`);
+      if (row) {
+        await reg.deleteSuspension(id);
+        await client.execute(`DELETE FROM ${qualified('csm_system', 'tenants')} WHERE id = ? IF EXISTS`, [id], LWT);
+      }
+    } catch (e) {
+      throw fromDriverError(e, `removing tenant ${id} from ${cluster}`);
+    }
+    deps.store.tenantMirror.delete(cluster, id);
+    deps.sessions.removeTenant(cluster, id);
+  };
+
+  const readConfig = async (cluster: string, tenant: string): Promise<Record<string, string>> => {
+    const rs = await operator(cluster).execute(`SELECT key, value FROM ${qualified(tenantConsoleKeyspace(tenant), TENANT_CONFIG_TABLE)}`);
+    return Object.fromEntries(rs.rows.map((r) => [String(r['key']), String(r['value'] ?? '')]));
+  };
+
+  const backupPorts: BackupPorts = {
+    core,
+    repo,
+    tenantState: stateOf,
+    tenantConfig: readConfig,
+    freeze: async (cluster, tenant) => {
+      await freeze.freeze(operator(cluster), tenant, 'restore', by(cluster));
+    },
+    thaw: async (cluster, tenant) => {
+      await freeze.thaw(operator(cluster), tenant, 'restore', by(cluster));
+    },
+    dropTenant: async (cluster, tenant) => {
+      await dropTenant(cluster, tenant);
+      await deps.secrets.delete(secretKey.tenant(tenant, SECRET_SERVICE_PASSWORD)).catch(() => false);
+    },
+    backupPath: (cluster, tenant, id) => {
+      const dir = join(dataDir, 'backups', cluster, tenant);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      return join(dir, `${id}.csmb`);
+    },
+    fileExists: (p) => existsSync(p),
+    removeFile,
+    newId: () => `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(4).toString('hex')}`,
+    scratchId: () => scratchTenantId(() => randomBytes(1)[0]! / 256),
+    now: () => Date.now(),
+    operator: by,
+    consoleName: dataDir,
+  };
+  const backups = new BackupService(backupPorts);
+
+  const startOp = (kind: Operation['kind'], cluster: string, tenant: string, extra: Partial<Operation>): Operation => core.operations.start({ kind, cluster, tenant, ...extra });
+
+  /** Run `work` as a job with an operation record: succeeded/failed/aborted land on the record. */
+  const asJob = (op: Operation, label: string, work: (job: JobHandle, progress: ProgressSink) => Promise<Partial<Operation>>): { jobId: string; operationId: string } => {
+    const { jobId } = deps.jobs.start(`portability.${op.kind}`, label, async (job) => {
+      const progress = progressOf(op, job, () => core.operations.get(op.id)?.phase ?? null);
+      try {
+        const patch = await work(job, progress);
+        core.operations.update(op.id, { state: 'succeeded', endedAt: new Date().toISOString(), ...patch });
+      } catch (e) {
+        const aborted = job.signal.aborted || (e instanceof AppError && e.code === 'CANCELLED');
+        core.operations.update(op.id, { state: aborted ? 'aborted' : 'failed', endedAt: new Date().toISOString(), error: e instanceof AppError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e) });
+        throw e;
+      }
+    });
+    core.operations.update(op.id, { jobId });
+    return { jobId, operationId: op.id };
+  };
+
+  // Migration -----------------------------------------------------------------------------------
+
+  const migrationPorts = (plan: MigrationPlan, job: JobHandle | null): MigrationPorts => {
+    const op = core.operations.get(plan.operationId)!;
+    let phase: MigrationPhase = 'copy';
+    const sink = progressOf(op, job, () => phase);
+    return {
+      core,
+      freeze: (cluster, tenant) => freeze.freeze(operator(cluster), tenant, 'migration', by(cluster)),
+      thaw: async (cluster, tenant) => {
+        await freeze.thaw(operator(cluster), tenant, 'migration', by(cluster));
+      },
+      freezeState: (cluster, tenant): Promise<FreezeState | null> => freeze.state(operator(cluster), tenant),
+      stateOf,
+      transition: (cluster, tenant, from, to) => deps.tenants.registry(cluster).transition(tenant, from as never, to as never),
+      dropTenant,
+      decommission: async (cluster, tenant) => {
+        const { jobId } = await deps.tenants.delete(cluster, tenant, tenant);
+        await deps.jobs.wait(jobId);
+        const saga = await deps.tenants.saga(cluster, jobId);
+        if (saga.state !== 'succeeded') throw new AppError('CONFLICT', `decommissioning ${tenant} on ${cluster} (job ${jobId}) ended ${saga.state}${saga.error ? `: ${saga.error}` : ''}`);
+      },
+      recordMove: (cluster, side, p, ph, state, error) => repo(cluster).putMove(p, side, ph, state, error),
+      abortRequested: () => repo(plan.source.cluster).abortRequested(plan.source.tenant, plan.operationId),
+      saveLocal: async (tenant) => {
+        const key = secretKey.tenant(tenant, SECRET_SERVICE_PASSWORD);
+        const saved = await deps.secrets.get(key).catch(() => null);
+        return async () => {
+          if (saved === null) await deps.secrets.delete(key).catch(() => false);
+          else if ((await deps.secrets.get(key).catch(() => null)) !== saved) await deps.secrets.set(key, saved);
+        };
+      },
+      bundlePath: (id, label) => {
+        const dir = join(dataDir, 'migrations');
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        return join(dir, `${id}-${label}.csmb`);
+      },
+      removeFile,
+      refresh: async (clusters) => {
+        for (const c of clusters) await deps.tenants.sync(c).catch(() => 0);
+      },
+      update: (patch) => {
+        if (patch.phase) phase = patch.phase as MigrationPhase;
+        core.operations.update(plan.operationId, patch);
+      },
+      progress: (ph, done, total, message) => sink({ phase: ph, done, total, message }),
+      ...(orchestrationTestHooks.afterPhase ? { afterPhase: (ph: MigrationPhase, signal: AbortSignal) => orchestrationTestHooks.afterPhase!(plan.operationId, ph, signal) } : {}),
+    };
+  };
+
+  const migrate = async (input: { cluster: string; tenant: string; to: string; dcMap?: Record<string, string> | undefined }): Promise<{ jobId: string; operationId: string }> => {
+    const { cluster, tenant, to } = input;
+    if (to === cluster) throw new AppError('BAD_INPUT', `the tenant is already on ${cluster}: name another cluster with --to`);
+    if (!(await deps.clusters.list()).some((p) => p.name === to)) throw new AppError('NOT_FOUND', `no cluster named ${to} is registered in this console`);
+    // The CLI is a fresh process signed in to --cluster only: sign in to the target with its stored credentials.
+    if (!deps.connections.operator(to) && deps.host === 'cli') await deps.dispatch('session.signIn', { cluster: to });
+    requirePlatform(cluster, 'a migration');
+    requirePlatform(to, `a migration to ${to}`);
+    const src = await deps.tenants.registry(cluster).get(tenant);
+    if (!src || src.state === 'deleted') throw new AppError('NOT_FOUND', `tenant ${tenant} is not registered on ${cluster}`);
+    if (src.state !== 'active') throw new AppError('CONFLICT', `tenant ${tenant} is ${src.state}; only an active tenant is migrated`);
+    const there = await deps.tenants.registry(to).get(tenant);
+    if (there && there.state !== 'deleted') throw new AppError('CONFLICT', `tenant id ${tenant} is already registered on ${to} (${there.state})`);
+    for (const r of runs.values()) if (r.key === `${cluster}/${tenant}`) throw new AppError('CONFLICT', `a migration of ${tenant} is already running in this console`);
+    const op = startOp('migrate', cluster, tenant, { targetCluster: to, targetTenant: tenant, phase: 'copy' });
+    const plan: MigrationPlan = { operationId: op.id, source: { cluster, tenant }, target: { cluster: to, tenant }, ...(input.dcMap ? { dcMap: input.dcMap } : {}), by: by(cluster) };
+    return asJob(op, `Migrate tenant ${tenant} from ${cluster} to ${to}`, async (job) => {
+      const run = new MigrationRun(plan, migrationPorts(plan, job), job.signal);
+      runs.set(op.id, { run, key: `${cluster}/${tenant}` });
+      try {
+        const out = await run.run();
+        if (out.state !== 'succeeded') {
+          core.operations.update(op.id, { phase: out.phase, report: out.report });
+          if (out.state === 'aborted') {
+            throw new AppError('CANCELLED', `migration of ${tenant} aborted at ${out.phase}; the source is as it was`);
+          }
+          throw new AppError('CONFLICT', `migration of ${tenant} failed at ${out.phase}: ${out.error ?? 'unknown'}`);
+        }
+        return { phase: 'done', report: out.report };
+      } finally {
+        runs.delete(op.id);
+      }
+    });
+  };
+
+  const abort = async ({ cluster, operationId }: { cluster: string; operationId: string }): Promise<Operation> => {
+    const op = core.operations.get(operationId);
+    if (!op || op.kind !== 'migrate') throw new AppError('NOT_FOUND', `no migration ${operationId} recorded in this console`);
+    if (op.cluster !== cluster) throw new AppError('BAD_INPUT', `migration ${operationId} moves a tenant from ${op.cluster}, not ${cluster}`);
+    requirePlatform(cluster, 'aborting a migration');
+    const live = runs.get(operationId);
+    if (live) {
+      live.run.abort();
+      if (op.jobId) await deps.jobs.wait(op.jobId)?.catch(() => undefined);
+      return core.operations.get(operationId)!;
+    }
+    if (op.state === 'succeeded' || op.state === 'aborted') throw new AppError('CONFLICT', `migration ${operationId} already ${op.state}`);
+    if (op.phase === 'cleanup' || op.phase === 'done') throw new AppError('CONFLICT', `migration ${operationId} reached ${op.phase}: the source is being (or was) removed; it can no longer be aborted`);
+    if (op.state === 'running') {
+      // Running in another process of this installation (the recorded operation is shared): ask
+      // it through csm_system; it aborts at its next phase boundary and rolls back itself.
+      await repo(cluster).requestAbort(op.tenant, operationId);
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const cur = core.operations.get(operationId)!;
+        if (cur.state !== 'running' || Date.now() > deadline) return cur;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    const to = op.targetCluster;
+    if (!to) throw new AppError('CONFLICT', `migration ${operationId} has no target recorded`);
+    requirePlatform(to, 'aborting a migration');
+    // Not running here (its console stopped, or its roll-back was left incomplete): roll back from the record.
+    const plan: MigrationPlan = { operationId, source: { cluster, tenant: op.tenant }, target: { cluster: to, tenant: op.targetTenant ?? op.tenant }, by: by(cluster) };
+    const out = await new MigrationRun(plan, migrationPorts(plan, null)).recover((op.phase ?? 'copy') as MigrationPhase);
+    return core.operations.update(operationId, { state: out.state === 'aborted' ? 'aborted' : 'failed', endedAt: new Date().toISOString(), error: out.state === 'aborted' ? null : out.error });
+  };
+
+  // Backups -------------------------------------------------------------------------------------
+
+  const createBackup = (cluster: string, tenant: string, trigger: 'schedule' | 'manual', withData: boolean | undefined): { jobId: string; operationId: string; done: Promise<unknown> } => {
+    const op = startOp('backup', cluster, tenant, {});
+    const started = asJob(op, `Back up tenant ${tenant}`, async (job, progress) => {
+      const r = await backups.create(cluster, tenant, trigger, withData, { signal: job.signal, progress });
+      if (r.retentionError) deps.logger.warn('backup retention failed', { cluster, tenant, error: r.retentionError });
+      return { path: r.backup.path, bytes: r.backup.bytes, sha256: r.backup.sha256, rows: r.backup.rows, tables: r.backup.tables, targetTenant: null };
+    });
+    return { ...started, done: deps.jobs.wait(started.jobId) ?? Promise.resolve() };
+  };
+
+  const scheduler = new BackupScheduler({
+    host: deps.host,
+    clusters: () => deps.sessions.platformClusters(),
+    tenants: (cluster) => deps.store.tenantMirror.all().filter((t) => t.cluster === cluster && t.state === 'active').map((t) => t.id),
+    policies: (cluster) => repo(cluster).policies(),
+    catalogue: (cluster) => repo(cluster).allBackups(),
+    configPolicy: (cluster, tenant) => backups.effectivePolicy(cluster, tenant, { policy: null, updatedBy: null, updatedAt: null, measuredRestoreMs: null, measuredAt: null, measuredKind: null }),
+    backup: async (cluster, tenant) => {
+      await createBackup(cluster, tenant, 'schedule', undefined).done;
+    },
+    db: deps.store.db,
+    logger: deps.logger,
+  });
+
   return {
-    handlers: { 'tenant.migrate': notYet, 'migration.abort': notYet, 'backup.create': notYet, 'backup.list': notYet, 'backup.setPolicy': notYet, 'backup.restore': notYet, 'backup.verify': notYet },
+    backups,
+    scheduler,
+    onSignIn: async (_cluster, platform) => {
+      if (platform) scheduler.start();
+    },
+    close: () => scheduler.close(),
+    handlers: {
+      'tenant.migrate': async (input) => migrate(input),
+      'migration.abort': async (input) => abort(input),
+      'backup.create': async ({ cluster, tenant, withData }) => {
+        requirePlatform(cluster, 'a backup');
+        await backups.preflightCreate(cluster, tenant);
+        const { jobId, operationId } = createBackup(cluster, tenant, 'manual', withData);
+        return { jobId, operationId };
+      },
+      'backup.list': async ({ cluster, tenant }) => {
+        requirePlatform(cluster, 'the backup catalogue (csm_system)');
+        return backups.status(cluster, tenant);
+      },
+      'backup.setPolicy': async ({ cluster, tenant, policy }) => {
+        requirePlatform(cluster, 'a backup policy');
+        return backups.setPolicy(cluster, tenant, policy);
+      },
+      'backup.restore': async ({ cluster, tenant, backupId, into }) => {
+        requirePlatform(cluster, 'a restore');
+        await backups.preflightRestore(cluster, tenant, backupId, into);
+        const op = startOp('restore', cluster, tenant, { targetCluster: cluster, targetTenant: into.kind === 'same' ? tenant : into.tenant });
+        return asJob(op, `Restore backup ${backupId} of ${tenant}${into.kind === 'new' ? ` as ${into.tenant}` : ''}`, async (job, progress) => {
+          const r = await backups.restore(cluster, tenant, backupId, into, { signal: job.signal, progress });
+          return { tables: r.tables, rows: r.rows, report: r.report, targetTenant: r.tenant };
+        });
+      },
+      'backup.verify': async ({ cluster, tenant, backupId }) => {
+        requirePlatform(cluster, 'verifying a backup');
+        await backups.preflightVerify(cluster, tenant, backupId);
+        const op = startOp('verify-backup', cluster, tenant, { targetCluster: cluster });
+        return asJob(op, `Verify backup ${backupId} of ${tenant}`, async (job, progress) => {
+          const r = await backups.verify(cluster, tenant, backupId, { signal: job.signal, progress });
+          core.operations.update(op.id, { targetTenant: r.scratch, report: r.report });
+          if (!r.ok) throw new AppError('CONFLICT', `backup ${backupId} did not verify: ${r.error ?? (r.report ? r.report.notes.join('; ') || 'tables or grants differ' : 'no report')}`);
+          return { report: r.report, targetTenant: r.scratch };
+        });
+      },
+    },
   };
 }

@@ -1,0 +1,225 @@
+import { AppError } from '../../app/errors';
+import type { BackupPolicy, BackupStatus, VerificationReport } from '../../../src-shared/contract/portability';
+import type { PortabilityCore, ProgressSink } from '../types';
+import { nextDue, policyFromConfig, retentionPlan, rpoStatus, rtoStatus } from './maths';
+import type { BackupRecord, OrchestrationRepo, StoredPolicy } from './system-repo';
+
+/**
+ * Per-tenant logical backups (issue 11 item 4) over ports: a backup is an export with the keys
+ * wrapped to this installation, written under the console's data directory and catalogued in
+ * csm_system; restore loads it back (into the same tenant with its writes paused, or as a new
+ * tenant); verify restores it into a scratch tenant, compares, and removes the scratch tenant.
+ */
+export type BackupRepoPort = Pick<OrchestrationRepo, 'policy' | 'putPolicy' | 'recordMeasure' | 'backups' | 'putBackup' | 'markVerified' | 'deleteBackup'>;
+
+export interface BackupPorts {
+  core: Pick<PortabilityCore, 'exportTenant' | 'importBundle' | 'verifyAgainstBundle'>;
+  repo(cluster: string): BackupRepoPort;
+  /** The tenant's registry state (null: not registered on the cluster). */
+  tenantState(cluster: string, tenant: string): Promise<string | null>;
+  /** The tenant's configuration key/values (its console keyspace), for policy defaults. */
+  tenantConfig(cluster: string, tenant: string): Promise<Record<string, string>>;
+  freeze(cluster: string, tenant: string): Promise<void>;
+  thaw(cluster: string, tenant: string): Promise<void>;
+  /** Remove a tenant completely (the scratch tenant of a verification). */
+  dropTenant(cluster: string, tenant: string): Promise<void>;
+  backupPath(cluster: string, tenant: string, id: string): string;
+  fileExists(path: string): boolean;
+  removeFile(path: string): Promise<void>;
+  newId(): string;
+  scratchId(): string;
+  now(): number;
+  operator(cluster: string): string | null;
+  consoleName: string;
+}
+
+export interface RunOpts {
+  signal?: AbortSignal;
+  progress?: ProgressSink;
+}
+
+export class BackupService {
+  constructor(private readonly p: BackupPorts) {}
+
+  private async known(cluster: string, tenant: string): Promise<string> {
+    const state = await this.p.tenantState(cluster, tenant);
+    if (state === null || state === 'deleted') throw new AppError('NOT_FOUND', `tenant ${tenant} is not registered on ${cluster}`);
+    return state;
+  }
+
+  async effectivePolicy(cluster: string, tenant: string, stored?: StoredPolicy): Promise<BackupPolicy> {
+    const s = stored ?? (await this.p.repo(cluster).policy(tenant));
+    if (s.policy) return s.policy;
+    const config = await this.p.tenantConfig(cluster, tenant).catch(() => ({}));
+    return policyFromConfig(config).policy;
+  }
+
+  async status(cluster: string, tenant: string): Promise<BackupStatus> {
+    await this.known(cluster, tenant);
+    const repo = this.p.repo(cluster);
+    const stored = await repo.policy(tenant);
+    const policy = await this.effectivePolicy(cluster, tenant, stored);
+    const backups = (await repo.backups(tenant)).map(wire);
+    const now = this.p.now();
+    const due = nextDue(policy, backups, now);
+    return {
+      cluster,
+      tenant,
+      policy,
+      backups,
+      rpo: rpoStatus(policy, backups, now),
+      rto: rtoStatus(policy, stored.measuredRestoreMs),
+      nextDueAt: due === null ? null : new Date(due).toISOString(),
+    };
+  }
+
+  async setPolicy(cluster: string, tenant: string, policy: BackupPolicy): Promise<BackupStatus> {
+    await this.known(cluster, tenant);
+    await this.p.repo(cluster).putPolicy(tenant, policy, this.p.operator(cluster));
+    return this.status(cluster, tenant);
+  }
+
+  private async backup(cluster: string, tenant: string, backupId: string): Promise<BackupRecord> {
+    const b = (await this.p.repo(cluster).backups(tenant)).find((x) => x.id === backupId);
+    if (!b) throw new AppError('NOT_FOUND', `no backup ${backupId} of tenant ${tenant} on ${cluster}`);
+    if (!this.p.fileExists(b.path)) {
+      throw new AppError('NOT_FOUND', `backup ${backupId} is catalogued but its file ${b.path} is not here${b.console && b.console !== this.p.consoleName ? ` (it was taken by the console at ${b.console})` : ''}`);
+    }
+    return b;
+  }
+
+  /** Refusals a job would otherwise hit later: checked before the job starts. */
+  async preflightCreate(cluster: string, tenant: string): Promise<void> {
+    const state = await this.known(cluster, tenant);
+    if (state !== 'active' && state !== 'suspended') throw new AppError('CONFLICT', `tenant ${tenant} is ${state}; only an active or suspended tenant is backed up`);
+  }
+
+  async create(cluster: string, tenant: string, trigger: 'schedule' | 'manual', withData: boolean | undefined, opts: RunOpts = {}): Promise<{ backup: BackupRecord; removed: string[]; retentionError: string | null }> {
+    await this.preflightCreate(cluster, tenant);
+    const repo = this.p.repo(cluster);
+    const policy = await this.effectivePolicy(cluster, tenant);
+    const id = this.p.newId();
+    const path = this.p.backupPath(cluster, tenant, id);
+    const at = new Date(this.p.now()).toISOString();
+    let catalogued = false;
+    try {
+      const r = await this.p.core.exportTenant({ cluster, tenant, out: path, withData: withData ?? policy.withData, resume: false, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.progress ? { progress: opts.progress } : {}) });
+      const rec: BackupRecord = {
+        id,
+        cluster,
+        tenant,
+        at,
+        path: r.path,
+        bytes: r.bytes,
+        rows: r.rows,
+        sha256: r.sha256,
+        trigger,
+        verified: null,
+        console: this.p.consoleName,
+        tables: r.tables,
+        withData: withData ?? policy.withData,
+        createdBy: this.p.operator(cluster),
+      };
+      await repo.putBackup(rec);
+      catalogued = true;
+      // Retention only after this one is written and catalogued.
+      let removed: string[] = [];
+      let retentionError: string | null = null;
+      try {
+        removed = await this.applyRetention(cluster, tenant, policy.keep);
+      } catch (e) {
+        retentionError = e instanceof Error ? e.message : String(e);
+      }
+      return { backup: rec, removed, retentionError };
+    } catch (err) {
+      // A half-written or uncatalogued file is no backup: remove it. A catalogued one stays (retention failing does not undo it).
+      if (!catalogued) await this.p.removeFile(path).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async applyRetention(cluster: string, tenant: string, keep: number): Promise<string[]> {
+    const repo = this.p.repo(cluster);
+    const plan = retentionPlan((await repo.backups(tenant)).map(wire), keep);
+    const all = new Map((await repo.backups(tenant)).map((b) => [b.id, b]));
+    const removed: string[] = [];
+    for (const b of plan.remove) {
+      const rec = all.get(b.id);
+      // A file another console holds is not ours to delete; its catalogue row goes all the same.
+      if (rec && (rec.console === null || rec.console === this.p.consoleName)) await this.p.removeFile(rec.path).catch(() => undefined);
+      await repo.deleteBackup(tenant, b.id);
+      removed.push(b.id);
+    }
+    return removed;
+  }
+
+  async preflightRestore(cluster: string, tenant: string, backupId: string, into: { kind: 'same'; confirm: string } | { kind: 'new'; tenant: string }): Promise<BackupRecord> {
+    if (into.kind === 'same' && into.confirm !== tenant) throw new AppError('BAD_INPUT', `restoring into ${tenant} replaces its data: confirm with the tenant id "${tenant}"`);
+    if (into.kind === 'new' && into.tenant === tenant) throw new AppError('BAD_INPUT', `a restore into a new tenant needs an id other than ${tenant} (use into: same to restore in place)`);
+    const state = await this.known(cluster, tenant);
+    if (into.kind === 'same' && state !== 'active') throw new AppError('CONFLICT', `tenant ${tenant} is ${state}; only an active tenant is restored in place`);
+    if (into.kind === 'new' && (await this.p.tenantState(cluster, into.tenant)) !== null) throw new AppError('CONFLICT', `tenant ${into.tenant} already exists on ${cluster}`);
+    return this.backup(cluster, tenant, backupId);
+  }
+
+  async restore(
+    cluster: string,
+    tenant: string,
+    backupId: string,
+    into: { kind: 'same'; confirm: string } | { kind: 'new'; tenant: string },
+    opts: RunOpts = {},
+  ): Promise<{ tenant: string; tables: number; rows: number; report: VerificationReport; ms: number }> {
+    const b = await this.preflightRestore(cluster, tenant, backupId, into);
+    const started = this.p.now();
+    const common = { cluster, path: b.path, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
+    let r;
+    if (into.kind === 'same') {
+      await this.p.freeze(cluster, tenant);
+      try {
+        r = await this.p.core.importBundle({ ...common, intoExisting: true });
+      } finally {
+        await this.p.thaw(cluster, tenant);
+      }
+    } else {
+      r = await this.p.core.importBundle({ ...common, newId: into.tenant });
+    }
+    const ms = this.p.now() - started;
+    await this.p.repo(cluster).recordMeasure(tenant, ms, 'restore');
+    return { tenant: r.tenant, tables: r.tables, rows: r.rows, report: r.report, ms };
+  }
+
+  async preflightVerify(cluster: string, tenant: string, backupId: string): Promise<BackupRecord> {
+    await this.known(cluster, tenant);
+    return this.backup(cluster, tenant, backupId);
+  }
+
+  /** Restore into a scratch tenant, compare with the bundle, record the verdict, remove the scratch tenant (also on failure). */
+  async verify(cluster: string, tenant: string, backupId: string, opts: RunOpts = {}): Promise<{ ok: boolean; scratch: string; report: VerificationReport | null; error: string | null; ms: number }> {
+    const b = await this.preflightVerify(cluster, tenant, backupId);
+    const scratch = this.p.scratchId();
+    const started = this.p.now();
+    let report: VerificationReport | null = null;
+    let error: string | null = null;
+    try {
+      await this.p.core.importBundle({ cluster, path: b.path, newId: scratch, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.progress ? { progress: opts.progress } : {}) });
+      report = await this.p.core.verifyAgainstBundle(cluster, scratch, b.path);
+    } catch (e) {
+      if (opts.signal?.aborted) {
+        await this.p.dropTenant(cluster, scratch).catch(() => undefined);
+        throw e;
+      }
+      error = e instanceof AppError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+    }
+    const ms = this.p.now() - started;
+    // The scratch tenant goes whatever happened; if it cannot, the verification fails loudly.
+    await this.p.dropTenant(cluster, scratch);
+    const ok = error === null && report !== null && report.ok;
+    await this.p.repo(cluster).markVerified(tenant, backupId, ok);
+    if (report !== null) await this.p.repo(cluster).recordMeasure(tenant, ms, 'verify');
+    return { ok, scratch, report, error, ms };
+  }
+}
+
+export function wire(b: BackupRecord): BackupStatus['backups'][number] {
+  return { id: b.id, cluster: b.cluster, tenant: b.tenant, at: b.at, path: b.path, bytes: b.bytes, rows: b.rows, sha256: b.sha256, trigger: b.trigger, verified: b.verified };
+}

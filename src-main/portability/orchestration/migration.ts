@@ -1,0 +1,317 @@
+import { AppError } from '../../app/errors';
+import type { Operation, VerificationReport } from '../../../src-shared/contract/portability';
+import type { FreezeState } from '../../tenancy/write-freeze';
+import type { PortabilityCore } from '../types';
+
+/**
+ * A tenant's move between clusters (issue 11 item 3) as a phase machine over ports, so the
+ * ordering and the roll-back are unit-tested on fakes and run for real against two clusters:
+ *
+ *   copy     export (data, keys wrapped to this installation) → import on the target
+ *   verify   live comparison source ↔ target (row counts, content digests, grants, config)
+ *   cutover  source → `migrating`, writes paused (MODIFY revoked, reason 'migration'), final sync:
+ *            per-table digests compared first; only when some table changed is the data re-copied
+ *            (truncate-and-load of the target), then verified again
+ *   switch   target registry row active, both clusters' csm_system record the move
+ *   cleanup  the source tenant decommissioned (roles, keys, keyspaces) — only after every
+ *            verification passed; from here on there is no way back, so abort is refused
+ *   done
+ *
+ * Abort (or any failure) before cleanup: whatever was created on the target is dropped, the
+ * source's writes are thawed, its state goes back to active, and the keychain entries the import
+ * may have replaced come back: the source is left as it was.
+ */
+export const MIGRATION_PHASES = ['copy', 'verify', 'cutover', 'switch', 'cleanup', 'done'] as const;
+export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
+
+export interface MigrationPlan {
+  operationId: string;
+  source: { cluster: string; tenant: string };
+  target: { cluster: string; tenant: string };
+  dcMap?: Record<string, string>;
+  by: string | null;
+}
+
+export interface MigrationPorts {
+  core: Pick<PortabilityCore, 'exportTenant' | 'importBundle' | 'verifyLive'>;
+  freeze(cluster: string, tenant: string): Promise<FreezeState>;
+  thaw(cluster: string, tenant: string): Promise<void>;
+  freezeState(cluster: string, tenant: string): Promise<FreezeState | null>;
+  /** Registry state of a tenant on a cluster (null: not registered). */
+  stateOf(cluster: string, tenant: string): Promise<string | null>;
+  transition(cluster: string, tenant: string, from: string[], to: string): Promise<void>;
+  /** Remove everything of `tenant` on `cluster` (roles, keyspaces, keys, registry row): the target after an abort. */
+  dropTenant(cluster: string, tenant: string): Promise<void>;
+  /** Decommission the source tenant through the tenancy service (after verification only). */
+  decommission(cluster: string, tenant: string): Promise<void>;
+  /** Record the move's phase/state in csm_system of one cluster (both are told). */
+  recordMove(cluster: string, side: 'source' | 'target', plan: MigrationPlan, phase: MigrationPhase, state: 'running' | 'aborted' | 'failed' | 'succeeded', error: string | null): Promise<void>;
+  /** Keychain entries keyed by tenant id that an import may overwrite: saved before, put back on abort and after cleanup. */
+  saveLocal(tenant: string): Promise<() => Promise<void>>;
+  bundlePath(operationId: string, label: string): string;
+  removeFile(path: string): Promise<void>;
+  /** Re-read the tenant registry mirrors of both clusters. */
+  refresh(clusters: string[]): Promise<void>;
+  update(patch: Partial<Operation>): void;
+  progress(phase: MigrationPhase, done: number, total: number | null, message: string): void;
+  /** Another console (e.g. `csm migration abort` in another process) asked for an abort in csm_system. */
+  abortRequested?(): Promise<boolean>;
+  /** Tests: runs after a phase completed, before the next starts (e.g. to abort at a known point). */
+  afterPhase?(phase: MigrationPhase, signal: AbortSignal): Promise<void>;
+}
+
+export interface MigrationOutcome {
+  state: 'succeeded' | 'aborted' | 'failed';
+  phase: MigrationPhase;
+  error: string | null;
+  report: VerificationReport | null;
+  resynced: boolean;
+}
+
+const norm = (resource: string): string =>
+  resource
+    .toLowerCase()
+    .replace(/^data\//, '')
+    .replace(/^<(all )?(keyspace|table|keyspaces|tables) ?/, '')
+    .replace(/>$/, '')
+    .replace(/"/g, '')
+    .replace(/\//g, '.')
+    .trim();
+
+/**
+ * While the source's writes are paused its grants lack exactly the MODIFY the freeze revoked:
+ * a grant difference made of those (present at the target only) is expected, anything else is not.
+ */
+export function verifiedAllowingFreeze(report: VerificationReport, frozen: FreezeState | null): { ok: boolean; unexplained: string[] } {
+  const revoked = new Set((frozen?.revoked ?? []).map((r) => `${r.role}\u0000${norm(r.resource)}`));
+  const unexplained: string[] = [];
+  for (const t of report.tables) if (!t.ok) unexplained.push(`table ${t.keyspace}.${t.table} differs (rows ${t.sourceRows ?? '?'} → ${t.targetRows ?? '?'})`);
+  for (const g of report.grants) {
+    if (g.side === 'both') continue;
+    const explained = g.side === 'target' && g.permissions.length > 0 && g.permissions.every((p) => p === 'MODIFY') && revoked.has(`${g.role}\u0000${norm(g.resource)}`);
+    if (!explained) unexplained.push(`grant ${g.permissions.join(',')} on ${g.resource} to ${g.role} only at the ${g.side}`);
+  }
+  if (!report.configEqual) unexplained.push('configuration differs');
+  if (report.ok) return { ok: true, unexplained: [] };
+  return { ok: unexplained.length === 0, unexplained };
+}
+
+const problems = (r: VerificationReport): string => {
+  const bad = r.tables.filter((t) => !t.ok).map((t) => `${t.keyspace}.${t.table}`);
+  const grants = r.grants.filter((g) => g.side !== 'both').length;
+  return [bad.length ? `tables differ: ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ` and ${bad.length - 5} more` : ''}` : '', grants ? `${grants} grants differ` : '', r.configEqual ? '' : 'configuration differs', ...r.notes.slice(0, 3)]
+    .filter(Boolean)
+    .join('; ');
+};
+
+export class MigrationRun {
+  private phase: MigrationPhase = 'copy';
+  private abortRequested = false;
+  private readonly ctl = new AbortController();
+  private readonly files: string[] = [];
+  private restoreLocal: (() => Promise<void>) | null = null;
+  private report: VerificationReport | null = null;
+  private resynced = false;
+
+  constructor(
+    private readonly plan: MigrationPlan,
+    private readonly ports: MigrationPorts,
+    outer?: AbortSignal,
+  ) {
+    outer?.addEventListener(
+      'abort',
+      () => {
+        try {
+          this.abort();
+        } catch {
+          /* past the point of no return: the cleanup finishes */
+        }
+      },
+      { once: true },
+    );
+  }
+
+  get currentPhase(): MigrationPhase {
+    return this.phase;
+  }
+
+  /** Abort: refused (CONFLICT) once cleanup began — the copy elsewhere is verified and the source is going. */
+  abort(): void {
+    if (this.phase === 'cleanup' || this.phase === 'done') throw new AppError('CONFLICT', `migration ${this.plan.operationId} is at ${this.phase}: the target is verified and the source is being removed; it can no longer be aborted`);
+    this.abortRequested = true;
+    this.ctl.abort();
+  }
+
+  private check(): void {
+    if (this.abortRequested) throw new AppError('CANCELLED', 'migration aborted by the operator');
+  }
+
+  private async checkRemote(): Promise<void> {
+    if (!this.abortRequested && this.ports.abortRequested && (await this.ports.abortRequested().catch(() => false))) this.abort();
+    this.check();
+  }
+
+  private async enter(phase: MigrationPhase, message: string): Promise<void> {
+    if (phase !== 'cleanup') await this.checkRemote();
+    else this.check();
+    this.phase = phase;
+    this.ports.update({ phase });
+    this.ports.progress(phase, MIGRATION_PHASES.indexOf(phase), MIGRATION_PHASES.length - 1, message);
+    await Promise.all([
+      this.ports.recordMove(this.plan.source.cluster, 'source', this.plan, phase, 'running', null),
+      this.ports.recordMove(this.plan.target.cluster, 'target', this.plan, phase, 'running', null).catch(() => undefined),
+    ]);
+  }
+
+  private async done(phase: MigrationPhase): Promise<void> {
+    if (this.ports.afterPhase) await this.ports.afterPhase(phase, this.ctl.signal);
+    await this.checkRemote();
+  }
+
+  private async copy(label: string, intoExisting: boolean): Promise<void> {
+    const { source, target } = this.plan;
+    const path = this.ports.bundlePath(this.plan.operationId, label);
+    this.files.push(path);
+    const exp = await this.ports.core.exportTenant({
+      cluster: source.cluster,
+      tenant: source.tenant,
+      out: path,
+      withData: true,
+      resume: false,
+      signal: this.ctl.signal,
+      progress: (p) => this.ports.progress(this.phase, p.done, p.total, `export: ${p.message}`),
+    });
+    this.ports.update({ path: exp.path, bytes: exp.bytes, sha256: exp.sha256, tables: exp.tables, rows: exp.rows });
+    this.check();
+    const imp = await this.ports.core.importBundle({
+      cluster: target.cluster,
+      path: exp.path,
+      ...(target.tenant !== source.tenant ? { newId: target.tenant } : {}),
+      ...(this.plan.dcMap ? { dcMap: this.plan.dcMap } : {}),
+      ...(intoExisting ? { intoExisting: true } : {}),
+      signal: this.ctl.signal,
+      progress: (p) => this.ports.progress(this.phase, p.done, p.total, `import: ${p.message}`),
+    });
+    if (imp.tenant !== target.tenant) throw new AppError('INTERNAL', `the import created tenant ${imp.tenant}, expected ${target.tenant}`);
+  }
+
+  private async verify(frozen: FreezeState | null): Promise<VerificationReport> {
+    const r = await this.ports.core.verifyLive(this.plan.source, this.plan.target);
+    this.report = r;
+    this.ports.update({ report: r });
+    const v = verifiedAllowingFreeze(r, frozen);
+    if (!v.ok) throw new AppError('CONFLICT', `verification failed: ${v.unexplained.length ? v.unexplained.slice(0, 5).join('; ') : problems(r)}`);
+    return r;
+  }
+
+  async run(): Promise<MigrationOutcome> {
+    const { source, target } = this.plan;
+    try {
+      this.restoreLocal = await this.ports.saveLocal(target.tenant);
+      await this.enter('copy', `copying ${source.tenant} from ${source.cluster} to ${target.cluster}`);
+      await this.copy('copy', false);
+      await this.done('copy');
+
+      await this.enter('verify', 'comparing the copy with the source');
+      await this.verify(null);
+      await this.done('verify');
+
+      await this.enter('cutover', 'pausing writes at the source for the final sync');
+      await this.ports.transition(source.cluster, source.tenant, ['active'], 'migrating');
+      const frozen = await this.ports.freeze(source.cluster, source.tenant);
+      this.check();
+      // Delta: with writes paused the digests are final. Only if a table changed since the copy is
+      // the data copied again (the target's tables truncated and reloaded), then compared again.
+      const before = await this.ports.core.verifyLive(source, target);
+      const changed = before.tables.filter((t) => !t.ok);
+      if (changed.length > 0) {
+        this.ports.progress('cutover', 0, changed.length, `${changed.length} tables changed since the copy: copying the data again`);
+        await this.copy('final', true);
+        this.resynced = true;
+      } else this.ports.progress('cutover', 1, 1, 'no table changed since the copy: nothing to re-copy');
+      this.check();
+      await this.verify(frozen);
+      await this.done('cutover');
+
+      await this.enter('switch', `switching ${target.tenant} to ${target.cluster}`);
+      const tState = await this.ports.stateOf(target.cluster, target.tenant);
+      if (tState !== 'active') await this.ports.transition(target.cluster, target.tenant, [tState ?? 'provisioning'], 'active');
+      await this.ports.refresh([source.cluster, target.cluster]);
+      await this.done('switch');
+    } catch (err) {
+      return this.rollBack(err);
+    }
+    // Point of no return: the target holds a verified copy; the source goes.
+    try {
+      await this.enter('cleanup', `decommissioning ${source.tenant} on ${source.cluster}`);
+    } catch (err) {
+      return this.rollBack(err);
+    }
+    // The source's decommissioning wipes this console's keychain entries filed under the tenant
+    // id, which the live target now uses: keep them as they are now and put them back after.
+    let keepTarget: (() => Promise<void>) | null = null;
+    try {
+      keepTarget = await this.ports.saveLocal(target.tenant);
+      await this.ports.decommission(source.cluster, source.tenant);
+      await keepTarget();
+      for (const f of this.files) await this.ports.removeFile(f).catch(() => undefined);
+      this.phase = 'done';
+      this.ports.update({ phase: 'done' });
+      await this.ports.recordMove(target.cluster, 'target', this.plan, 'done', 'succeeded', null).catch(() => undefined);
+      await this.ports.recordMove(source.cluster, 'source', this.plan, 'done', 'succeeded', null).catch(() => undefined);
+      await this.ports.refresh([source.cluster, target.cluster]);
+      this.ports.progress('done', MIGRATION_PHASES.length - 1, MIGRATION_PHASES.length - 1, `${target.tenant} now lives on ${target.cluster}`);
+      return { state: 'succeeded', phase: 'done', error: null, report: this.report, resynced: this.resynced };
+    } catch (err) {
+      // The target is live and verified; only the source's removal failed: resume it with the tenant's delete job.
+      const msg = `cleanup of the source failed (the tenant is live on ${target.cluster}; finish with csm tenant resume-job on ${source.cluster}): ${err instanceof Error ? err.message : String(err)}`;
+      if (keepTarget) await keepTarget().catch(() => undefined);
+      await this.ports.recordMove(source.cluster, 'source', this.plan, 'cleanup', 'failed', msg).catch(() => undefined);
+      return { state: 'failed', phase: 'cleanup', error: msg, report: this.report, resynced: this.resynced };
+    }
+  }
+
+  /**
+   * Abort a migration that is not running in this process (its console died, or it failed with
+   * part of its roll-back left): run the roll-back from the recorded phase.
+   */
+  async recover(phase: MigrationPhase): Promise<MigrationOutcome> {
+    if (phase === 'cleanup' || phase === 'done') throw new AppError('CONFLICT', `migration ${this.plan.operationId} reached ${phase}: the source is being (or was) removed; it can no longer be aborted`);
+    this.phase = phase;
+    this.abortRequested = true;
+    return this.rollBack(new AppError('CANCELLED', 'migration aborted by the operator'));
+  }
+
+  /** Put the source back as it was and drop what the target got. Each step runs even if an earlier one failed. */
+  private async rollBack(err: unknown): Promise<MigrationOutcome> {
+    const aborted = this.abortRequested;
+    const reason = aborted ? 'aborted by the operator' : err instanceof AppError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    const failedAt = this.phase;
+    const { source, target } = this.plan;
+    const leftovers: string[] = [];
+    const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+      } catch (e) {
+        leftovers.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    };
+    this.ports.progress(failedAt, 0, null, `${aborted ? 'aborting' : 'failed'} at ${failedAt}: putting the source back`);
+    await step(`dropping ${target.tenant} on ${target.cluster}`, () => this.ports.dropTenant(target.cluster, target.tenant));
+    await step(`thawing writes of ${source.tenant}`, async () => {
+      const st = await this.ports.freezeState(source.cluster, source.tenant);
+      if (st?.reasons.includes('migration')) await this.ports.thaw(source.cluster, source.tenant);
+    });
+    await step(`returning ${source.tenant} to active`, async () => {
+      if ((await this.ports.stateOf(source.cluster, source.tenant)) === 'migrating') await this.ports.transition(source.cluster, source.tenant, ['migrating'], 'active');
+    });
+    if (this.restoreLocal) await step('restoring keychain entries', () => this.restoreLocal!());
+    for (const f of this.files) await step(`removing ${f}`, () => this.ports.removeFile(f));
+    const state = aborted ? 'aborted' : 'failed';
+    const error = leftovers.length ? `${reason}; roll-back incomplete: ${leftovers.join('; ')}` : aborted ? null : reason;
+    await step('recording the move', () => this.ports.recordMove(source.cluster, 'source', this.plan, failedAt, state, error ?? reason));
+    await this.ports.recordMove(target.cluster, 'target', this.plan, failedAt, state, error ?? reason).catch(() => undefined);
+    await this.ports.refresh([source.cluster, target.cluster]).catch(() => undefined);
+    return { state: leftovers.length && aborted ? 'failed' : state, phase: failedAt, error: error ?? (aborted ? 'aborted by the operator' : reason), report: this.report, resynced: this.resynced };
+  }
+}

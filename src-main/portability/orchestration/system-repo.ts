@@ -1,0 +1,220 @@
+import type { Backup, BackupPolicy } from '../../../src-shared/contract/portability';
+import type { CqlClient } from '../../cassandra/connections';
+import { fromDriverError } from '../../cassandra/driver-errors';
+import { qualified } from '../../cassandra/identifiers';
+import type { MigrationPhase, MigrationPlan } from './migration';
+
+const SYS = 'csm_system';
+const POL = qualified(SYS, 'backup_policies');
+const BK = qualified(SYS, 'backups');
+const MV = qualified(SYS, 'tenant_moves');
+// types.consistencies.localQuorum (the driver's enum stays in src-main/cassandra/).
+const Q = { prepare: true, consistency: 0x06 } as const;
+
+export interface StoredPolicy {
+  policy: BackupPolicy | null;
+  updatedBy: string | null;
+  updatedAt: string | null;
+  measuredRestoreMs: number | null;
+  measuredAt: string | null;
+  measuredKind: string | null;
+}
+
+export interface BackupRecord extends Backup {
+  console: string | null;
+  tables: number;
+  withData: boolean;
+  createdBy: string | null;
+}
+
+export interface MoveRecord {
+  tenant: string;
+  operationId: string;
+  fromCluster: string;
+  toCluster: string;
+  targetTenant: string;
+  side: 'source' | 'target';
+  phase: string;
+  state: string;
+  error: string | null;
+  startedBy: string | null;
+  startedAt: string;
+  updatedAt: string;
+}
+
+const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : new Date(0).toISOString());
+const isoOrNull = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : null);
+const num = (v: unknown): number => (typeof v === 'number' ? v : v === null || v === undefined ? 0 : Number(String(v)));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+async function run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw fromDriverError(e, what);
+  }
+}
+
+function backupOf(r: Record<string, unknown>, cluster: string): BackupRecord {
+  const verifiedAt = isoOrNull(r['verified_at']);
+  return {
+    id: String(r['id']),
+    cluster,
+    tenant: String(r['tenant_id']),
+    at: iso(r['taken_at']),
+    path: String(r['path'] ?? ''),
+    bytes: num(r['bytes']),
+    rows: num(r['row_count']),
+    sha256: String(r['sha256'] ?? ''),
+    trigger: r['trigger_kind'] === 'schedule' ? 'schedule' : 'manual',
+    verified: verifiedAt ? { at: verifiedAt, ok: r['verified_ok'] === true } : null,
+    console: str(r['console']),
+    tables: num(r['table_count']),
+    withData: r['with_data'] !== false,
+    createdBy: str(r['created_by']),
+  };
+}
+
+/** csm_system access for backups and migrations, over a platform operator's session. */
+export class OrchestrationRepo {
+  constructor(
+    private readonly client: CqlClient,
+    private readonly cluster: string,
+  ) {}
+
+  policy(tenant: string): Promise<StoredPolicy> {
+    return run(`reading the backup policy of ${tenant}`, async () => {
+      const r = (await this.client.execute(`SELECT * FROM ${POL} WHERE tenant_id = ?`, [tenant], Q)).rows[0];
+      if (!r) return { policy: null, updatedBy: null, updatedAt: null, measuredRestoreMs: null, measuredAt: null, measuredKind: null };
+      const hasPolicy = r['every_hours'] !== null && r['every_hours'] !== undefined;
+      return {
+        policy: hasPolicy ? { everyHours: num(r['every_hours']), keep: num(r['keep']), rpoMinutes: num(r['rpo_minutes']), rtoMinutes: num(r['rto_minutes']), withData: r['with_data'] !== false } : null,
+        updatedBy: str(r['updated_by']),
+        updatedAt: isoOrNull(r['updated_at']),
+        measuredRestoreMs: numOrNull(r['measured_restore_ms']),
+        measuredAt: isoOrNull(r['measured_at']),
+        measuredKind: str(r['measured_kind']),
+      };
+    });
+  }
+
+  /** Every stored policy of the cluster (the scheduler's one read per tick). */
+  policies(): Promise<Map<string, BackupPolicy>> {
+    return run('reading backup policies', async () => {
+      const out = new Map<string, BackupPolicy>();
+      for await (const r of await this.client.execute(`SELECT tenant_id, every_hours, keep, rpo_minutes, rto_minutes, with_data FROM ${POL}`, [], { ...Q, fetchSize: 5000 })) {
+        if (r['every_hours'] === null || r['every_hours'] === undefined) continue;
+        out.set(String(r['tenant_id']), { everyHours: num(r['every_hours']), keep: num(r['keep']), rpoMinutes: num(r['rpo_minutes']), rtoMinutes: num(r['rto_minutes']), withData: r['with_data'] !== false });
+      }
+      return out;
+    });
+  }
+
+  putPolicy(tenant: string, p: BackupPolicy, by: string | null): Promise<void> {
+    return run(`saving the backup policy of ${tenant}`, async () => {
+      await this.client.execute(
+        `UPDATE ${POL} SET every_hours = ?, keep = ?, rpo_minutes = ?, rto_minutes = ?, with_data = ?, updated_by = ?, updated_at = ? WHERE tenant_id = ?`,
+        [p.everyHours, p.keep, p.rpoMinutes, p.rtoMinutes, p.withData, by, new Date(), tenant],
+        Q,
+      );
+    });
+  }
+
+  recordMeasure(tenant: string, ms: number, kind: 'restore' | 'verify'): Promise<void> {
+    return run(`recording the restore time of ${tenant}`, async () => {
+      await this.client.execute(`UPDATE ${POL} SET measured_restore_ms = ?, measured_at = ?, measured_kind = ? WHERE tenant_id = ?`, [Math.round(ms), new Date(), kind, tenant], Q);
+    });
+  }
+
+  backups(tenant: string): Promise<BackupRecord[]> {
+    return run(`reading the backups of ${tenant}`, async () => {
+      const rs = await this.client.execute(`SELECT * FROM ${BK} WHERE tenant_id = ?`, [tenant], { ...Q, fetchSize: 2000 });
+      const out: BackupRecord[] = [];
+      for await (const r of rs) out.push(backupOf(r, this.cluster));
+      return out.sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || b.id.localeCompare(a.id));
+    });
+  }
+
+  /** Every backup of the cluster, grouped by tenant (the scheduler's one read per tick). */
+  allBackups(): Promise<Map<string, BackupRecord[]>> {
+    return run('reading the backup catalogue', async () => {
+      const out = new Map<string, BackupRecord[]>();
+      for await (const r of await this.client.execute(`SELECT * FROM ${BK}`, [], { ...Q, fetchSize: 5000 })) {
+        const b = backupOf(r, this.cluster);
+        out.set(b.tenant, [...(out.get(b.tenant) ?? []), b]);
+      }
+      return out;
+    });
+  }
+
+  putBackup(b: BackupRecord): Promise<void> {
+    return run(`recording backup ${b.id}`, async () => {
+      await this.client.execute(
+        `INSERT INTO ${BK} (tenant_id, id, taken_at, path, console, bytes, row_count, table_count, sha256, trigger_kind, with_data, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [b.tenant, b.id, new Date(b.at), b.path, b.console, b.bytes, b.rows, b.tables, b.sha256, b.trigger, b.withData, b.createdBy],
+        Q,
+      );
+    });
+  }
+
+  markVerified(tenant: string, id: string, ok: boolean): Promise<void> {
+    return run(`recording the verification of backup ${id}`, async () => {
+      await this.client.execute(`UPDATE ${BK} SET verified_at = ?, verified_ok = ? WHERE tenant_id = ? AND id = ?`, [new Date(), ok, tenant, id], Q);
+    });
+  }
+
+  deleteBackup(tenant: string, id: string): Promise<void> {
+    return run(`removing backup ${id} from the catalogue`, async () => {
+      await this.client.execute(`DELETE FROM ${BK} WHERE tenant_id = ? AND id = ?`, [tenant, id], Q);
+    });
+  }
+
+  putMove(plan: MigrationPlan, side: 'source' | 'target', phase: MigrationPhase, state: string, error: string | null): Promise<void> {
+    const tenant = side === 'source' ? plan.source.tenant : plan.target.tenant;
+    return run(`recording the move of ${tenant}`, async () => {
+      const now = new Date();
+      await this.client.execute(
+        `UPDATE ${MV} SET from_cluster = ?, to_cluster = ?, target_tenant = ?, side = ?, phase = ?, state = ?, error = ?, started_by = ?, updated_at = ? WHERE tenant_id = ? AND operation_id = ?`,
+        [plan.source.cluster, plan.target.cluster, plan.target.tenant, side, phase, state, error, plan.by, now, tenant, plan.operationId],
+        Q,
+      );
+      // started_at once: an UPDATE … IF started_at = null would cost a Paxos round per phase; a read is cheaper.
+      const r = (await this.client.execute(`SELECT started_at FROM ${MV} WHERE tenant_id = ? AND operation_id = ?`, [tenant, plan.operationId], Q)).rows[0];
+      if (!r?.['started_at']) await this.client.execute(`UPDATE ${MV} SET started_at = ? WHERE tenant_id = ? AND operation_id = ?`, [now, tenant, plan.operationId], Q);
+    });
+  }
+
+  /** Ask the console running a migration to abort it (it looks at every phase boundary). A column of its own: the runner's phase updates never overwrite it. */
+  requestAbort(tenant: string, operationId: string): Promise<void> {
+    return run(`asking to abort the move of ${tenant}`, async () => {
+      await this.client.execute(`UPDATE ${MV} SET abort_requested_at = ? WHERE tenant_id = ? AND operation_id = ?`, [new Date(), tenant, operationId], Q);
+    });
+  }
+
+  async abortRequested(tenant: string, operationId: string): Promise<boolean> {
+    const r = (await this.client.execute(`SELECT abort_requested_at FROM ${MV} WHERE tenant_id = ? AND operation_id = ?`, [tenant, operationId], Q)).rows[0];
+    return r?.['abort_requested_at'] instanceof Date;
+  }
+
+  moves(tenant: string): Promise<MoveRecord[]> {
+    return run(`reading the moves of ${tenant}`, async () =>
+      (await this.client.execute(`SELECT * FROM ${MV} WHERE tenant_id = ?`, [tenant], Q)).rows
+        .map((r) => ({
+          tenant: String(r['tenant_id']),
+          operationId: String(r['operation_id']),
+          fromCluster: String(r['from_cluster'] ?? ''),
+          toCluster: String(r['to_cluster'] ?? ''),
+          targetTenant: String(r['target_tenant'] ?? ''),
+          side: (r['side'] === 'target' ? 'target' : 'source') as 'source' | 'target',
+          phase: String(r['phase'] ?? ''),
+          state: String(r['state'] ?? ''),
+          error: str(r['error']),
+          startedBy: str(r['started_by']),
+          startedAt: iso(r['started_at']),
+          updatedAt: iso(r['updated_at']),
+        }))
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+    );
+  }
+}

@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { MigrationRun, verifiedAllowingFreeze, type MigrationPlan } from '../../../src-main/portability/orchestration/migration';
+import { FakeWorld } from './orchestration-fakes';
+
+const plan: MigrationPlan = { operationId: 'op1', source: { cluster: 'east', tenant: 'acme' }, target: { cluster: 'west', tenant: 'acme' }, by: 'ops' };
+
+function world(): FakeWorld {
+  const w = new FakeWorld();
+  w.add('east', 'acme', { orders: { a: '1', b: '2' }, users: { u1: 'x' } });
+  w.clusters.set('west', new Map());
+  w.keychain.set('tenant/acme/service-password', 'pw-of-east');
+  return w;
+}
+
+describe('migration phase machine (fakes of the core, freeze, registry)', () => {
+  it('copies, verifies, freezes for the final sync, switches, and decommissions the source only after verification', async () => {
+    const w = world();
+    const ports = w.migrationPorts(plan);
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out).toMatchObject({ state: 'succeeded', phase: 'done', error: null, resynced: false });
+    expect(ports.phases).toEqual(['copy', 'verify', 'cutover', 'switch', 'cleanup', 'done']);
+    // Order: the source is frozen and marked migrating before the final comparison; decommission is last.
+    const at = (s: string) => w.log.findIndex((l) => l.startsWith(s));
+    expect(at('state east/acme active→migrating')).toBeGreaterThan(at('import west'));
+    expect(at('freeze east/acme')).toBeGreaterThan(at('state east/acme active→migrating'));
+    expect(at('decommission east/acme')).toBeGreaterThan(at('freeze east/acme'));
+    expect(w.tenant('east', 'acme')).toBeUndefined();
+    const target = w.tenant('west', 'acme')!;
+    expect(target.state).toBe('active');
+    expect([...target.tables.get('orders')!]).toEqual([['a', '1'], ['b', '2']]);
+    // The target keeps its own keychain entry although the source's decommissioning wiped the tenant's.
+    expect(w.keychain.get('tenant/acme/service-password')).toBe('pw-of-west');
+    // Bundles removed; the move recorded on both clusters.
+    expect(w.files.size).toBe(0);
+    expect(ports.moves).toContain('east:source:done:succeeded');
+    expect(ports.moves).toContain('west:target:done:succeeded');
+  });
+
+  it('re-copies the data in the final sync only when a table changed after the copy', async () => {
+    const w = world();
+    const ports = w.migrationPorts(plan, {
+      afterPhase: async (phase) => {
+        // A write that lands after the copy, before the cut-over pauses writes.
+        if (phase === 'verify') w.write('east', 'acme', 'orders', 'c', '3');
+      },
+    });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out).toMatchObject({ state: 'succeeded', resynced: true });
+    expect(w.log.filter((l) => l.startsWith('import west'))).toEqual(['import west', 'import west into-existing']);
+    expect(w.tenant('west', 'acme')!.tables.get('orders')!.get('c')).toBe('3');
+  });
+
+  it('a write during the cut-over is refused: the freeze really pauses writes', async () => {
+    const w = world();
+    let refused: unknown = null;
+    const ports = w.migrationPorts(plan, {
+      afterPhase: async (phase) => {
+        if (phase !== 'cutover') return;
+        try {
+          w.write('east', 'acme', 'orders', 'late', 'x');
+        } catch (e) {
+          refused = e;
+        }
+      },
+    });
+    await new MigrationRun(plan, ports).run();
+    expect(String(refused)).toMatch(/no MODIFY/);
+  });
+
+  it('abort at the cut-over: target dropped, writes thawed, source active with its data, grants and keychain entry as before', async () => {
+    const w = world();
+    const src = w.tenant('east', 'acme')!;
+    const before = { digest: w.digest(src), grants: w.grantsOf(src) };
+    let run: MigrationRun | null = null;
+    const ports = w.migrationPorts(plan, {
+      afterPhase: async (phase) => {
+        if (phase === 'cutover') run!.abort();
+      },
+    });
+    run = new MigrationRun(plan, ports);
+    const out = await run.run();
+    expect(out).toMatchObject({ state: 'aborted', phase: 'cutover' });
+    expect(w.tenant('west', 'acme')).toBeUndefined();
+    expect(src.state).toBe('active');
+    expect({ digest: w.digest(src), grants: w.grantsOf(src) }).toEqual(before);
+    expect(w.frozen.size).toBe(0);
+    expect(w.keychain.get('tenant/acme/service-password')).toBe('pw-of-east');
+    expect(w.log).not.toContain('decommission east/acme');
+    expect(w.files.size).toBe(0);
+    // Writable again.
+    w.write('east', 'acme', 'orders', 'after', 'ok');
+    expect(ports.moves.at(-1)).toBe('west:target:cutover:aborted');
+  });
+
+  it.each(['copy', 'verify', 'switch'] as const)('abort after %s leaves the source untouched', async (at) => {
+    const w = world();
+    const src = w.tenant('east', 'acme')!;
+    const before = { digest: w.digest(src), grants: w.grantsOf(src) };
+    let run: MigrationRun | null = null;
+    run = new MigrationRun(plan, w.migrationPorts(plan, { afterPhase: async (p) => (p === at ? run!.abort() : undefined) }));
+    const out = await run.run();
+    expect(out.state).toBe('aborted');
+    expect({ state: src.state, digest: w.digest(src), grants: w.grantsOf(src) }).toEqual({ state: 'active', ...before });
+    expect(w.tenant('west', 'acme')).toBeUndefined();
+  });
+
+  it('an abort requested by another console (csm_system) is honoured at the next phase boundary', async () => {
+    const w = world();
+    let asked = false;
+    const ports = w.migrationPorts(plan, { abortRequested: async () => asked, afterPhase: async (p) => void (p === 'copy' ? (asked = true) : undefined) });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out).toMatchObject({ state: 'aborted', phase: 'copy' });
+    expect(w.tenant('east', 'acme')!.state).toBe('active');
+  });
+
+  it('a failed verification rolls back like an abort and records the error; the source is never decommissioned', async () => {
+    const w = world();
+    const ports = w.migrationPorts(plan, {
+      afterPhase: async (p) => {
+        // The copy is damaged behind the migration's back.
+        if (p === 'copy') w.tenant('west', 'acme')!.tables.get('orders')!.delete('a');
+      },
+    });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out.state).toBe('failed');
+    expect(out.phase).toBe('verify');
+    expect(out.error).toMatch(/verification failed: table ks.orders differs/);
+    expect(w.log).not.toContain('decommission east/acme');
+    expect(w.tenant('east', 'acme')!.state).toBe('active');
+    expect(w.tenant('west', 'acme')).toBeUndefined();
+    expect(ports.moves).toContain('east:source:verify:failed');
+  });
+
+  it('a failure during the import (copy phase) drops the half-made target', async () => {
+    const w = world();
+    w.failImportAt = 1;
+    const out = await new MigrationRun(plan, w.migrationPorts(plan)).run();
+    expect(out).toMatchObject({ state: 'failed', phase: 'copy' });
+    expect(out.error).toMatch(/import failed/);
+    expect(w.log).toContain('drop west/acme');
+  });
+
+  it('abort is refused once the cleanup began', async () => {
+    const w = world();
+    let run: MigrationRun | null = null;
+    let refused: unknown = null;
+    const ports = w.migrationPorts(plan, {
+      decommission: async (cluster, tenant) => {
+        try {
+          run!.abort();
+        } catch (e) {
+          refused = e;
+        }
+        w.clusters.get(cluster)!.delete(tenant);
+      },
+    });
+    run = new MigrationRun(plan, ports);
+    const out = await run.run();
+    expect(out.state).toBe('succeeded');
+    expect(refused).toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('recover() rolls back a migration whose console died, from its recorded phase', async () => {
+    const w = world();
+    // As a dead console left it: source frozen and migrating, target created.
+    const ports = w.migrationPorts(plan);
+    await ports.transition('east', 'acme', ['active'], 'migrating');
+    await ports.freeze('east', 'acme');
+    w.add('west', 'acme', {});
+    const out = await new MigrationRun(plan, ports).recover('cutover');
+    expect(out.state).toBe('aborted');
+    expect(w.tenant('east', 'acme')!.state).toBe('active');
+    expect(w.frozen.size).toBe(0);
+    expect(w.tenant('west', 'acme')).toBeUndefined();
+    await expect(new MigrationRun(plan, ports).recover('cleanup')).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+});
+
+describe('verification while the source is frozen', () => {
+  const base = { tables: [], grantsEqual: false, configEqual: true, certificates: { source: 0, target: 0 }, notes: [] };
+  const frozen = { tenant: 'acme', reasons: ['migration' as const], revoked: [{ role: 'tenant_acme_admin', resource: '<keyspace tenant_acme_data>', permission: 'MODIFY' as const }], since: null };
+
+  it('MODIFY present only at the target, exactly as revoked by the freeze, is expected', () => {
+    const r = { ...base, ok: false, grants: [{ role: 'tenant_acme_admin', resource: 'data/tenant_acme_data', permissions: ['MODIFY'], side: 'target' as const }] };
+    expect(verifiedAllowingFreeze(r, frozen)).toEqual({ ok: true, unexplained: [] });
+  });
+
+  it('any other difference is not', () => {
+    const r = {
+      ...base,
+      ok: false,
+      grants: [
+        { role: 'tenant_acme_admin', resource: 'data/tenant_acme_other', permissions: ['MODIFY'], side: 'target' as const },
+        { role: 'tenant_acme_admin', resource: 'data/tenant_acme_data', permissions: ['SELECT'], side: 'source' as const },
+      ],
+    };
+    const v = verifiedAllowingFreeze(r, frozen);
+    expect(v.ok).toBe(false);
+    expect(v.unexplained).toHaveLength(2);
+    expect(verifiedAllowingFreeze({ ...base, ok: false, grants: [{ role: 'tenant_acme_admin', resource: 'data/tenant_acme_data', permissions: ['MODIFY'], side: 'target' as const }] }, null).ok).toBe(false);
+  });
+});
