@@ -21,7 +21,7 @@ export const QUOTA_SYSTEM_STATEMENTS: string[] = [
      state text, over_since timestamp, updated_by text, updated_at timestamp,
      PRIMARY KEY ((tenant_id), resource))`,
   `CREATE TABLE IF NOT EXISTS ${KS}.quota_events (
-     tenant_id text, at timestamp, id text, resource text, kind text, detail text, by text,
+     tenant_id text, at timestamp, id text, resource text, kind text, detail text, actor text,
      PRIMARY KEY ((tenant_id), at, id)
    ) WITH CLUSTERING ORDER BY (at DESC, id ASC)`,
   `CREATE TABLE IF NOT EXISTS ${KS}.write_freezes (

@@ -100,7 +100,7 @@ export class QuotaStore {
 
   async addEvent(client: CqlClient, tenant: string, e: QuotaEvent, by: string | null): Promise<void> {
     await run(`recording a quota event of ${tenant}`, () =>
-      client.execute(`INSERT INTO ${SYS}.quota_events (tenant_id, at, id, resource, kind, detail, by) VALUES (?, ?, ?, ?, ?, ?, ?)`, [tenant, new Date(e.at), randomBytes(6).toString('hex'), e.resource, e.kind, e.detail, by], Q),
+      client.execute(`INSERT INTO ${SYS}.quota_events (tenant_id, at, id, resource, kind, detail, actor) VALUES (?, ?, ?, ?, ?, ?, ?)`, [tenant, new Date(e.at), randomBytes(6).toString('hex'), e.resource, e.kind, e.detail, by], Q),
     );
   }
 
