@@ -138,6 +138,34 @@ export function parseCreateTable(cql: string): TableShape & { keyspace: string }
   return shape;
 }
 
+/**
+ * The shape from the manifest's column list (system_schema kinds, keys in order) — the structure
+ * the exporter read — with the clustering order taken from its statement when it states one.
+ */
+export function shapeFromColumns(table: string, columns: readonly { name: string; type: string; kind: string }[], cql: string): TableShape {
+  const t = name(table, 'table');
+  const cols = columns.map((c) => ({ name: name(c.name, 'column'), type: checkType(c.type), kind: c.kind }));
+  const bad = cols.find((c) => !['partition_key', 'clustering', 'regular', 'static'].includes(c.kind));
+  if (bad) throw new AppError('BAD_INPUT', `bundle: column ${bad.name} of ${t} has kind ${JSON.stringify(String(bad.kind).slice(0, 20))}`);
+  const orders = new Map<string, 'ASC' | 'DESC'>();
+  const co = /CLUSTERING ORDER BY ?\(([^)]*)\)/i.exec(cql.replace(/\s+/g, ' '));
+  if (co) {
+    for (const p of splitTop(co[1]!)) {
+      const m = /^("?[A-Za-z0-9_]+"?)(?: (ASC|DESC))?$/i.exec(p);
+      if (m) orders.set(name(m[1]!, 'column'), (m[2]?.toUpperCase() as 'ASC' | 'DESC' | undefined) ?? 'ASC');
+    }
+  }
+  const shape: TableShape = {
+    table: t,
+    columns: cols.map((c) => ({ name: c.name, type: c.type })),
+    partitionKey: cols.filter((c) => c.kind === 'partition_key').map((c) => c.name),
+    clustering: cols.filter((c) => c.kind === 'clustering').map((c) => ({ name: c.name, order: orders.get(c.name) ?? 'ASC' })),
+    statics: cols.filter((c) => c.kind === 'static').map((c) => c.name),
+  };
+  checkShape(shape);
+  return shape;
+}
+
 export function checkShape(s: TableShape): void {
   const cols = new Set(s.columns.map((c) => c.name));
   if (cols.size !== s.columns.length) throw new AppError('BAD_INPUT', `bundle: table ${s.table} declares a column twice`);

@@ -3,7 +3,7 @@ import type { BoundaryEntry } from '../../../src-shared/contract/compliance';
 import { isTenantKeyspace, tenantConsoleKeyspace, TENANT_CONSOLE_SUFFIX } from '../../../src-shared/rules/lifecycle';
 import { CQL_NAME_PATTERN, tenantIdSchema } from '../../../src-shared/rules/names';
 import type { BundleManifest } from '../types';
-import { checkShape, normalizeResource, parseCreateTable, type TableShape } from './import-cql';
+import { checkShape, normalizeResource, parseCreateTable, shapeFromColumns, type TableShape } from './import-cql';
 
 /**
  * Import planning (issue 11 item 2), pure: everything that can be refused is refused here, before
@@ -150,7 +150,13 @@ export function planImport(m: BundleManifest, opts: PlanOptions, target: TargetF
   const rename = renamer(source, id);
 
   // Keyspaces: every one the source's, renamed, fitting Cassandra's 48 characters.
-  const keyspaces = m.keyspaces.map((k) => {
+  // The console keyspace travels as rows (manifest.consoleKeyspace) even where `keyspaces` lists only data keyspaces.
+  const declared = [...m.keyspaces];
+  if (m.consoleKeyspace && !declared.some((k) => k.name === m.consoleKeyspace)) {
+    if (m.consoleKeyspace !== tenantConsoleKeyspace(source)) throw new AppError('BAD_INPUT', `bundle: console keyspace ${String(m.consoleKeyspace).slice(0, 64)} is not tenant ${source}'s`);
+    declared.push({ name: m.consoleKeyspace, cql: '', replication: {} });
+  }
+  const keyspaces = declared.map((k) => {
     if (!isTenantKeyspace(source, k.name)) throw new AppError('BAD_INPUT', `bundle: keyspace ${k.name.slice(0, 64)} is not tenant ${source}'s`);
     const to = rename(k.name)!;
     if (!CQL_NAME_PATTERN.test(to)) throw new AppError('BAD_INPUT', `keyspace ${k.name} would become ${to}, longer than Cassandra's 48 characters: choose a shorter tenant id`);
@@ -169,9 +175,15 @@ export function planImport(m: BundleManifest, opts: PlanOptions, target: TargetF
   const tables: PlannedTable[] = m.tables.map((t) => {
     const k = ksMap.get(t.keyspace);
     if (!k) throw new AppError('BAD_INPUT', `bundle: table ${t.keyspace.slice(0, 48)}.${t.table.slice(0, 48)} is in a keyspace the bundle does not declare`);
-    const parsed = parseCreateTable(t.cql);
-    if (parsed.keyspace !== t.keyspace || parsed.table !== t.table) throw new AppError('BAD_INPUT', `bundle: the statement of ${t.keyspace}.${t.table} creates ${parsed.keyspace}.${parsed.table}`);
-    const { keyspace: _k, ...shape } = parsed;
+    let shape: TableShape;
+    if (Array.isArray(t.columns) && t.columns.length) {
+      shape = shapeFromColumns(t.table, t.columns, t.cql ?? '');
+    } else {
+      const parsed = parseCreateTable(t.cql);
+      if (parsed.keyspace !== t.keyspace || parsed.table !== t.table) throw new AppError('BAD_INPUT', `bundle: the statement of ${t.keyspace}.${t.table} creates ${parsed.keyspace}.${parsed.table}`);
+      const { keyspace: _k, ...rest } = parsed;
+      shape = rest;
+    }
     checkShape(shape);
     if (!Number.isInteger(t.rows) || t.rows < 0 || !/^[0-9a-f]{64}$/.test(t.digest)) throw new AppError('BAD_INPUT', `bundle: table ${t.keyspace}.${t.table} has no valid row count/digest`);
     return { fromKs: t.keyspace, toKs: k.to, shape, rows: t.rows, digest: t.digest, console: k.console, load: !k.console || consoleLoad.includes(t.table) };

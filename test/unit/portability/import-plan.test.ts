@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src-main/app/errors';
-import { checkType, createTableCql, normalizeResource, parseCreateTable } from '../../../src-main/portability/core/import-cql';
+import { checkType, createTableCql, normalizeResource, parseCreateTable, shapeFromColumns } from '../../../src-main/portability/core/import-cql';
 import { mapResource, planImport, type TargetFacts } from '../../../src-main/portability/core/import-plan';
 import { buildReport, compareGrants, compareTables, mapGrants } from '../../../src-main/portability/core/verify';
 import type { BundleManifest } from '../../../src-main/portability/types';
@@ -22,9 +22,9 @@ function manifest(over: Partial<BundleManifest> = {}): BundleManifest {
       { name: 'tenant_acme_csm', cql: '', replication: { class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', dc1: '3' } },
     ],
     tables: [
-      { keyspace: 'tenant_acme_data', table: 'events', cql: 'CREATE TABLE tenant_acme_data.events (id uuid, at timestamp, tags set<text>, body text, PRIMARY KEY ((id), at)) WITH CLUSTERING ORDER BY (at DESC) AND gc_grace_seconds = 864000;', rows: 10, digest: D },
-      { keyspace: 'tenant_acme_csm', table: 'config', cql: 'CREATE TABLE tenant_acme_csm.config (key text PRIMARY KEY, value text, version int, updated_by text, updated_at timestamp)', rows: 2, digest: D },
-      { keyspace: 'tenant_acme_csm', table: 'data_keys', cql: 'CREATE TABLE tenant_acme_csm.data_keys (purpose text, version int, wrapped blob, PRIMARY KEY (purpose, version))', rows: 3, digest: D },
+      { keyspace: 'tenant_acme_data', table: 'events', cql: 'CREATE TABLE tenant_acme_data.events (id uuid, at timestamp, tags set<text>, body text, PRIMARY KEY ((id), at)) WITH CLUSTERING ORDER BY (at DESC) AND gc_grace_seconds = 864000;', rows: 10, digest: D, columns: [] },
+      { keyspace: 'tenant_acme_csm', table: 'config', cql: 'CREATE TABLE tenant_acme_csm.config (key text PRIMARY KEY, value text, version int, updated_by text, updated_at timestamp)', rows: 2, digest: D, columns: [] },
+      { keyspace: 'tenant_acme_csm', table: 'data_keys', cql: 'CREATE TABLE tenant_acme_csm.data_keys (purpose text, version int, wrapped blob, PRIMARY KEY (purpose, version))', rows: 3, digest: D, columns: [] },
     ],
     roles: [
       { name: 'tenant_acme_admin', login: false, superuser: false, memberOf: [] },
@@ -39,6 +39,9 @@ function manifest(over: Partial<BundleManifest> = {}): BundleManifest {
       { role: 'tenant_acme_admin', resource: '<table tenant_acme_csm.config>', permissions: ['SELECT'] },
     ],
     auditHeads: [],
+    consoleKeyspace: 'tenant_acme_csm',
+    chunks: [],
+    networkPermissions: [],
     ...over,
   };
 }
@@ -70,6 +73,22 @@ describe('table shapes', () => {
     expect(s.partitionKey).toEqual(['a', 'b']);
     expect(s.statics).toEqual(['c']);
     expect(s.columns.find((c) => c.name === 'd')!.type).toBe('frozen<list<int>>');
+  });
+
+  it("takes the manifest's column list when there is one, the order from the statement", () => {
+    const s = shapeFromColumns(
+      'orders',
+      [
+        { name: 'customer', type: 'text', kind: 'partition_key' },
+        { name: 'placed', type: 'timestamp', kind: 'clustering' },
+        { name: 'region', type: 'text', kind: 'static' },
+        { name: 'tags', type: 'set<text>', kind: 'regular' },
+      ],
+      'CREATE TABLE x.orders (...) WITH CLUSTERING ORDER BY (placed DESC)',
+    );
+    expect(createTableCql('tenant_b_data', s)).toBe('CREATE TABLE IF NOT EXISTS "tenant_b_data"."orders" ("customer" text, "placed" timestamp, "region" text STATIC, "tags" set<text>, PRIMARY KEY (("customer"), "placed")) WITH CLUSTERING ORDER BY ("placed" DESC)');
+    expect(code(() => shapeFromColumns('t', [{ name: 'a', type: 'int', kind: 'regular' }], ''))).toMatch(/no partition key/);
+    expect(code(() => shapeFromColumns('t', [{ name: 'a', type: 'int', kind: 'weird' }], ''))).toMatch(/^BAD_INPUT/);
   });
 
   it('refuses what it cannot rebuild safely: injected types, UDTs, bad names, no key', () => {
