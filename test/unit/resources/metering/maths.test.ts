@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { UsageMetric, UsageSample } from '../../../../src-shared/contract/resources';
+import type { UsageFigure, UsageMetric, UsageSample } from '../../../../src-shared/contract/resources';
 import { counterDelta, deriveFigures, downsample, isTenantRole, isTenantUser, MIB, noisyShares, sumDeltas, type ClusterReading, type TenantInputs } from '../../../../src-main/resources/metering/maths';
 
 const reading = (over: Partial<ClusterReading> = {}): ClusterReading => ({
@@ -35,7 +35,7 @@ const reading = (over: Partial<ClusterReading> = {}): ClusterReading => ({
   ...over,
 });
 const inputs: TenantInputs = { tenant: 'acme', keyspaces: ['tenant_acme_data', 'tenant_acme_gone'], certificates: { value: 2, precision: 'exact', source: 'tenant_acme_csm.pki_certs', note: null }, consoleOps: 3 };
-const f = (figures: { metric: UsageMetric }[], m: UsageMetric) => figures.find((x) => x.metric === m) as { value: number | null; precision: string; source: string; note: string | null };
+const f = (figures: UsageFigure[], m: UsageMetric): UsageFigure => figures.find((x) => x.metric === m)!;
 
 describe('counter deltas', () => {
   it('takes the increase, counts a new counter from zero and treats a counter that went down as reset', () => {
