@@ -129,10 +129,25 @@ export const bundleInfoSchema = z.object({
   createdBy: z.string().nullable(),
   withData: z.boolean(),
   wrap: z.enum(['passphrase', 'installation']),
+  /** sha256: the table's order-independent content digest (sum of row SHA-256s, core/digest.ts). */
   tables: z.array(z.object({ keyspace: z.string(), table: z.string(), rows: z.number().int(), sha256: z.string() })),
   dataCenters: z.array(z.string()),
+  /** HMAC and Ed25519 signature over the manifest and every chunk hash verified, and every chunk checked. */
   signatureOk: z.boolean(),
+  /** False for an export that was interrupted (its .partial and .journal exist): resume it. */
   complete: z.boolean(),
+  /** SHA-256 of the whole file and its size (null for an unfinished export). */
+  sha256: z.string().nullable(),
+  bytes: z.number().int().nullable(),
+  /** Fingerprint (SHA-256 of the SPKI) of the installation key that signed it, and whether it is this installation's (null: no master key here). */
+  signer: z.string(),
+  signedByThisInstallation: z.boolean().nullable(),
+  keyspaces: z.array(z.string()),
+  roles: z.number().int(),
+  grants: z.number().int(),
+  /** Rows exported so far and sealed chunks (for an unfinished export: what the journal records). */
+  rows: z.number().int(),
+  chunks: z.number().int(),
 });
 export type BundleInfo = z.infer<typeof bundleInfoSchema>;
 

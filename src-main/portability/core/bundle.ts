@@ -437,6 +437,16 @@ async function readHeader(fh: FileHandle): Promise<{ header: BundleHeader; heade
   return { header, headerSha, end: 12 + h + 32 };
 }
 
+/** The clear header of a bundle or of an unfinished export's partial file (checksum verified, nothing decrypted). */
+export async function readBundleHeader(path: string): Promise<BundleHeader> {
+  const fh = await fs.open(path, 'r');
+  try {
+    return (await readHeader(fh)).header;
+  } finally {
+    await fh.close();
+  }
+}
+
 export interface BundleKeys {
   tenantId: string;
   keks: HeldKek[];
