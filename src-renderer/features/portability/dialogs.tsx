@@ -10,7 +10,7 @@ import { when } from '../tenants/bits';
 import { useTenants } from '../tenants/store';
 import { exportTenant, importBundle, inspectBundle, type Outcome, type Started } from './actions';
 import { OperationView, OutcomeNote } from './bits';
-import { parseDcMap, passphraseProblem, pathProblem, shortHash, tenantIdProblem, type DcRow } from './form';
+import { bytes, parseDcMap, passphraseProblem, pathProblem, shortHash, tenantIdProblem, type DcRow } from './form';
 
 /** Clusters this console is signed in to with platform scope (where export/import/migrate may run). */
 export function usePlatformClusters(): string[] {
@@ -116,7 +116,7 @@ export function ExportDialog({ onClose, initialTenant = '' }: { onClose(): void;
   const client = useClient();
   const [tenant, setTenant] = useState(initialTenant);
   const [out, setOut] = useState('');
-  const [withData, setWithData] = useState(true);
+  const [withData, setWithData] = useState(false);
   const [resume, setResume] = useState(false);
   const [pass, setPass] = useState('');
   const [pass2, setPass2] = useState('');
@@ -188,7 +188,6 @@ export function ExportDialog({ onClose, initialTenant = '' }: { onClose(): void;
 }
 
 export function BundleSummary({ info }: { info: BundleInfo }) {
-  const rows = info.tables.reduce((n, t) => n + t.rows, 0);
   return (
     <section aria-label="Bundle" data-testid="bundle-info" data-signature={info.signatureOk ? 'ok' : 'bad'} data-complete={info.complete ? 'true' : 'false'}>
       <p className="port-report-summary">
@@ -206,8 +205,8 @@ export function BundleSummary({ info }: { info: BundleInfo }) {
             complete, checksums match
           </Badge>
         ) : (
-          <Badge tone="danger" testId="bundle-complete">
-            incomplete or checksum mismatch
+          <Badge tone="warning" testId="bundle-complete">
+            unfinished export: resume it
           </Badge>
         )}
         <Badge tone="info">{info.wrap === 'passphrase' ? 'keys wrapped to a passphrase' : 'keys wrapped to this installation'}</Badge>
@@ -226,7 +225,28 @@ export function BundleSummary({ info }: { info: BundleInfo }) {
         </dd>
         <dt>Content</dt>
         <dd data-testid="bundle-content">
-          {info.withData ? `with data: ${info.tables.length} tables, ${rows} rows` : `schema only: ${info.tables.length} tables`} · format {info.format}
+          {info.withData ? `with data: ${info.tables.length} tables, ${info.rows} rows` : `schema only: ${info.tables.length} tables`} · {info.keyspaces.length} keyspaces · {info.roles} roles · {info.grants} grants · {info.chunks} chunks · format {info.format}
+        </dd>
+        <dt>File</dt>
+        <dd data-testid="bundle-file">
+          {info.sha256 ? (
+            <>
+              sha256{' '}
+              <code className="mono" title={info.sha256}>
+                {shortHash(info.sha256)}
+              </code>{' '}
+              · {bytes(info.bytes)}
+            </>
+          ) : (
+            'not finished'
+          )}
+        </dd>
+        <dt>Signed by</dt>
+        <dd data-testid="bundle-signer">
+          <code className="mono" title={info.signer}>
+            {shortHash(info.signer)}
+          </code>{' '}
+          {info.signedByThisInstallation === null ? '(no master key here to compare)' : info.signedByThisInstallation ? '(this installation)' : '(another installation)'}
         </dd>
         <dt>Data centres</dt>
         <dd>{info.dataCenters.join(', ') || '—'}</dd>
@@ -239,7 +259,7 @@ export function BundleSummary({ info }: { info: BundleInfo }) {
               <tr>
                 <th scope="col">Table</th>
                 <th scope="col">Rows</th>
-                <th scope="col">sha256</th>
+                <th scope="col">Content digest</th>
               </tr>
             </thead>
             <tbody>
@@ -340,7 +360,7 @@ export function ImportDialog({ onClose }: { onClose(): void }) {
           {info ? <BundleSummary info={info} /> : null}
           {info && !usable ? (
             <p className="form-error" role="alert" data-testid="import-refused">
-              This bundle cannot be imported: {info.signatureOk ? 'it is incomplete or a checksum does not match' : 'its signature does not verify (tampered or not from a trusted console)'}.
+              This bundle cannot be imported: {info.signatureOk ? 'the export is unfinished (resume it with Export and the same file)' : 'its signature does not verify (tampered or not from a trusted console)'}.
             </p>
           ) : null}
           {usable ? (

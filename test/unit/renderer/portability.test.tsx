@@ -283,6 +283,15 @@ const BUNDLE: BundleInfo = {
   dataCenters: ['dc1'],
   signatureOk: true,
   complete: true,
+  sha256: 'ee'.repeat(32),
+  bytes: 3 * 1024 * 1024,
+  signer: '9f'.repeat(32),
+  signedByThisInstallation: true,
+  keyspaces: ['tenant_acme_data', 'tenant_acme_csm'],
+  roles: 3,
+  grants: 9,
+  rows: 10,
+  chunks: 2,
 };
 
 describe('Migration & export screen (unit: fake bridge)', () => {
@@ -325,7 +334,7 @@ describe('Migration & export screen (unit: fake bridge)', () => {
     fireEvent.change(pass2, { target: { value: 'correct horse battery' } });
     fireEvent.click(within(dialog).getByTestId('export-submit'));
     await waitFor(() => expect(fake.callsTo('tenant.export')).toHaveLength(1));
-    expect(fake.callsTo('tenant.export')[0]!.input).toEqual({ cluster: 'prod', tenant: 'acme', out: '/tmp/acme.csmb', withData: true, resume: false, passphrase: 'correct horse battery' });
+    expect(fake.callsTo('tenant.export')[0]!.input).toEqual({ cluster: 'prod', tenant: 'acme', out: '/tmp/acme.csmb', withData: false, resume: false, passphrase: 'correct horse battery' });
     expect(text(await within(dialog).findByTestId('form-error'))).toMatch('CONFLICT');
     expect(pass.value).toBe('');
     expect(pass2.value).toBe('');
@@ -345,7 +354,7 @@ describe('Migration & export screen (unit: fake bridge)', () => {
     fireEvent.click(within(dialog).getByTestId('export-resume'));
     fireEvent.click(within(dialog).getByTestId('export-submit'));
     await within(dialog).findByTestId('op-view');
-    expect(fake.callsTo('tenant.export')[0]!.input).toEqual({ cluster: 'prod', tenant: 'acme', out: '/tmp/acme.csmb', withData: false, resume: true });
+    expect(fake.callsTo('tenant.export')[0]!.input).toEqual({ cluster: 'prod', tenant: 'acme', out: '/tmp/acme.csmb', withData: true, resume: true });
     act(() => fake.emit('portability.progress', progress('e2', { kind: 'export', done: 1, total: 4, message: 'tenant_acme_data.orders' })));
     expect((within(dialog).getByTestId('op-progress-bar')).getAttribute('value')).toBe('0.25');
   });
@@ -363,7 +372,9 @@ describe('Migration & export screen (unit: fake bridge)', () => {
     const info = await within(dialog).findByTestId('bundle-info');
     expect(text(within(info).getByTestId('bundle-signature'))).toMatch('signature valid');
     expect(text(within(info).getByTestId('bundle-complete'))).toMatch('checksums match');
-    expect(text(within(info).getByTestId('bundle-content'))).toMatch('with data: 1 tables, 10 rows');
+    expect(text(within(info).getByTestId('bundle-content'))).toMatch('with data: 1 tables, 10 rows · 2 keyspaces · 3 roles · 9 grants · 2 chunks');
+    expect(text(within(info).getByTestId('bundle-file'))).toMatch('sha256 eeeeeeeeeeee · 3.0 MiB');
+    expect(text(within(info).getByTestId('bundle-signer'))).toMatch('9f9f9f9f9f9f (this installation)');
     fireEvent.change(within(dialog).getByTestId('import-new-id'), { target: { value: 'acme_two' } });
     fireEvent.click(within(dialog).getByTestId('import-dcmap-add'));
     fireEvent.change(within(dialog).getByTestId('import-dcmap-from-0'), { target: { value: 'dc1' } });
@@ -386,6 +397,17 @@ describe('Migration & export screen (unit: fake bridge)', () => {
     expect(text(screen.getByTestId('bundle-signature'))).toMatch('INVALID');
     expect(disabled(screen.getByTestId('import-submit'))).toBe(true);
     expect(screen.queryByTestId('import-cluster')).toBeNull();
+  });
+
+  it('import refuses an unfinished export and says to resume it', async () => {
+    useSession.getState().setScope('prod', scope('prod'));
+    mountPage(base({ 'tenant.inspectBundle': () => ok({ ...BUNDLE, complete: false, sha256: null, bytes: null }) }));
+    fireEvent.click(await screen.findByTestId('open-import'));
+    fireEvent.change(screen.getByTestId('import-path'), { target: { value: '/tmp/half.csmb' } });
+    fireEvent.click(screen.getByTestId('import-inspect'));
+    expect(text(await screen.findByTestId('import-refused'))).toMatch('unfinished');
+    expect(text(screen.getByTestId('bundle-file'))).toMatch('not finished');
+    expect(disabled(screen.getByTestId('import-submit'))).toBe(true);
   });
 
   it('inspect failures come back with their code (BAD_INPUT)', async () => {
