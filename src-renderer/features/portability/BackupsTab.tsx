@@ -169,10 +169,12 @@ export function BackupsTab({ cluster, tenant }: { cluster: string; tenant: strin
   const verifyNote = useId();
 
   useEffect(() => {
+    // The catalogue and policies live in csm_system, which only platform roles read.
+    if (!platform) return;
     const off = subscribePortability(client);
     void loadBackups(client, cluster, tenant);
     return off;
-  }, [client, cluster, tenant]);
+  }, [client, cluster, tenant, platform]);
 
   const run = async (start: () => Promise<Outcome<Started>>): Promise<void> => {
     setBusy(true);
@@ -192,11 +194,18 @@ export function BackupsTab({ cluster, tenant }: { cluster: string; tenant: strin
               Back up now
             </button>
           ) : null}
-          <button type="button" className="btn btn-small" onClick={() => void loadBackups(client, cluster, tenant)} data-testid="backup-refresh">
-            Refresh
-          </button>
+          {platform ? (
+            <button type="button" className="btn btn-small" onClick={() => void loadBackups(client, cluster, tenant)} data-testid="backup-refresh">
+              Refresh
+            </button>
+          ) : null}
         </div>
       </div>
+      {!platform ? (
+        <p className="muted" data-testid="backup-needs-platform">
+          Backups, their policy and restores need platform scope on {cluster}: the backup catalogue lives in csm_system.
+        </p>
+      ) : null}
       {err ? (
         <p className="form-error" role="alert" data-testid="backup-error">
           <ErrorCode code={err.code} /> {err.message}

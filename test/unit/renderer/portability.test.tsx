@@ -152,12 +152,14 @@ describe('Backups tab (unit: fake bridge)', () => {
     await waitFor(() => expect(text(screen.getByTestId('backup-schedule'))).toMatch('Every 6 h, keep 3, schema and config only'));
   });
 
-  it('without platform scope: no actions, no policy editor', async () => {
+  it('without platform scope: says why, reads nothing, offers no action', async () => {
     useSession.getState().setScope('prod', scope('prod', false));
-    mountTab(createFakeBridge({ 'backup.list': () => ok(status()) }));
-    await screen.findByTestId('backup-list');
+    const fake = createFakeBridge({ 'backup.list': () => ok(status()) });
+    mountTab(fake);
+    expect(text(screen.getByTestId('backup-needs-platform'))).toMatch('need platform scope on prod');
+    expect(fake.callsTo('backup.list')).toHaveLength(0);
     expect(screen.queryByTestId('backup-now')).toBeNull();
-    expect(screen.queryByTestId('backup-restore')).toBeNull();
+    expect(screen.queryByTestId('backup-list')).toBeNull();
     expect(screen.queryByTestId('backup-policy')).toBeNull();
   });
 
