@@ -125,8 +125,17 @@ export function meteringPart(deps: ModuleDeps, opts: MeteringOptions = {}): Cons
   };
 
   /** Read the platform copy; when the cluster cannot be read (or this console is not platform there), the cache. */
-  const fromPlatformOrCache = async <T>(cluster: string, read: (p: PlatformUsage) => Promise<T>, fallback: () => T): Promise<T> => {
-    if (!isPlatform(cluster)) return fallback();
+  const fromPlatformOrCache = async <T>(cluster: string, read: (p: PlatformUsage) => Promise<T>, fallback: () => T, own?: (session: CqlClient) => Promise<T>): Promise<T> => {
+    if (!isPlatform(cluster)) {
+      // A tenant-admin or auditor console: the tenant's own copy, with its own session.
+      if (!own || !operatorOrNull(cluster)) return fallback();
+      try {
+        return await own(operatorOrNull(cluster)!);
+      } catch (e) {
+        if (!unreachable(e)) throw e;
+        return fallback();
+      }
+    }
     try {
       return await read(new PlatformUsage(platformClient(cluster)));
     } catch (e) {
@@ -147,8 +156,20 @@ export function meteringPart(deps: ModuleDeps, opts: MeteringOptions = {}): Cons
 
   const usage: UsageReader = {
     collect: (cluster, tenant, trigger) => collectOne(cluster, tenant, trigger),
-    latest: (cluster, tenant) => fromPlatformOrCache(cluster, async (p) => (await p.latest(tenant))?.sample ?? null, () => cache.latest(cluster, tenant)?.sample ?? null),
-    samples: (cluster, tenant, fromMs, toMs) => fromPlatformOrCache(cluster, (p) => p.samples(tenant, fromMs, toMs), () => cache.samples(cluster, tenant, fromMs, toMs)),
+    latest: (cluster, tenant) =>
+      fromPlatformOrCache(
+        cluster,
+        async (p) => (await p.latest(tenant))?.sample ?? null,
+        () => cache.latest(cluster, tenant)?.sample ?? null,
+        async (session) => (await tenantCopy.samples(session, tenant, now() - DAY_MS, now())).latest,
+      ),
+    samples: (cluster, tenant, fromMs, toMs) =>
+      fromPlatformOrCache(
+        cluster,
+        (p) => p.samples(tenant, fromMs, toMs),
+        () => cache.samples(cluster, tenant, fromMs, toMs),
+        async (session) => (await tenantCopy.samples(session, tenant, fromMs, toMs)).samples,
+      ),
     latestAll: async (cluster) => {
       const all = await fromPlatformOrCache(cluster, (p) => p.latestAll(), () => cache.latestAll(cluster));
       const known = isPlatform(cluster) ? await registered(cluster) : null;

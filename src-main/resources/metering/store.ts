@@ -190,6 +190,10 @@ export class TenantUsage {
       for (const days of dayChunks(fromMs, toMs)) {
         for (const r of await all(client, `SELECT at, trigger, figures FROM ${this.table(tenant)} WHERE day IN ? AND at >= ? AND at <= ?`, [days, new Date(fromMs), new Date(toMs)])) out.push(of(r));
       }
+      // The last sample before the range (integration over the period starts from it).
+      const before = await all(client, `SELECT at, trigger, figures FROM ${this.table(tenant)} WHERE day IN ? AND at < ? PER PARTITION LIMIT 1`, [daysBetween(fromMs - 35 * DAY_MS, fromMs), new Date(fromMs)]);
+      const prior = before.map(of).sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+      if (prior) out.push(prior);
       out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
       // The newest sample may be older than the range: look back day by day over the last 35 days.
       let latest: UsageSample | null = null;
