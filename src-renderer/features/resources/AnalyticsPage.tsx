@@ -124,7 +124,7 @@ function ReportTable({ r }: { r: AnalyticsReport }) {
         </table>
       </div>
       {r.notes.length ? (
-        <ul className="res-events small" data-testid="analytics-notes">
+        <ul className="res-notes small" data-testid="analytics-notes">
           {r.notes.map((n, i) => (
             <li key={i}>{n}</li>
           ))}

@@ -131,7 +131,7 @@ export function StatementView({ s }: { s: Statement }) {
         </p>
       ) : null}
       {s.notes.length ? (
-        <ul className="res-events small" data-testid="billing-statement-notes">
+        <ul className="res-notes small" data-testid="billing-statement-notes">
           {s.notes.map((n, i) => (
             <li key={i}>{n}</li>
           ))}

@@ -26,7 +26,7 @@ function Figure({ f }: { f: UsageFigure }) {
     <div className="res-figure" data-testid={`usage-figure-${f.metric}`} data-precision={f.precision} title={`source: ${f.source}${f.note ? ` — ${f.note}` : ''}`}>
       <div className="muted small">{metricLabel(f.metric)}</div>
       <div className="res-value" data-testid={`usage-value-${f.metric}`}>
-        {f.precision === 'unavailable' && f.value === null ? 'unavailable' : formatValue(f.value, f.unit)}
+        {formatValue(f.value, f.unit)}
       </div>
       <PrecisionBadge precision={f.precision} source={f.source} note={f.note} testId={`usage-precision-${f.metric}`} />
       {f.note ? <div className="muted small">{f.note}</div> : null}

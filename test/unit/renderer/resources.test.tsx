@@ -154,7 +154,8 @@ describe('Usage tab (unit: fake bridge)', () => {
     mount(fake, <UsageTab cluster="prod" tenant="acme" />);
     expect((await screen.findByTestId('usage-value-storage_bytes')).textContent).toBe('2.50 MB');
     expect(screen.getByTestId('usage-value-users').textContent).toBe('3');
-    expect(screen.getByTestId('usage-value-read_latency_p99_ms').textContent).toBe('unavailable');
+    expect(screen.getByTestId('usage-value-read_latency_p99_ms').textContent).toBe('—');
+    expect(screen.getByTestId('usage-precision-read_latency_p99_ms').textContent).toContain('unavailable');
     expect(screen.getByTestId('usage-precision-storage_bytes').dataset.precision).toBe('estimate');
     expect(screen.getByTestId('usage-precision-storage_bytes').getAttribute('title')).toBe('estimate — source: system_views.disk_usage (memtables not counted)');
     expect(screen.getByTestId('usage-precision-users').textContent).toContain('exact');
