@@ -1,10 +1,15 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../../../src-shared/contract';
 import type { UsageMetric, UsageSample } from '../../../../src-shared/contract/resources';
 import { localClient, type LocalClient } from '../../../../src-main/ipc/local-client';
-import { driverClient, node, realServices, unique } from '../../../support/cassandra';
+import { driverClient, node, realServices, SUPERUSER, unique } from '../../../support/cassandra';
+import { REPO_ROOT } from '../../../support/web-host';
 import { platformConsole, provision, scrub, userClient, type Svc } from '../../tenancy/support';
 
 /**
@@ -20,6 +25,24 @@ function value<T>(r: Result<T>): T {
   return r.value;
 }
 const code = (r: Result<unknown>): string => (r.ok ? 'ok' : r.error.code);
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+/** The real `csm` binary with its own data dir and keychain service, as an operator runs it. */
+const keychain = unique('csm-usage-cli');
+function csm(dir: string, args: string[], stdin = ''): Promise<Run> {
+  return new Promise((ok) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', dir], { env: { ...process.env, CSM_KEYCHAIN_SERVICE: keychain }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (c) => ok({ code: c ?? -1, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
 const fig = (s: UsageSample, m: UsageMetric) => s.figures.find((f) => f.metric === m)!;
 
 describe('usage metering on the real node', () => {
@@ -146,4 +169,26 @@ describe('usage metering on the real node', () => {
     expect(sum).toBeCloseTo(1, 3);
     for (const r of noisy.rows) expect(r.over).toBe(counted.length >= 3 && (r.requestShare > 0.5 || r.storageGrowthShare > 0.5));
   }, 90_000);
+
+  it('has a CLI face: csm usage collect|show|noisy with --json, estimates marked in text, bad input exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'csm-usage-cli-'));
+    const added = await csm(dir, ['cluster', 'add', 'main', '--contact-point', node().contactPoint, '--dc', node().localDc, '--username', SUPERUSER.username, '--password-stdin', '--json'], `${SUPERUSER.password}\n`);
+    expect(added.code, added.stderr).toBe(0);
+    const collected = await csm(dir, ['usage', 'collect', '--tenant', a, '--cluster', 'main', '--json']);
+    expect(collected.code, collected.stderr).toBe(0);
+    const sample = (JSON.parse(collected.stdout) as { samples: UsageSample[] }).samples[0]!;
+    expect(fig(sample, 'tables').value).toBe(fig(second, 'tables').value);
+    const text = await csm(dir, ['usage', 'show', '--tenant', a, '--cluster', 'main']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/storage_bytes\s+~[0-9.]+ MiB \(estimate\)/);
+    expect(text.stdout).toMatch(/tables\s+[0-9]+ \(exact\)/);
+    const shown = await csm(dir, ['usage', 'show', '--tenant', a, '--cluster', 'main', '--json']);
+    expect((JSON.parse(shown.stdout) as { latest: UsageSample }).latest.at).toBe(sample.at);
+    const bad = await csm(dir, ['usage', 'show', '--tenant', a, '--cluster', 'main', '--from', 'last-week', '--json']);
+    expect(bad.code).toBe(2);
+    expect((JSON.parse(bad.stdout) as { error: { code: string } }).error.code).toBe('BAD_INPUT');
+    const noisy = await csm(dir, ['usage', 'noisy', '--cluster', 'main', '--threshold', '0.9', '--json']);
+    expect([0, 1]).toContain(noisy.code);
+    expect((JSON.parse(noisy.stdout) as { threshold: number }).threshold).toBe(0.9);
+  }, 120_000);
 });
