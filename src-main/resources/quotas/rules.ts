@@ -82,8 +82,12 @@ const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(
 
 /** "tenant acme has 5 users; hard limit 5" — the figure an operator needs to act on. */
 export function refusal(tenant: string, resource: QuotaResource, used: number, adding: number, l: Limits): AppError {
-  const why = l.source === 'raise' ? ' (temporary raise)' : l.source === 'config' ? ` (tenant config quotas.${CONFIG_FALLBACK[resource] ?? resource})` : '';
   const more = adding > 1 ? `; ${fmt(adding)} more asked` : '';
+  if (l.source === 'config') {
+    // The tenant config's limit, worded as before quota rows existed (operators and scripts know it).
+    return new AppError('QUOTA_EXCEEDED', `tenant ${tenant} has ${fmt(used)} ${UNIT[resource]}; its quota (quotas.${CONFIG_FALLBACK[resource] ?? resource}) is ${fmt(l.hard ?? 0)}${more}. Free some, or raise the quota (csm quota set / csm quota raise)`);
+  }
+  const why = l.source === 'raise' ? ' (temporary raise)' : '';
   return new AppError('QUOTA_EXCEEDED', `tenant ${tenant} has ${fmt(used)} ${UNIT[resource]}; hard limit ${fmt(l.hard ?? 0)}${why}${more}. Free some, or ask the platform for a raise (csm quota raise)`);
 }
 

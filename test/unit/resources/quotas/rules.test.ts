@@ -46,7 +46,7 @@ describe('the check before an operation', () => {
     expect(decide('acme', 'users', 4, 1, l)).toMatch(/now at 5 users/); // at the hard limit is allowed
   });
   it('names the config field when the limit comes from the tenant config', () => {
-    expect(code(() => decide('acme', 'certificates', 2, 1, limitsOf(null, 2, T0)))).toMatch(/has 2 active certificates; hard limit 2 \(tenant config quotas\.maxCertificates\)/);
+    expect(code(() => decide('acme', 'certificates', 2, 1, limitsOf(null, 2, T0)))).toMatch(/has 2 active certificates; its quota \(quotas\.maxCertificates\) is 2/);
   });
 });
 
