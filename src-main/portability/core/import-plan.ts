@@ -16,6 +16,8 @@ export const CONSOLE_TABLES_NEW = ['config', 'config_versions', 'branding', 'int
 /** A restore into the same tenant also brings the certificate tables back (their keys are bound to the tenant id, which is unchanged). */
 export const CONSOLE_TABLES_SAME = [...CONSOLE_TABLES_NEW, 'pki_ca', 'pki_certs', 'pki_crls'] as const;
 export const CERTS_TABLE = 'pki_certs';
+/** Wrapped data keys (cache, CA, signing) of the console keyspace. */
+export const KEYS_TABLE = 'data_keys';
 export const CONFIG_TABLE = 'config';
 /** The one non-tenant keyspace a tenant role may hold a grant on (read-only reference data). */
 export const SHARED_READONLY_KEYSPACE = 'csm_shared_readonly';
@@ -76,6 +78,8 @@ export interface PlanOptions {
   newId?: string | undefined;
   dcMap?: Record<string, string> | undefined;
   intoExisting?: boolean | undefined;
+  /** The bundle's KEKs will be carried (same id): its data keys and certificates then load too. */
+  carryKeys?: boolean | undefined;
 }
 
 /** `tenant_<old>_rest` → `tenant_<new>_rest`; anything else is not the source tenant's. */
@@ -171,7 +175,7 @@ export function planImport(m: BundleManifest, opts: PlanOptions, target: TargetF
   const ksMap = new Map(keyspaces.map((k) => [k.from, k]));
 
   // Tables: shapes parsed from the exported statements.
-  const consoleLoad: readonly string[] = intoExisting && id === source ? CONSOLE_TABLES_SAME : CONSOLE_TABLES_NEW;
+  const consoleLoad: readonly string[] = id !== source ? CONSOLE_TABLES_NEW : intoExisting ? CONSOLE_TABLES_SAME : opts.carryKeys ? [...CONSOLE_TABLES_SAME, KEYS_TABLE] : CONSOLE_TABLES_NEW;
   const tables: PlannedTable[] = m.tables.map((t) => {
     const k = ksMap.get(t.keyspace);
     if (!k) throw new AppError('BAD_INPUT', `bundle: table ${t.keyspace.slice(0, 48)}.${t.table.slice(0, 48)} is in a keyspace the bundle does not declare`);
@@ -190,9 +194,9 @@ export function planImport(m: BundleManifest, opts: PlanOptions, target: TargetF
   });
   const skipped = tables.filter((t) => !t.load).map((t) => t.shape.table);
   if (skipped.length) notes.push(`console tables kept as the target provisioned them (keys, audit chain, tenant info, users): ${skipped.sort().join(', ')}`);
-  if (!intoExisting || id !== source) {
+  if (!consoleLoad.includes(CERTS_TABLE)) {
     const certs = tables.find((t) => t.console && t.shape.table === CERTS_TABLE);
-    if (certs && certs.rows > 0) notes.push(`${certs.rows} certificates were not imported: their private keys are sealed to tenant ${source}'s keys; tenant ${id} has its own new CA`);
+    if (certs && certs.rows > 0) notes.push(`${certs.rows} certificates were not imported: their private keys are sealed to tenant ${source}'s keys, which ${id === source ? 'the bundle does not carry' : `open only under id ${source}`}; tenant ${id} has its own new CA`);
   }
   if (!m.withData) notes.push('the bundle carries no data rows (exported without --with-data): tables are created empty');
 

@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../../app/errors';
 import type { ModuleDeps } from '../../app/module-deps';
 import type { CqlClient } from '../../cassandra/connections';
+import type { KeyService } from '../../keys/hierarchy';
 import { fromDriverError } from '../../cassandra/driver-errors';
-import { qualified } from '../../cassandra/identifiers';
+import { newRole, qualified } from '../../cassandra/identifiers';
 import { waitForAgreement } from '../../cassandra/system-schema';
 import { ProfileStore, isMissingTable } from '../../compliance/store';
 import { alterLogin, createLoginRole, dropRole, grantRole, TENANT_USERS_TABLE } from '../../tenancy/cql';
@@ -15,6 +16,7 @@ import { tenantConsoleKeyspace } from '../../../src-shared/rules/lifecycle';
 import type { Template } from '../../../src-shared/rules/templates';
 import type { BundleReader, ImportRequest, ImportResult, PortabilityCore, ProgressSink } from '../types';
 import { TableDigest } from './digest';
+import { carryKeks, type CarriedKek } from './import-keys';
 import { createTableCql, grantCql, insertCql, truncateCql, type TableShape } from './import-cql';
 import { CONFIG_TABLE, planImport, type ImportPlan, type PlannedGrant, type TargetFacts } from './import-plan';
 import { buildReport, certificateCount, compareGrants, compareTables, digestTable, grantsLive, mapGrants, shapesOf, tenantKeyspacesLive, tenantRolesLive, type TableFigure } from './verify';
@@ -51,6 +53,16 @@ export interface Importer {
 }
 
 const DEFAULT_CONCURRENCY = 48;
+
+/** The carried keys open: a value sealed and opened again through the tenant's (imported) cache data key. */
+async function probeKeys(keys: KeyService, tenant: string): Promise<void> {
+  keys.forget(tenant);
+  const probe = `import probe ${randomUUID()}`;
+  const back = await keys.decrypt(tenant, 'cache', await keys.encrypt(tenant, 'cache', probe)).catch((e: unknown) => {
+    throw new AppError('CONFLICT', `the imported keys of ${tenant} do not open (${e instanceof Error ? e.message : 'error'}); import refused`);
+  });
+  if (back.toString('utf8') !== probe) throw new AppError('CONFLICT', `the imported keys of ${tenant} do not round-trip; import refused`);
+}
 
 async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -193,7 +205,10 @@ export function createImporter(deps: ModuleDeps, _operations: PortabilityCore['o
         client.execute(`INSERT INTO ${qualified(tenantConsoleKeyspace(plan.target), TENANT_USERS_TABLE)} (name, role, created_by, created_at) VALUES (?, ?, ?, ?)`, [r.to.slice(`tenant_${plan.target}_u_`.length), r.to, operatorRole, new Date()], { prepare: true }),
       );
     }
-    for (const r of plan.roles) for (const g of r.memberOf) await guard(`granting ${g} to ${r.to}`, () => client.execute(grantRole(g, r.to)));
+    for (const r of plan.roles) {
+      const has = new Set((await guard(`reading the roles of ${r.to}`, () => client.execute(`LIST ROLES OF ${newRole(r.to)}`))).rows.map((x) => String(x['role'])));
+      for (const g of r.memberOf) if (!has.has(g)) await guard(`granting ${g} to ${r.to}`, () => client.execute(grantRole(g, r.to)));
+    }
     return created;
   }
 
@@ -286,7 +301,23 @@ export function createImporter(deps: ModuleDeps, _operations: PortabilityCore['o
     const client = operator(cluster);
     const m = reader.manifest;
     const target = req.newId ?? String(m.tenant);
-    const plan = planImport(m, { newId: req.newId, dcMap: req.dcMap, intoExisting: req.intoExisting }, await targetFacts(cluster, client, [target, String(m.tenant)]));
+    // Same id on a new home (migration): the tenant's KEKs come along, so its data keys, CA and certificates do too.
+    let keks: CarriedKek[] = [];
+    const keyNotes: string[] = [];
+    if (!req.intoExisting && target === m.tenant) {
+      try {
+        const k = await reader.keys();
+        if (k.tenantId !== m.tenant) throw new AppError('BAD_INPUT', 'bundle: the key material belongs to another tenant');
+        keks = k.keks.filter((x) => x.state !== 'destroyed');
+      } catch (e) {
+        if (e instanceof AppError && /another tenant/.test(e.message)) throw e;
+        keyNotes.push(`the bundle's key material could not be used (${e instanceof AppError ? e.message : 'unreadable'}): the tenant gets new keys and a new CA`);
+      }
+    } else if (!req.intoExisting) {
+      keyNotes.push(`new id: tenant ${target} has new keys (KEK, data keys, signing key) and a new CA — key envelopes are bound to the tenant id`);
+    }
+    const plan = planImport(m, { newId: req.newId, dcMap: req.dcMap, intoExisting: req.intoExisting, carryKeys: keks.length > 0 }, await targetFacts(cluster, client, [target, String(m.tenant)]));
+    plan.notes.push(...keyNotes);
     progress?.({ phase: 'plan', done: 0, total: null, message: `${plan.source} → ${plan.target} on ${cluster}: ${plan.tables.length} tables, DCs ${plan.dataCenters.join(', ')}` });
     await precheck(reader, plan, progress, signal);
     if (plan.intoExisting) {
@@ -299,7 +330,12 @@ export function createImporter(deps: ModuleDeps, _operations: PortabilityCore['o
     const created = await provision(client, cluster, plan, signal, progress);
     const extra: string[] = [];
     try {
+      if (keks.length) {
+        const versions = await carryKeks(client, deps.keys.for(cluster), plan.target, keks);
+        plan.notes.push(`key material carried: KEK version${versions.length === 1 ? '' : 's'} ${versions.join(', ')} rewrapped under this installation's master key`);
+      }
       await createAndLoadTables(client, reader, plan, progress, signal, true);
+      if (keks.length) await probeKeys(deps.keys.for(cluster), plan.target);
       extra.push(...(await applyRoles(client, plan, deps.sessions.scopeOf(cluster)?.role ?? 'unknown')));
       await applyGrants(client, plan);
       progress?.({ phase: 'verify', done: 0, total: null, message: 'verifying against the bundle' });
