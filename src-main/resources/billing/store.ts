@@ -62,6 +62,13 @@ const refusal = (b: Budget, micro: number): AppError =>
     `privacy budget exceeded: this report needs ε ${micro / 1e6}, ${Math.max(0, b.totalMicro - b.spentMicro) / 1e6} of ${b.totalMicro / 1e6} is left; nothing was spent (raise it with csm analytics budget --total E, or report without --epsilon)`,
   );
 
+/** The budget after paying `micro`, or the refusal (the input is never changed: a refusal spends nothing). Exactly reaching the total is allowed. */
+export function charge(b: Budget, micro: number): Budget {
+  if (!Number.isSafeInteger(micro) || micro <= 0) throw new AppError('BAD_INPUT', 'epsilon must be positive');
+  if (b.spentMicro + micro > b.totalMicro) throw refusal(b, micro);
+  return { totalMicro: b.totalMicro, spentMicro: b.spentMicro + micro, version: b.version + 1 };
+}
+
 export class BillingStore {
   constructor(private readonly c: CqlClient) {}
 
@@ -155,19 +162,19 @@ export class BillingStore {
   /** Throws the refusal when `micro` does not fit in what is left (nothing is spent). */
   async assertAffordable(micro: number): Promise<Budget> {
     const b = await this.budget();
-    if (b.spentMicro + micro > b.totalMicro) throw refusal(b, micro);
+    charge(b, micro);
     return b;
   }
 
   async spend(micro: number, by: string, what: { groupBy: string; k: number; figures: number }): Promise<Budget> {
     for (let i = 0; i < 8; i++) {
       const b = await this.budget();
-      if (b.spentMicro + micro > b.totalMicro) throw refusal(b, micro);
-      if (await this.cas(b, { totalMicro: b.totalMicro, spentMicro: b.spentMicro + micro }, by)) {
+      const next = charge(b, micro);
+      if (await this.cas(b, next, by)) {
         await run('recording the privacy ledger', () =>
           this.c.execute(`INSERT INTO ${LEDGER} (id, at, nonce, epsilon_micro, actor, group_by, k, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [BUDGET_ID, new Date(), randomUUID(), micro, by, what.groupBy, what.k, what.figures], Q),
         );
-        return { totalMicro: b.totalMicro, spentMicro: b.spentMicro + micro, version: b.version + 1 };
+        return next;
       }
     }
     throw new AppError('CONFLICT', 'the privacy budget kept changing under this console; nothing was spent, try again');
