@@ -15,6 +15,8 @@ import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole } from '
  * backup listed with its rows and hash, and the RPO badge measured against it.
  */
 const env = useE2eConsole();
+// An action that cannot happen (a missing option, a disabled button) fails in a minute, not at the test's end.
+test.use({ actionTimeout: 60_000 });
 const id36 = (): string => `e2e_${BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).padStart(8, '0').slice(-8)}`;
 const tenantId = id36();
 const copyId = id36();
@@ -64,7 +66,7 @@ async function deleteTenant(page: Page, tenant: string): Promise<void> {
 }
 
 test('Migration & export: export with data, inspect, import under a new id with an identical report; Backups: back up now, listed with RPO status', async ({ page }) => {
-  test.setTimeout(600_000);
+  test.setTimeout(900_000);
   env.watch(page);
   await page.goto(env.host.url);
   await registerAndSignIn(page, env);
@@ -78,6 +80,7 @@ test('Migration & export: export with data, inspect, import under a new id with 
     const screen = page.getByTestId('migrations-page');
     await screen.getByTestId('open-export').click();
     const exp = page.getByTestId('export-dialog');
+    await expect(exp.getByTestId('export-tenant').locator(`option[value="e2e/${tenantId}"]`)).toHaveCount(1);
     await exp.getByTestId('export-tenant').selectOption(`e2e/${tenantId}`);
     await exp.getByTestId('export-out').fill(bundle);
     await expect(exp.getByTestId('export-with-data')).not.toBeChecked();

@@ -32,9 +32,10 @@ export function TenantPicker({ value, onChange, testId, label = 'Tenant' }: { va
   const tenants = useTenants((s) => s.tenants);
   const status = useTenants((s) => s.status);
   const clusters = usePlatformClusters();
+  // Re-read on open: a tenant created since the list was last read must be offered.
   useEffect(() => {
-    if (status === 'idle') void loadTenants(client);
-  }, [client, status]);
+    void loadTenants(client);
+  }, [client]);
   const options = tenants.filter((t) => t.online && clusters.includes(t.cluster) && t.state !== 'deleted');
   return (
     <div className="field">
