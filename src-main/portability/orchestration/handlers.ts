@@ -166,7 +166,26 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     let phase: MigrationPhase = 'copy';
     const sink = progressOf(op, job, () => phase);
     return {
-      core,
+      core: {
+        exportTenant: (req) => core.exportTenant(req),
+        verifyLive: (a, b) => core.verifyLive(a, b),
+        importBundle: async (req) => {
+          if (req.intoExisting) return core.importBundle(req);
+          // Tenant ids are unique per installation, so the importer refuses an id this console's
+          // mirror lists on another cluster. A migration is the one case where the same id lives on
+          // two clusters for a while: the source's mirror row (a cache of its registry) is set
+          // aside for the import and read back from the registry right after.
+          const src = plan.source;
+          const row = deps.store.tenantMirror.get(src.cluster, src.tenant);
+          if (row) deps.store.tenantMirror.delete(src.cluster, src.tenant);
+          try {
+            return await core.importBundle(req);
+          } finally {
+            if (row && !deps.store.tenantMirror.get(src.cluster, src.tenant)) deps.store.tenantMirror.upsert(row);
+            await deps.tenants.sync(src.cluster).catch(() => 0);
+          }
+        },
+      },
       freeze: (cluster, tenant) => freeze.freeze(operator(cluster), tenant, 'migration', by(cluster)),
       thaw: async (cluster, tenant) => {
         await freeze.thaw(operator(cluster), tenant, 'migration', by(cluster));
@@ -176,6 +195,10 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
       transition: (cluster, tenant, from, to) => deps.tenants.registry(cluster).transition(tenant, from as never, to as never),
       dropTenant,
       decommission: async (cluster, tenant) => {
+        // The tenancy delete saga's first step moves active/suspended/failed tenants only: a
+        // migrating one is handed over as decommissioning (the lifecycle's migrating → decommissioning).
+        const reg = deps.tenants.registry(cluster);
+        if ((await reg.get(tenant))?.state === 'migrating') await reg.transition(tenant, ['migrating'], 'decommissioning');
         const { jobId } = await deps.tenants.delete(cluster, tenant, tenant);
         await deps.jobs.wait(jobId);
         const saga = await deps.tenants.saga(cluster, jobId);
