@@ -56,14 +56,17 @@ describe('usage metering on the real node', () => {
   let writer: cassandra.Client | null = null;
   const a = unique('ua');
   const b = unique('ub');
+  const c = unique('uc');
+  const events: { name: string; payload: unknown }[] = [];
   let first: UsageSample;
   let second: UsageSample;
 
   beforeAll(async () => {
     ({ svc: p, api: papi, cluster } = await platformConsole());
     su = await driverClient();
-    const [sa, sb] = [await provision(p, papi, cluster, a, 'boss', PW), await provision(p, papi, cluster, b, 'boss', PW)];
-    expect([sa.state, sb.state]).toEqual(['succeeded', 'succeeded']);
+    const [sa, sb, sc] = [await provision(p, papi, cluster, a, 'boss', PW), await provision(p, papi, cluster, b, 'boss', PW), await provision(p, papi, cluster, c, 'boss', PW)];
+    expect([sa.state, sb.state, sc.state]).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    p.bus.subscribe((name, payload) => events.push({ name, payload }));
     t = await realServices();
     tapi = localClient(t.router, { host: 'cli' });
     value(await tapi.call('cluster.add', { name: tcluster, contactPoints: [node().contactPoint], localDc: node().localDc, username: `tenant_${a}_u_boss`, password: PW }));
@@ -75,7 +78,7 @@ describe('usage metering on the real node', () => {
     await writer?.shutdown();
     await su?.shutdown();
     for (const s of [t, p]) await s?.close().catch(() => undefined);
-    await scrub([a, b]);
+    await scrub([a, b, c]);
   }, 120_000);
 
   it('samples keyspace, table and user counts exactly as the schema and roles say; the first sample is the counters\u2019 baseline', async () => {
@@ -168,6 +171,21 @@ describe('usage metering on the real node', () => {
     const sum = counted.reduce((s, r) => s + r.requestShare, 0);
     expect(sum).toBeCloseTo(1, 3);
     for (const r of noisy.rows) expect(r.over).toBe(counted.length >= 3 && (r.requestShare > 0.5 || r.storageGrowthShare > 0.5));
+    expect(events.some((e) => e.name === 'usage.sampled' && (e.payload as { tenant: string }).tenant === c)).toBe(true);
+
+    // a, b and c (at least) have samples in the window; a alone wrote: over a low threshold it is a noisy neighbour.
+    const low = value(await papi.call('usage.noisy', { cluster, windowHours: 1, threshold: 0.01 }));
+    expect(low.note).toBeNull();
+    expect(low.rows.find((r) => r.tenant === a)!.over).toBe(true);
+    expect(low.rows.find((r) => r.tenant === c)!.over).toBe(false);
+    expect(low.alerts.filter((x) => x.tenant === a).map((x) => x.kind).sort()).toEqual(['requests', 'storage']);
+    expect(events.filter((e) => e.name === 'usage.alert' && (e.payload as { tenant: string }).tenant === a)).toHaveLength(2);
+    const recorded = await su.execute('SELECT kind, share, threshold FROM csm_system.usage_alerts WHERE tenant_id = ?', [a], { prepare: true });
+    expect(recorded.rows.map((r) => String(r['kind'])).sort()).toEqual(['requests', 'storage']);
+    // Raised once per window, not on every look.
+    const again = value(await papi.call('usage.noisy', { cluster, windowHours: 1, threshold: 0.01 }));
+    expect(again.alerts.filter((x) => x.tenant === a)).toHaveLength(2);
+    expect(events.filter((e) => e.name === 'usage.alert' && (e.payload as { tenant: string }).tenant === a)).toHaveLength(2);
   }, 90_000);
 
   it('has a CLI face: csm usage collect|show|noisy with --json, estimates marked in text, bad input exit 2', async () => {
