@@ -36,18 +36,33 @@ export interface Point {
 
 const at = (s: UsageSample): number => Date.parse(s.at);
 
+/** Samples in time order with their parsed times, computed once per sample list (a statement reads it six times). */
+const orderedCache = new WeakMap<readonly UsageSample[], { samples: UsageSample[]; times: number[] }>();
+function orderedWithTimes(samples: readonly UsageSample[]): { samples: UsageSample[]; times: number[] } {
+  const hit = orderedCache.get(samples);
+  if (hit) return hit;
+  const byT = new Map<number, UsageSample>();
+  for (const s of samples) {
+    const t = at(s);
+    if (Number.isFinite(t)) byT.set(t, s);
+  }
+  const entries = [...byT.entries()].sort(([a], [b]) => a - b);
+  const out = { samples: entries.map(([, s]) => s), times: entries.map(([t]) => t) };
+  orderedCache.set(samples, out);
+  return out;
+}
+
 /** The samples in time order, one per instant (a later copy of the same instant wins). */
 export function ordered(samples: readonly UsageSample[]): UsageSample[] {
-  const byT = new Map<number, UsageSample>();
-  for (const s of samples) if (Number.isFinite(at(s))) byT.set(at(s), s);
-  return [...byT.entries()].sort(([a], [b]) => a - b).map(([, s]) => s);
+  return orderedWithTimes(samples).samples;
 }
 
 export function pointsOf(samples: readonly UsageSample[], metric: UsageMetric): Point[] {
-  return ordered(samples).map((s) => {
+  const o = orderedWithTimes(samples);
+  return o.samples.map((s, i) => {
     const f = s.figures.find((x) => x.metric === metric);
     const v = f && f.value !== null && Number.isFinite(f.value) && f.precision !== 'unavailable' ? f.value : null;
-    return { t: at(s), v, precision: f?.precision ?? 'unavailable' };
+    return { t: o.times[i]!, v, precision: f?.precision ?? 'unavailable' };
   });
 }
 
@@ -80,7 +95,7 @@ export function stepIntegral(points: readonly Point[], from: number, to: number,
 
 /** Milliseconds of [from, to) covered by any sample (each holding until the next, capped): the statement's coverage. */
 export function coveredMs(samples: readonly UsageSample[], from: number, to: number, maxGapMs: number): number {
-  return stepIntegral(ordered(samples).map((s) => ({ t: at(s), v: 1, precision: 'exact' as const })), from, to, maxGapMs).coveredMs;
+  return stepIntegral(orderedWithTimes(samples).times.map((t) => ({ t, v: 1, precision: 'exact' as const })), from, to, maxGapMs).coveredMs;
 }
 
 export interface CounterResult {
@@ -126,7 +141,8 @@ export function counterDeltas(points: readonly Point[], from: number, to: number
     const lo = Math.max(a, from);
     const hi = Math.min(b, to);
     if (hi <= lo) return false;
-    requests = add(requests, mul(ratio(amount), ratio(BigInt(hi - lo), BigInt(b - a))));
+    // Whole intervals stay integers (cheap); only the two edge intervals carry a fraction.
+    requests = add(requests, hi - lo === b - a ? ratio(amount) : mul(ratio(amount), ratio(BigInt(hi - lo), BigInt(b - a))));
     return true;
   };
   if (mode === 'delta') {
@@ -224,7 +240,7 @@ export function computeStatement(p: StatementParams): ComputedStatement {
   const covered = coveredMs(p.samples, from, to, gap);
   const coverage = Math.round((covered / (to - from)) * 1e6) / 1e6;
   if (coverage < 1) notes.push(`samples cover ${(coverage * 100).toFixed(2)} % of the period; uncovered time (gaps over ${gap / 60_000} min, before the first sample) is not billed for storage, users or certificates`);
-  const inPeriod = ordered(p.samples).filter((s) => at(s) >= from && at(s) <= to).length;
+  const inPeriod = orderedWithTimes(p.samples).times.filter((t) => t >= from && t <= to).length;
   return {
     cluster: p.cluster,
     tenant: p.tenant,
