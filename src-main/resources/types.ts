@@ -6,6 +6,17 @@ import type { QuotaResource, UsageSample } from '../../src-shared/contract/resou
  * every tenant's latest figures. Samples come from Cassandra (csm_system.usage_samples, the
  * platform's copy) so every console bills the same figures; the cache is a fallback/speed-up.
  */
+/*
+ * Figure semantics (src-main/resources/metering/maths.ts deriveFigures):
+ * - levels at the sample's time: storage_bytes (SSTables on disk, estimate), keyspaces, tables,
+ *   users, certificates (exact), connections, read/write_latency_p99_ms; integrate these over time;
+ * - counts over the interval since the tenant's previous sample: reads, writes (per-table node
+ *   counters), requests (client request_count deltas) — SUM them, never integrate; null on a
+ *   tenant's first sample (the counters' baseline);
+ * - console_ops: router-audited calls naming the tenant in the hour before the sample, through the
+ *   console that took it.
+ * A figure whose precision is 'unavailable' has value null.
+ */
 export interface UsageReader {
   /** Sample one tenant now (platform scope), store it (cache + Cassandra) and return it. */
   collect(cluster: string, tenant: string, trigger: 'schedule' | 'manual'): Promise<UsageSample>;

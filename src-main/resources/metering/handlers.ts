@@ -19,6 +19,8 @@ export const DEFAULT_USAGE_CONCURRENCY = 4;
 export const MAX_SERIES_POINTS = 500;
 export const DEFAULT_NOISY_THRESHOLD = 0.5;
 const MAX_RANGE_MS = 400 * DAY_MS;
+/** The cache keeps what a year's statements and the longest usage range need. */
+const CACHE_RETENTION_MS = 400 * DAY_MS;
 const HOUR_MS = 3_600_000;
 /** Tenant states that are metered (their keyspaces and roles exist). */
 const METERED = new Set(['active', 'suspended', 'migrating']);
@@ -266,6 +268,11 @@ export function meteringPart(deps: ModuleDeps, opts: MeteringOptions = {}): Cons
     },
     // Once per interval: who is a noisy neighbour now.
     onCycle: () => {
+      try {
+        cache.prune(now() - CACHE_RETENTION_MS);
+      } catch (e) {
+        deps.logger.warn('usage: pruning the cache failed', { error: e instanceof Error ? e.message : String(e) });
+      }
       for (const cluster of deps.sessions.platformClusters()) {
         void noisy(cluster).catch((e: unknown) => deps.logger.warn('usage: noisy-neighbour check failed', { cluster, error: e instanceof Error ? e.message : String(e) }));
       }

@@ -231,6 +231,8 @@ export class UsageCache {
       alerts: db.prepare<[string, number], { tenant: string; at: number; kind: string; share: number; threshold: number }>('SELECT tenant, at, kind, share, threshold FROM usage_alerts WHERE cluster = ? AND at >= ? ORDER BY at DESC'),
       setting: db.prepare<[string], { value: number }>('SELECT value FROM usage_settings WHERE key = ?'),
       putSetting: db.prepare('INSERT INTO usage_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      prune: db.prepare('DELETE FROM usage_samples WHERE at < ?'),
+      pruneAlerts: db.prepare('DELETE FROM usage_alerts WHERE at < ?'),
       ops: db.prepare<[string, string, string], { n: number }>(`SELECT COUNT(*) AS n FROM audit_local WHERE tenant = ? AND at >= ? AND json_extract(input_redacted, '$.cluster') = ?`),
     };
   }
@@ -264,6 +266,11 @@ export class UsageCache {
   }
   putSetting(key: 'interval_s' | 'concurrency', value: number): void {
     this.s.putSetting.run(key, value);
+  }
+  /** Drop cached samples and alerts older than `beforeMs` (the csm_system copy is the record). */
+  prune(beforeMs: number): void {
+    this.s.prune.run(beforeMs);
+    this.s.pruneAlerts.run(beforeMs);
   }
   /** Router-audited calls naming the tenant on this cluster since `sinceIso` (this console's audit_local). */
   consoleOps(cluster: string, tenant: string, sinceIso: string): number {

@@ -52,7 +52,7 @@ describe('usage cache (SQLite migration 6)', () => {
     }
   });
 
-  it('keeps settings and alerts', () => {
+  it('keeps settings and alerts, and prunes old samples and alerts', () => {
     const store = openStore({ dir: tmp() });
     try {
       const c = new UsageCache(store.db);
@@ -62,6 +62,12 @@ describe('usage cache (SQLite migration 6)', () => {
       c.putAlert('c1', { tenant: 'a', at: '2026-11-29T11:00:00.000Z', kind: 'requests', share: 0.8, threshold: 0.5 });
       expect(c.alerts('c1', Date.parse('2026-11-29T00:00:00Z'))).toEqual([{ tenant: 'a', at: '2026-11-29T11:00:00.000Z', kind: 'requests', share: 0.8, threshold: 0.5 }]);
       expect(c.alerts('c1', Date.parse('2026-11-29T12:00:00Z'))).toEqual([]);
+      c.put('c1', sample('a', '2026-11-01T00:00:00.000Z', 1), null);
+      c.put('c1', sample('a', '2026-11-29T00:00:00.000Z', 2), null);
+      c.prune(Date.parse('2026-11-15T00:00:00Z'));
+      expect(c.samples('c1', 'a', 0, Date.parse('2026-12-01T00:00:00Z')).map((s) => s.at)).toEqual(['2026-11-29T00:00:00.000Z']);
+      c.prune(Date.parse('2026-11-30T00:00:00Z'));
+      expect(c.alerts('c1', 0)).toEqual([]);
     } finally {
       store.close();
     }
