@@ -6,9 +6,6 @@ import cassandra from 'cassandra-driver';
  */
 export const TEST_TENANT_ID = /^(?:e2e|[a-z]{1,3})_[0-9a-z]{8}$/;
 
-/** A whole test run takes well under this; a test tenant's KEK older than it belongs to no running test. */
-const STALE_AFTER_MS = 3 * 3600_000;
-
 /**
  * csm_system outlives a run on a developer's node. KEKs an earlier run left behind (a crash, an
  * interrupted test) carry that run's master key fingerprint, and this run's consoles would
@@ -21,18 +18,10 @@ export async function forgetStaleTestKeys(contactPoint: string, localDc: string)
     await client.connect();
     const has = await client.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = 'csm_system' AND table_name = 'tenant_keks'");
     if (has.rowLength === 0) return 0;
-    // Only KEKs no live test run can still be using: the newest version of the tenant is older
-    // than STALE_AFTER_MS. A run started while another is going (two people, parallel agents) must
-    // not shred the other's tenants mid-test.
-    const newest = new Map<string, number>();
-    for await (const r of await client.execute('SELECT tenant_id, created_at FROM csm_system.tenant_keks', [], { fetchSize: 1000 })) {
-      const id = String(r['tenant_id']);
-      const at = r['created_at'] instanceof Date ? r['created_at'].getTime() : 0;
-      newest.set(id, Math.max(newest.get(id) ?? 0, at));
-    }
-    const cutoff = Date.now() - STALE_AFTER_MS;
-    for (const [id, at] of newest) {
-      if (!TEST_TENANT_ID.test(id) || at > cutoff) continue;
+    const ids = new Set<string>();
+    for await (const r of await client.execute('SELECT tenant_id FROM csm_system.tenant_keks', [], { fetchSize: 1000 })) ids.add(String(r['tenant_id']));
+    for (const id of ids) {
+      if (!TEST_TENANT_ID.test(id)) continue;
       await client.execute('DELETE FROM csm_system.tenant_keks WHERE tenant_id = ?', [id], { prepare: true });
       n++;
     }
