@@ -86,6 +86,35 @@ export const AUDIT_CACHE_DDL = `
 
 /**
  * Cache migration 11 (issue 9 follow-up): the live mirror leaves the disk (events in clear
- * contradicted DESIGN §5); only stream heads stay, as witnesses. Owned by the audit owner.
+ * contradicted DESIGN §5); only stream heads stay, as witnesses (`audit_witness_heads`, carried
+ * over from the old mirror), and signer keys are pinned on first use (`audit_signer_pins`,
+ * streams/pins.ts). The dropped tables' pages are zeroed (secure_delete).
  */
-export const AUDIT_CACHE_V2_DDL = '';
+export const AUDIT_CACHE_V2_DDL = `
+  CREATE TABLE IF NOT EXISTS audit_witness_heads (
+    source  TEXT NOT NULL,
+    stream  TEXT NOT NULL,
+    seq     INTEGER NOT NULL CHECK (seq >= 1),
+    hash    TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (source, stream)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS audit_signer_pins (
+    cluster     TEXT NOT NULL,
+    stream      TEXT NOT NULL,
+    version     INTEGER NOT NULL CHECK (version >= 1),
+    fingerprint TEXT NOT NULL,
+    pinned_at   TEXT NOT NULL,
+    PRIMARY KEY (cluster, stream, version)
+  ) STRICT, WITHOUT ROWID;
+  INSERT OR IGNORE INTO audit_witness_heads (source, stream, seq, hash, seen_at)
+    SELECT e.source, e.stream, e.seq, e.hash, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    FROM audit_events e
+    WHERE e.source LIKE 'live:%' AND e.seq = (SELECT max(seq) FROM audit_events m WHERE m.source = e.source AND m.stream = e.stream);
+  PRAGMA secure_delete = ON;
+  DROP TRIGGER IF EXISTS audit_events_fts_insert;
+  DROP TRIGGER IF EXISTS audit_events_fts_delete;
+  DROP TABLE IF EXISTS audit_events_fts;
+  DROP TABLE IF EXISTS audit_events;
+  DROP TABLE IF EXISTS audit_batches;
+`;

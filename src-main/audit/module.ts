@@ -3,7 +3,7 @@ import type { ConsoleModule } from '../app/module';
 import type { ModuleDeps } from '../app/module-deps';
 import type { AuditEntry } from '../ipc/router';
 import { ingestHandlers } from './ingest/handlers';
-import { reviewHandlers } from './review/handlers';
+import { reviewHandlers, reviewService } from './review/handlers';
 import { streamHandlers } from './streams/handlers';
 import { AuditStreamService } from './streams/service';
 import type { AuditParts } from './types';
@@ -23,17 +23,21 @@ export function auditModule(deps: ModuleDeps): ConsoleModule<AuditChannels> & { 
   const parts: AuditParts = {
     deps,
     streams: service,
-    index: { db: deps.store.db, liveSource: (cluster) => `live:${cluster}` },
+    index: { db: service.index, cache: deps.store.db, liveSource: (cluster) => `live:${cluster}` },
   };
+  const review = reviewService(parts);
   return {
     parts,
     record: (entry) => service.record(entry),
     onSignIn: (cluster, platform) => service.onSignIn(cluster, platform),
-    close: () => service.close(),
+    close: async () => {
+      await service.close();
+      review.close();
+    },
     handlers: {
       ...streamHandlers(parts, service),
       ...ingestHandlers(parts),
-      ...reviewHandlers(parts),
+      ...reviewHandlers(parts, review),
     },
   };
 }

@@ -88,7 +88,10 @@ export interface AuditStreamsPort {
 
 /** The local mirror: the cache database and the `source` value a cluster's live streams use there. */
 export interface AuditIndex {
+  /** The live index: in memory, this session only (streams/mirror.ts). */
   db: Db;
+  /** The cache file: sealed snapshots, saved filters, ingest offsets, witness heads — never events in clear. */
+  cache: Db;
   /** `live:<cluster>` */
   liveSource(cluster: string): string;
 }

@@ -25,7 +25,7 @@ export function ingestHandlers(parts: AuditParts): Pick<Handlers, 'audit.ingest'
       const rows = await deps.tenants.registry(cluster).all();
       const directory = directoryOf(rows.filter((r) => STREAM_STATES.has(r.state)).map((r) => r.id));
       const operator = deps.sessions.scopeOf(cluster)?.role ?? null;
-      offsets ??= sqliteOffsets(parts.index.db);
+      offsets ??= sqliteOffsets(parts.index.cache);
       const store = offsets;
       const label = `Ingest ${sources.length} audit log file${sources.length === 1 ? '' : 's'} into ${cluster}`;
       return deps.jobs.run('audit.ingest', label, async (job) => {

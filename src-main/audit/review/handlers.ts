@@ -15,9 +15,10 @@ export function reviewService(parts: AuditParts): ReviewService {
   const vault = new SnapshotVault({ secrets: deps.secrets, connections: deps.connections, sessions: deps.sessions });
   return new ReviewService({
     db: index.db,
+    cache: index.cache,
     streams,
     liveSource: (c) => index.liveSource(c),
-    snapshots: new SnapshotStore(index.db, vault),
+    snapshots: new SnapshotStore(index.cache, vault),
     signer: (cluster, tenant) => async (data) => {
       const keys = deps.keys.for(cluster);
       const s = await keys.sign(tenant, data);

@@ -12,8 +12,10 @@ import { buildSnapshot } from './snapshot-file';
 import { describeProblems, SnapshotStore, type OpenSnapshot } from './snapshots';
 
 export interface ReviewDeps {
-  /** The cache database (live mirror, audit_snapshots, audit_saved_filters). */
+  /** The live index (in memory for this session: the mirror of Cassandra's streams). */
   db: Db;
+  /** The cache file: audit_saved_filters (snapshots go through `snapshots`). */
+  cache: Db;
   streams: AuditStreamsPort;
   liveSource(cluster: string): string;
   snapshots: SnapshotStore;
@@ -194,6 +196,11 @@ export class ReviewService {
     return this.writeCsv(s.db, s.source, s.info.stream, filter, o);
   }
 
+  /** Close the in-memory databases of opened snapshots (decrypted evidence leaves memory with them). */
+  close(): void {
+    this.deps.snapshots.close();
+  }
+
   removeSnapshot(id: string): { removed: boolean } {
     return { removed: this.deps.snapshots.remove(id) };
   }
@@ -201,7 +208,7 @@ export class ReviewService {
   // ---- saved filters -------------------------------------------------------------------------
 
   filters(): { name: string; filter: AuditFilter; createdAt: string }[] {
-    const rows = this.deps.db.prepare('SELECT name, filter, created_at FROM audit_saved_filters ORDER BY name').all() as { name: string; filter: string; created_at: string }[];
+    const rows = this.deps.cache.prepare('SELECT name, filter, created_at FROM audit_saved_filters ORDER BY name').all() as { name: string; filter: string; created_at: string }[];
     const out: { name: string; filter: AuditFilter; createdAt: string }[] = [];
     for (const r of rows) {
       const f = auditFilterSchema.safeParse(JSON.parse(r.filter));
@@ -214,14 +221,14 @@ export class ReviewService {
     const createdAt = this.now().toISOString();
     // A saved filter is a search, not a position in it.
     const { beforeSeq: _cursor, ...kept } = filter;
-    this.deps.db
+    this.deps.cache
       .prepare('INSERT INTO audit_saved_filters (name, filter, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET filter = excluded.filter, created_at = excluded.created_at')
       .run(name, JSON.stringify(kept), createdAt);
     return { name, filter: kept as AuditFilter, createdAt };
   }
 
   deleteFilter(name: string): { removed: boolean } {
-    return { removed: this.deps.db.prepare('DELETE FROM audit_saved_filters WHERE name = ?').run(name).changes > 0 };
+    return { removed: this.deps.cache.prepare('DELETE FROM audit_saved_filters WHERE name = ?').run(name).changes > 0 };
   }
 
   // ---- shared --------------------------------------------------------------------------------

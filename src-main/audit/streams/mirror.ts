@@ -1,19 +1,58 @@
-import type { Db } from '../../store';
+import { AUDIT_INDEX_DDL } from '../index-schema';
+import { openDatabase, type Db } from '../../store/db';
 import type { JsonValue } from '../../store/json';
 import type { AuditBatch, SignerKey, StoredAuditEvent, StreamHead, StreamId } from '../types';
 import { canonicalJson, isTombstone, tombstoneDetail, verifyChain } from './chain';
 
+/** An empty live index in memory: the same DDL as an imported snapshot's (index-schema.ts). */
+export function openMemoryIndex(): Db {
+  const db = openDatabase(':memory:');
+  db.exec(AUDIT_INDEX_DDL);
+  return db;
+}
+
 /**
- * The local mirror of live streams: the cache tables of index-schema.ts (audit_events with its
- * FTS index, audit_batches), `source` = `live:<cluster>`. Append-only except for retention: what a
- * signed, verified tombstone pruned in Cassandra is pruned here too.
+ * The local mirror of live streams, `source` = `live:<cluster>`: an index IN MEMORY for this
+ * session (audit_events with its FTS index, audit_batches; index-schema.ts), rebuilt from
+ * Cassandra on first use — events never rest in clear in the cache file (DESIGN §5). What stays
+ * on disk is the highest (seq, hash) seen of each stream (`audit_witness_heads` in the cache): the
+ * witness that outlives the session, so a stream truncated or rewritten in Cassandra between two
+ * sessions is still caught. Append-only except for retention: what a signed, verified tombstone
+ * pruned in Cassandra is pruned here too.
  */
 export class AuditMirror {
-  constructor(private readonly db: Db) {}
+  /** `index`: the in-memory live index; `cache`: the cache file (witness heads only), or null for a mirror that keeps no witness. */
+  constructor(
+    private readonly db: Db,
+    private readonly cache: Db | null = null,
+  ) {}
 
+  /** The highest event held in memory this session. */
   lastSeen(source: string, stream: StreamId): StreamHead | null {
     const r = this.db.prepare('SELECT seq, hash FROM audit_events WHERE source = ? AND stream = ? ORDER BY seq DESC LIMIT 1').get(source, stream) as { seq: number; hash: string } | undefined;
     return r ? { seq: r.seq, hash: r.hash } : null;
+  }
+
+  /** The highest (seq, hash) this console ever saw of the stream, across sessions (null when never seen or no cache). */
+  witness(source: string, stream: StreamId): StreamHead | null {
+    if (!this.cache) return this.lastSeen(source, stream);
+    const r = this.cache.prepare('SELECT seq, hash FROM audit_witness_heads WHERE source = ? AND stream = ?').get(source, stream) as { seq: number; hash: string } | undefined;
+    const mem = this.lastSeen(source, stream);
+    if (!r) return mem;
+    return mem && mem.seq > r.seq ? mem : { seq: r.seq, hash: r.hash };
+  }
+
+  private remember(source: string, stream: StreamId): void {
+    if (!this.cache) return;
+    const h = this.lastSeen(source, stream);
+    if (!h) return;
+    // Only forward: a witness never moves back (retention prunes below the head, never the head).
+    this.cache
+      .prepare(
+        `INSERT INTO audit_witness_heads (source, stream, seq, hash, seen_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (source, stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, seen_at = excluded.seen_at WHERE excluded.seq > audit_witness_heads.seq`,
+      )
+      .run(source, stream, h.seq, h.hash, new Date().toISOString());
   }
 
   put(source: string, stream: StreamId, events: readonly StoredAuditEvent[], batches: readonly AuditBatch[]): void {
@@ -31,6 +70,7 @@ export class AuditMirror {
       }
       for (const b of batches) insB.run(source, stream, b.batch, b.firstSeq, b.lastSeq, b.headHash, b.keyVersion, b.signer, b.signature, b.signedAt);
     })();
+    this.remember(source, stream);
   }
 
   /**

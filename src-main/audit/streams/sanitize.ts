@@ -79,7 +79,11 @@ export function boundedDetail(v: unknown): JsonValue {
     return null;
   }
   if (json.length <= DETAIL_MAX_CHARS) return clean;
-  return { truncated: true, chars: json.length, sha256: createHash('sha256').update(json, 'utf8').digest('hex'), head: cap(json, 2048) };
+  const cut: { [k: string]: JsonValue } = { truncated: true, chars: json.length, sha256: createHash('sha256').update(json, 'utf8').digest('hex'), head: cap(json, 2048) };
+  // An idempotency key survives the cut (streams/service.ts looks for it after a crash).
+  const idem = clean !== null && typeof clean === 'object' && !Array.isArray(clean) ? (clean as { [k: string]: JsonValue })['idem'] : undefined;
+  if (typeof idem === 'string' && idem.length <= 128) cut['idem'] = idem;
+  return cut;
 }
 
 /** An event ready to chain: well-formed, capped; a cut operation is recorded in detail with its full length and digest. */

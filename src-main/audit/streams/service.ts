@@ -9,7 +9,9 @@ import type { ConfigView } from '../../../src-shared/contract/config';
 import type { JsonValue } from '../../store/json';
 import { streamOf, tenantOfStream, type AppendResult, type AuditBatch, type AuditStreamsPort, type NewAuditEvent, type SignerKey, type StoredAuditEvent, type StreamId } from '../types';
 import { batchMessage, chainEvents, chainProof, isTombstone, keyFingerprint, tombstoneDetail, verifyChain, type ChainProof, type TombstoneDetail } from './chain';
-import { AuditMirror } from './mirror';
+import { AuditMirror, openMemoryIndex } from './mirror';
+import { SignerPins } from './pins';
+import type { Db } from '../../store/db';
 import { boundedDetail, FIELD_MAX_CHARS, OPERATION_MAX_CHARS, sanitizeEvent, wellFormed } from './sanitize';
 import { PlatformSigningKey } from './platform-key';
 import { AUDIT_BUCKET_EVENTS, bucketOf, ChainStore, type Head } from './store';
@@ -17,6 +19,45 @@ import { auditTablesExist, ensureAuditTables } from './tables';
 
 /** Events per signed batch, and the queue size that triggers a flush without waiting. */
 export const MAX_BATCH_EVENTS = 200;
+/** Events per verification window (memory stays bounded on long streams). */
+export const VERIFY_WINDOW_EVENTS = 20_000;
+/** At most this many problems are listed in one verification (the rest are counted). */
+const MAX_PROBLEMS = 500;
+
+/** One verification from consecutive windows: counts added, first from the first, last from the last. */
+export function mergeVerifications(stream: StreamId, parts: readonly Verification[]): Verification {
+  const first = parts.find((p) => p.firstSeq !== null);
+  const last = [...parts].reverse().find((p) => p.lastSeq !== null);
+  const all = parts.flatMap((p) => p.problems);
+  const problems = all.slice(0, MAX_PROBLEMS);
+  if (all.length > MAX_PROBLEMS) problems.push({ kind: all[MAX_PROBLEMS]!.kind, seq: null, batch: null, message: `… and ${all.length - MAX_PROBLEMS} more problems` });
+  return {
+    stream,
+    intact: parts.every((p) => p.intact),
+    events: parts.reduce((n, p) => n + p.events, 0),
+    batches: parts.reduce((n, p) => n + p.batches, 0),
+    firstSeq: first?.firstSeq ?? null,
+    lastSeq: last?.lastSeq ?? null,
+    headHash: last?.headHash ?? null,
+    signers: [...new Set(parts.flatMap((p) => p.signers))],
+    problems,
+    verifiedAt: parts[parts.length - 1]?.verifiedAt ?? new Date().toISOString(),
+  };
+}
+
+/** How far back an append looks for events committed without their idempotency rows (a crash between the two writes). */
+export const IDEM_TAIL_EVENTS = 2_000;
+
+/** A keyed event carries its idempotency key in its (hashed) detail, so the chain itself can answer "already appended?". */
+function withIdem(detail: JsonValue | undefined, key: string): JsonValue {
+  if (detail && typeof detail === 'object' && !Array.isArray(detail)) return { ...detail, idem: key };
+  return detail === null || detail === undefined ? { idem: key } : { value: detail, idem: key };
+}
+function idemOf(detail: JsonValue | undefined): string | null {
+  if (!detail || typeof detail !== 'object' || Array.isArray(detail)) return null;
+  const k = (detail as { [k: string]: JsonValue })['idem'];
+  return typeof k === 'string' ? k : null;
+}
 /** Bytes of event JSON per conditional batch (far below Cassandra's 16 MiB mutation/frame limits). */
 export const MAX_BATCH_BYTES = 768 * 1024;
 
@@ -104,6 +145,8 @@ const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e))
  * - the AuditStreamsPort the ingest and review parts use.
  */
 export class AuditStreamService implements AuditStreamsPort {
+  /** Events per verification window; tests set it small to cross window boundaries. */
+  static verifyWindow = VERIFY_WINDOW_EVENTS;
   private readonly queues = new Map<string, Queue>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
@@ -115,11 +158,16 @@ export class AuditStreamService implements AuditStreamsPort {
   private readonly sealTimer: NodeJS.Timeout | null;
   private closed = false;
   readonly mirror: AuditMirror;
+  /** The live index of this session, in memory (events never rest in clear in the cache file). */
+  readonly index: Db;
+  private readonly pins: SignerPins;
   /** Events that could not be written anywhere (counted, logged; they remain in the local audit). */
   lost = 0;
 
   constructor(private readonly deps: ModuleDeps) {
-    this.mirror = new AuditMirror(deps.store.db);
+    this.index = openMemoryIndex();
+    this.mirror = new AuditMirror(this.index, deps.store.db);
+    this.pins = new SignerPins(deps.store.db);
     this.sealTimer =
       deps.host === 'cli'
         ? null
@@ -374,6 +422,25 @@ export class AuditStreamService implements AuditStreamsPort {
       const store = new ChainStore(client, stream);
       const keyed = events.filter((e) => e.key !== undefined).map((e) => e.key!);
       const known = await store.existingKeys([...new Set(keyed)]);
+      if (keyed.length > 0) {
+        // A chunk committed just before a crash has no audit_keys rows yet; its events carry their
+        // key in detail.idem, so the stream's tail tells which of these keys are in fact there
+        // (and the missing rows are written now).
+        const wanted = new Set(keyed.filter((k) => !known.has(k)));
+        const repaired: [string, number][] = [];
+        if (wanted.size > 0) {
+          const head = await store.head();
+          const tail = await store.range(Math.max(0, head.seq - IDEM_TAIL_EVENTS), head.seq, IDEM_TAIL_EVENTS, head);
+          for (const e of tail.events) {
+            const k = idemOf(e.detail);
+            if (k !== null && wanted.has(k)) {
+              known.add(k);
+              repaired.push([k, e.seq]);
+            }
+          }
+        }
+        if (repaired.length > 0) await store.putKeys(repaired);
+      }
       const fresh: NewAuditEvent[] = [];
       let duplicates = 0;
       for (const e of events) {
@@ -384,7 +451,7 @@ export class AuditStreamService implements AuditStreamsPort {
           }
           known.add(e.key);
         }
-        fresh.push(e);
+        fresh.push(e.key !== undefined ? { ...e, detail: withIdem(e.detail, e.key) } : e);
       }
       // Each committed chunk's keys are recorded before the next chunk is tried: a failure later
       // (or a crash) re-appends at most the chunk in flight on a retry, never the ones before it.
@@ -422,6 +489,18 @@ export class AuditStreamService implements AuditStreamsPort {
    * Nothing is checked (empty) where this console holds neither.
    */
   async untrustedSigners(cluster: string, stream: StreamId): Promise<{ version: number; fingerprint: string; why: string }[]> {
+    const checked = await this.keyMatchProblems(cluster, stream);
+    // Every key is pinned on first sight; a key that differs from its pin is untrusted (streams/pins.ts).
+    const repinned = this.pins.check(cluster, stream, await this.storedSigners(cluster, stream)).map((p) => ({
+      version: p.version,
+      fingerprint: p.fingerprint,
+      why: `this console pinned version ${p.version} as ${p.pinned} when it first saw it; Cassandra now holds another key under that version`,
+    }));
+    return [...checked, ...repinned];
+  }
+
+  /** A stored public key whose private half (which this console can open) does not match it. */
+  private async keyMatchProblems(cluster: string, stream: StreamId): Promise<{ version: number; fingerprint: string; why: string }[]> {
     const tenant = tenantOfStream(stream);
     if (tenant === null) {
       if (!this.deps.sessions.scopeOf(cluster)?.platform) return [];
@@ -450,7 +529,15 @@ export class AuditStreamService implements AuditStreamsPort {
     return ok ? [] : [{ version: pub.version, fingerprint: keyFingerprint(pub.pem), why: 'a signature by its private key does not verify with the stored public key' }];
   }
 
+  /** The stream's signing keys Cassandra holds, less any that differ from this console's pin of their version. */
   async signers(cluster: string, stream: StreamId): Promise<SignerKey[]> {
+    const all = await this.storedSigners(cluster, stream);
+    const bad = this.pins.check(cluster, stream, all);
+    return all.filter((k) => !bad.some((b) => b.version === k.version && b.fingerprint === k.fingerprint));
+  }
+
+  /** Every public signing key of the stream as stored in Cassandra (platform: csm_system; tenant: its key hierarchy). */
+  private async storedSigners(cluster: string, stream: StreamId): Promise<SignerKey[]> {
     streamIdSchema.parse(stream);
     const tenant = tenantOfStream(stream);
     if (tenant === null) return new PlatformSigningKey(this.client(cluster), this.deps.secrets, () => null).signers();
@@ -464,32 +551,66 @@ export class AuditStreamService implements AuditStreamsPort {
     return out;
   }
 
+  /**
+   * Verify the stream in Cassandra, window by window (VERIFY_WINDOW_EVENTS at a time, cut at signed
+   * batch ends so every batch is checked whole; each window is anchored on the last event of the one
+   * before), so memory stays bounded whatever the stream's length. The last window is read until
+   * the stream head stops moving (a console may be appending) and is checked against the recorded
+   * head and this console's witness; events past the head are still read and reported.
+   */
   async verify(cluster: string, stream: StreamId): Promise<Verification> {
     streamIdSchema.parse(stream);
     const store = await this.reader(cluster, stream);
-    // A consistent read: the head before and after the events must agree (a console may be appending).
     let head = await store.head();
-    let read = await store.range(0, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, head);
-    for (let i = 0; i < 5; i++) {
-      const again = await store.head(head.bucket);
-      if (again.seq === head.seq && again.hash === head.hash) break;
-      head = again;
-      read = await store.range(0, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, head);
+    // Signers are read once there are events (an empty stream may have no key yet). A stored public
+    // key that does not match its private key, or its pin, is no signer (review #3).
+    let trust: { signers: SignerKey[]; untrusted: { version: number; fingerprint: string; why: string }[] } | null = null;
+    const trusted = async (n: number): Promise<SignerKey[]> => {
+      if (n === 0) return trust?.signers ?? [];
+      if (!trust) {
+        const stored = await this.storedSigners(cluster, stream);
+        const untrusted = await this.untrustedSigners(cluster, stream);
+        trust = { untrusted, signers: stored.filter((k) => !untrusted.some((u) => u.fingerprint === k.fingerprint && u.version === k.version)) };
+      }
+      return trust.signers;
+    };
+    const seen = this.mirror.witness(`live:${cluster}`, stream);
+    const witnesses = seen ? [{ label: "this console's witness head", ...seen }] : [];
+
+    const windows: Verification[] = [];
+    let anchor: { seq: number; hash: string } | null = null;
+    let after = 0;
+    for (let settle = 0; ; ) {
+      const window = AuditStreamService.verifyWindow;
+      const page = await store.range(after, Number.MAX_SAFE_INTEGER, window, head);
+      const full = page.events.length >= window;
+      if (!full) {
+        // The tail: verified against the head once the head stops moving past what was read.
+        const again = await store.head(head.bucket);
+        const lastRead = page.events[page.events.length - 1]?.seq ?? after;
+        if ((again.seq !== head.seq || again.hash !== head.hash) && again.seq > lastRead && settle < 5) {
+          head = again;
+          settle += 1;
+          continue;
+        }
+        if (again.seq !== head.seq || again.hash !== head.hash) head = again;
+        const ws = witnesses.filter((w) => !anchor || w.seq > anchor.seq);
+        windows.push(verifyChain({ stream, events: page.events, batches: page.batches, signers: await trusted(page.events.length), anchor, head: { seq: head.seq, hash: head.hash }, witnesses: ws }));
+        break;
+      }
+      // A full window: cut after the last signed batch that ends inside it; the rest is read again with the next window.
+      const lastSeq = page.events[page.events.length - 1]!.seq;
+      const cut = page.batches.map((b) => b.lastSeq).filter((x) => x <= lastSeq).reduce((m, x) => Math.max(m, x), 0) || lastSeq;
+      const events = page.events.filter((e) => e.seq <= cut);
+      const batches = page.batches.filter((b) => b.lastSeq <= cut);
+      const ws = witnesses.filter((w) => w.seq <= cut && (!anchor || w.seq > anchor.seq));
+      windows.push(verifyChain({ stream, events, batches, signers: await trusted(events.length), anchor, witnesses: ws }));
+      const last = events[events.length - 1]!;
+      anchor = { seq: last.seq, hash: last.hash };
+      after = last.seq;
     }
-    const { events, batches } = read;
-    const all = events.length > 0 ? await this.signers(cluster, stream) : [];
-    // A stored public key that does not match its private key is no signer (review #3).
-    const untrusted = events.length > 0 ? await this.untrustedSigners(cluster, stream) : [];
-    const signers = all.filter((k) => !untrusted.some((u) => u.fingerprint === k.fingerprint && u.version === k.version));
-    const seen = this.mirror.lastSeen(`live:${cluster}`, stream);
-    const v = verifyChain({
-      stream,
-      events,
-      batches,
-      signers,
-      head: { seq: head.seq, hash: head.hash },
-      witnesses: seen ? [{ label: 'the local mirror', ...seen }] : [],
-    });
+    const v = mergeVerifications(stream, windows);
+    const untrusted = (trust as { untrusted: { version: number; fingerprint: string; why: string }[] } | null)?.untrusted ?? [];
     if (untrusted.length === 0) return v;
     const problems = [
       ...untrusted.map((u) => ({ kind: 'unknown-key' as const, seq: null, batch: null, message: `${stream}: the stored public key of signing key version ${u.version} (${u.fingerprint}) is not trusted: ${u.why}` })),
@@ -503,16 +624,19 @@ export class AuditStreamService implements AuditStreamsPort {
     const store = await this.reader(cluster, stream);
     const source = `live:${cluster}`;
     const head = await store.head();
-    const seen = this.mirror.lastSeen(source, stream);
-    if (seen) {
-      const now = await store.one(seen.seq);
-      if (now && now.event.hash !== seen.hash) {
-        throw new AppError('CONFLICT', `${stream} in Cassandra no longer matches the local mirror at seq ${seen.seq}: the mirror keeps what it saw; run csm audit verify-stream to see what changed`);
+    // The witness (highest seq this console ever saw, kept across sessions) must still be there
+    // with the same hash; the in-memory index says where to continue this session.
+    const witness = this.mirror.witness(source, stream);
+    if (witness) {
+      const now = await store.one(witness.seq);
+      if (now && now.event.hash !== witness.hash) {
+        throw new AppError('CONFLICT', `${stream} in Cassandra no longer matches what this console saw at seq ${witness.seq}: run csm audit verify-stream to see what changed`);
       }
-      if (!now && head.seq < seen.seq) {
-        throw new AppError('CONFLICT', `${stream} in Cassandra ends at seq ${head.seq}, the local mirror saw ${seen.seq}: events were removed; run csm audit verify-stream`);
+      if (!now && head.seq < witness.seq) {
+        throw new AppError('CONFLICT', `${stream} in Cassandra ends at seq ${head.seq}, this console saw up to ${witness.seq}: events were removed; run csm audit verify-stream`);
       }
     }
+    const seen = this.mirror.lastSeen(source, stream);
     let after = seen?.seq ?? 0;
     let fetched = 0;
     for (;;) {
@@ -795,6 +919,7 @@ export class AuditStreamService implements AuditStreamsPort {
     this.timer = null;
     await Promise.allSettled([...this.background]);
     await this.flush(true);
+    this.index.close();
     this.closed = true;
     if (this.lost > 0) this.deps.logger.warn('audit stream: events kept in the local audit only', { events: this.lost });
   }

@@ -219,16 +219,26 @@ describe('audit streams on the real node', () => {
     expect(own.ok && own.value.intact).toBe(true);
   });
 
-  describe('tampering with the superuser driver is reported at its position', () => {
+  // Once with the default verification window (one window here), once with windows of 12 events
+  // (the stream is verified in several anchored windows, cut at batch ends): the same findings.
+  describe.each([
+    ['one window', 0],
+    ['windows of 12 events', 12],
+  ])('tampering with the superuser driver is reported at its position (%s)', (_label, window) => {
     const T = () => `tenant_${a}_csm.audit_chain`;
     let saved: string[] = [];
     let head = 0;
+    const defaultWindow = AuditStreamService.verifyWindow;
+    afterAll(() => {
+      AuditStreamService.verifyWindow = defaultWindow;
+    });
 
     beforeAll(async () => {
+      if (window > 0) AuditStreamService.verifyWindow = window;
       // A run of events in one signed batch through the port (as ingestion appends).
       const events: NewAuditEvent[] = Array.from({ length: 10 }, (_, i) => ({
         at: new Date().toISOString(), source: 'cassandra', type: 'SELECT', category: 'QUERY', user: `tenant_${a}_u_boss`, keyspace: `tenant_${a}_data`,
-        scope: 'events', operation: `SELECT * FROM events WHERE k = ${i}`, outcome: 'ok', errorCode: null, origin: '127.0.0.1:9042', detail: { line: i }, key: `tamper-${i}`,
+        scope: 'events', operation: `SELECT * FROM events WHERE k = ${i}`, outcome: 'ok', errorCode: null, origin: '127.0.0.1:9042', detail: { line: i }, key: `tamper-${window}-${i}`,
       }));
       const r = await port.append(cluster, `tenant:${a}`, events);
       expect(r).toMatchObject({ appended: 10, duplicates: 0 });
@@ -361,20 +371,50 @@ describe('audit streams on the real node', () => {
     const ev = (i: number): NewAuditEvent => ({ at: new Date().toISOString(), source: 'cassandra', type: 'LOGIN_ERROR', category: 'AUTH', user: 'x', keyspace: null, scope: null, operation: `login ${i}`, outcome: 'error', errorCode: null, origin: 'n1', detail: null, key: `dup-${i}` });
     const first = await port.append(cluster, `tenant:${b}`, [ev(1), ev(2), ev(2)]);
     expect(first).toMatchObject({ appended: 2, duplicates: 1 });
+    // A crash between the chunk's commit and its idempotency rows: the rows are gone, the events
+    // are in the chain. The retry finds them by the key they carry (detail.idem) and repairs the rows.
+    await su.execute(`DELETE FROM tenant_${b}_csm.audit_keys WHERE key IN ?`, [['dup-1', 'dup-2']], { prepare: true });
     const again = await port.append(cluster, `tenant:${b}`, [ev(1), ev(2), ev(3)]);
     expect(again).toMatchObject({ appended: 1, duplicates: 2, firstSeq: first.lastSeq! + 1 });
+    const restored = (await su.execute(`SELECT key, seq FROM tenant_${b}_csm.audit_keys WHERE key IN ?`, [['dup-1', 'dup-2']], { prepare: true })).rows.map((r) => [String(r['key']), Number(r['seq'])]);
+    expect(restored.sort()).toEqual([['dup-1', first.firstSeq], ['dup-2', first.lastSeq]]);
     const bad = await port.append(cluster, 'tenant:NOPE', [ev(1)]).then(() => 'ok', (e: Error) => e.message);
     expect(bad).not.toBe('ok');
   });
 
-  it('sync mirrors the stream into the cache; the mirror then witnesses a truncated tail', async () => {
+  it('sync builds the live index in memory; the cache file keeps only the witness head, which a later session checks', async () => {
     const s = ok(await papi.call('audit.sync', { cluster, tenant: b }));
     expect(s.fetched).toBeGreaterThan(0);
-    const mirrored = platform.store.db.prepare('SELECT COUNT(*) AS n, MAX(seq) AS last FROM audit_events WHERE source = ? AND stream = ?').get(`live:${cluster}`, `tenant:${b}`) as { n: number; last: number };
-    expect(mirrored).toEqual({ n: (await verify(b)).events, last: s.lastSeq });
-    const fts = platform.store.db.prepare("SELECT COUNT(*) AS n FROM audit_events_fts WHERE audit_events_fts MATCH 'login'").get() as { n: number };
-    expect(fts.n).toBeGreaterThan(0);
+    // Events never rest in clear in the cache file: no event table there, only the witness head.
+    const tables = (platform.store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+    expect(tables).not.toContain('audit_events');
+    expect(tables).not.toContain('audit_events_fts');
+    const witness = platform.store.db.prepare('SELECT seq, hash FROM audit_witness_heads WHERE source = ? AND stream = ?').get(`live:${cluster}`, `tenant:${b}`) as { seq: number; hash: string };
+    expect(witness.seq).toBe(s.lastSeq);
+    // The index (FTS included) answers from memory.
+    const found = ok(await papi.call('audit.query', { cluster, tenant: b, filter: { text: 'login' } }));
+    expect(found.events.length).toBeGreaterThan(0);
     expect(ok(await papi.call('audit.sync', { cluster, tenant: b })).fetched).toBe(0);
+
+    // A new session (an empty index in memory, the same cache file) rebuilds from Cassandra and
+    // checks the witness: a stream rewritten in Cassandra at the witnessed seq is refused.
+    const dispatch: ModuleDeps['dispatch'] = (channel, input) => platform.router.dispatch(channel, input, { host: 'cli' });
+    const later = new AuditStreamService({ ...platform, host: 'cli', dispatch, approvalPolicy: null as unknown as ModuleDeps['approvalPolicy'] });
+    try {
+      const T = `tenant_${b}_csm.audit_chain`;
+      const bucket = 0; // a small stream: one bucket (AUDIT_BUCKET_EVENTS per bucket)
+      await su.execute(`UPDATE ${T} SET hash = ? WHERE bucket = ? AND seq = ?`, ['f'.repeat(64), bucket, witness.seq], { prepare: true });
+      const refused = await later.sync(cluster, `tenant:${b}`).then(() => null, (e: { code?: string; message: string }) => e);
+      expect(refused).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(`at seq ${witness.seq}`) });
+      await su.execute(`UPDATE ${T} SET hash = ? WHERE bucket = ? AND seq = ?`, [witness.hash, bucket, witness.seq], { prepare: true });
+      const rebuilt = await later.sync(cluster, `tenant:${b}`);
+      expect(rebuilt.lastSeq).toBeGreaterThanOrEqual(s.lastSeq!);
+      // Rebuilt from the start: at least everything the first session fetched, at most what is there now.
+      expect(rebuilt.fetched).toBeGreaterThanOrEqual(s.fetched);
+      expect(rebuilt.fetched).toBeLessThanOrEqual((await verify(b)).events);
+    } finally {
+      await later.close();
+    }
   });
 
   it('retention: audit.prune with the real policy prunes nothing; past the cutoff it prunes whole batches behind a signed tombstone that verifies', async () => {
@@ -415,7 +455,7 @@ describe('audit streams on the real node', () => {
     // the mirror follows the tombstone
     const s = await port.sync(cluster, `tenant:${b}`).then(() => 'ok', (e: Error) => e.message);
     expect(s).toBe('ok');
-    const left = platform.store.db.prepare('SELECT MIN(seq) AS first FROM audit_events WHERE source = ? AND stream = ?').get(`live:${cluster}`, `tenant:${b}`) as { first: number };
+    const left = port.index.prepare('SELECT MIN(seq) AS first FROM audit_events WHERE source = ? AND stream = ?').get(`live:${cluster}`, `tenant:${b}`) as { first: number };
     expect(left.first).toBe(p.tombstoneSeq);
   });
 });

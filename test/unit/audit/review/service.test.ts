@@ -72,6 +72,7 @@ describe('review service: export on one console, import and review on another', 
     streams = new FakeStreams(liveDb, s.events, s.batches, key);
     live = new ReviewService({
       db: liveDb,
+      cache: liveDb,
       streams: streams as unknown as AuditStreamsPort,
       liveSource: (c) => `live:${c}`,
       snapshots: new SnapshotStore(liveDb, vault(new MemorySecretStore())),
@@ -87,6 +88,7 @@ describe('review service: export on one console, import and review on another', 
     laptopSecrets = new MemorySecretStore();
     laptop = new ReviewService({
       db: laptopDb,
+      cache: laptopDb,
       streams: {} as AuditStreamsPort,
       liveSource: (c) => `live:${c}`,
       snapshots: new SnapshotStore(laptopDb, vault(laptopSecrets)),
