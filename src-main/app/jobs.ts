@@ -49,7 +49,10 @@ export class JobRunner {
     };
     try {
       const value = await work(handle);
-      Object.assign(job, { state: 'succeeded', step: 'done', fraction: 1, finishedAt: new Date().toISOString() });
+      // Work that stops early on cancel and returns what it did (an ingest keeps its offsets) is
+      // a cancelled job with a result, not a success.
+      if (ctl.signal.aborted) Object.assign(job, { state: 'cancelled', finishedAt: new Date().toISOString() });
+      else Object.assign(job, { state: 'succeeded', step: 'done', fraction: 1, finishedAt: new Date().toISOString() });
       publish();
       return value;
     } catch (err) {

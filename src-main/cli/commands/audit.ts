@@ -63,7 +63,8 @@ export const verificationText = (v: Verification): string =>
 
 const snapshotLine = (s: SnapshotInfo): string[] => [s.id, s.stream, s.cluster, String(s.events), `${s.firstSeq ?? '-'}–${s.lastSeq ?? '-'}`, s.createdAt, s.verification.intact ? 'intact' : 'TAMPERED', s.signerFingerprint];
 
-const fileOut = (v: Values) => ({ out: path(need(v, 'out')), overwrite: v['force'] === true });
+// --overwrite as `csm cert` spells it; --force kept as its alias.
+const fileOut = (v: Values) => ({ out: path(need(v, 'out')), overwrite: v['overwrite'] === true || v['force'] === true });
 
 /** `csm audit …` (issue 9): review commands here; streams and ingest parts keep their own tables. */
 const AUDIT_REVIEW_COMMANDS: Command[] = [
@@ -78,8 +79,8 @@ const AUDIT_REVIEW_COMMANDS: Command[] = [
   }),
   command({
     words: ['audit', 'csv'],
-    usage: `csm audit csv --cluster C [--tenant ID] --out F [--force] ${FILTER_USAGE} [--json]   (every matching event, up to 100,000)`,
-    options: { ...liveOptions, ...filterOptions, out: { type: 'string' }, force: { type: 'boolean' } },
+    usage: `csm audit csv --cluster C [--tenant ID] --out F [--overwrite] ${FILTER_USAGE} [--json]   (every matching event, up to 100,000)`,
+    options: { ...liveOptions, ...filterOptions, out: { type: 'string' }, overwrite: { type: 'boolean' }, force: { type: 'boolean' } },
     positionals: [],
     channel: 'audit.csv',
     input: async (v) => ({ ...live(v), filter: filterFrom(v), ...fileOut(v) }),
@@ -87,8 +88,8 @@ const AUDIT_REVIEW_COMMANDS: Command[] = [
   }),
   command({
     words: ['audit', 'export'],
-    usage: 'csm audit export --cluster C --tenant ID --out F [--since TIME|7d] [--until TIME] [--force] [--json]   (a signed snapshot file for offline review)',
-    options: { ...liveOptions, out: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, force: { type: 'boolean' } },
+    usage: 'csm audit export --cluster C --tenant ID --out F [--since TIME|7d] [--until TIME] [--overwrite] [--json]   (a signed snapshot file for offline review)',
+    options: { ...liveOptions, out: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, overwrite: { type: 'boolean' }, force: { type: 'boolean' } },
     positionals: [],
     channel: 'audit.export',
     input: async (v) => ({ cluster: need(v, 'cluster'), tenant: need(v, 'tenant'), ...opt('since', whenOption(v, 'since')), ...opt('until', whenOption(v, 'until')), ...fileOut(v) }),
@@ -96,8 +97,8 @@ const AUDIT_REVIEW_COMMANDS: Command[] = [
   }),
   command({
     words: ['audit', 'report'],
-    usage: 'csm audit report --cluster C [--tenant ID] --out F.html [--since TIME] [--until TIME] [--force] [--json]   (HTML; print it to PDF)',
-    options: { ...liveOptions, out: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, force: { type: 'boolean' } },
+    usage: 'csm audit report --cluster C [--tenant ID] --out F.html [--since TIME] [--until TIME] [--overwrite] [--json]   (HTML; print it to PDF)',
+    options: { ...liveOptions, out: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, overwrite: { type: 'boolean' }, force: { type: 'boolean' } },
     positionals: [],
     channel: 'audit.report',
     input: async (v) => ({ ...live(v), ...opt('since', whenOption(v, 'since')), ...opt('until', whenOption(v, 'until')), ...fileOut(v) }),
@@ -162,8 +163,8 @@ const AUDIT_REVIEW_COMMANDS: Command[] = [
   }),
   command({
     words: ['audit', 'snapshot-report'],
-    usage: 'csm audit snapshot-report SNAPSHOT-ID --out F.html [--force] [--json]',
-    options: { out: { type: 'string' }, force: { type: 'boolean' } },
+    usage: 'csm audit snapshot-report SNAPSHOT-ID --out F.html [--overwrite] [--json]',
+    options: { out: { type: 'string' }, overwrite: { type: 'boolean' }, force: { type: 'boolean' } },
     positionals: ['snapshot'],
     channel: 'audit.snapshotReport',
     input: async (v, p) => ({ snapshotId: p.snapshot!, ...fileOut(v) }),
@@ -171,8 +172,8 @@ const AUDIT_REVIEW_COMMANDS: Command[] = [
   }),
   command({
     words: ['audit', 'snapshot-csv'],
-    usage: `csm audit snapshot-csv SNAPSHOT-ID --out F [--force] ${FILTER_USAGE} [--json]`,
-    options: { ...filterOptions, out: { type: 'string' }, force: { type: 'boolean' } },
+    usage: `csm audit snapshot-csv SNAPSHOT-ID --out F [--overwrite] ${FILTER_USAGE} [--json]`,
+    options: { ...filterOptions, out: { type: 'string' }, overwrite: { type: 'boolean' }, force: { type: 'boolean' } },
     positionals: ['snapshot'],
     channel: 'audit.snapshotCsv',
     input: async (v, p) => ({ snapshotId: p.snapshot!, filter: filterFrom(v), ...fileOut(v) }),

@@ -325,6 +325,8 @@ describe('audit.ingest against the real node', () => {
     expect(one.cancelled).toBe(true);
     expect(one.perStream[`tenant:${a}`]).toBeGreaterThan(0);
     expect(one.perStream[`tenant:${a}`]).toBeLessThan(6000);
+    // The job says cancelled (with its partial report), not succeeded.
+    expect((await svc.jobs.list()).find((j) => j.id === cancelledJob)?.state).toBe('cancelled');
 
     const two = await call(api.call('audit.ingest', { cluster, files: [file], dirs: [] }));
     expect(two.cancelled).toBe(false);
