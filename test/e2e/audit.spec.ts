@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole, type Envelope } from './support';
+import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole, type Envelope, tenantSagaEnd } from './support';
 
 /**
  * Offline audit review end to end (issue 9): a real tenant on the real node, a few console
@@ -50,20 +50,8 @@ async function tryInvoke<T>(page: Page, channel: string, input: unknown): Promis
   )) as Envelope<T>;
 }
 
-async function sagaEnd(page: Page, jobId: string): Promise<{ state: string; error: string | null }> {
-  let last: { state: string; error: string | null } = { state: 'unknown', error: null };
-  await expect
-    .poll(
-      async () => {
-        const jobs = await invoke<{ jobId: string; state: string; error: string | null }[]>(page, 'tenant.jobs', { cluster: 'e2e', tenant: tenantId });
-        last = jobs.find((j) => j.jobId === jobId) ?? last;
-        return last.state;
-      },
-      { timeout: 180_000, intervals: [500, 1000, 2000] },
-    )
-    .toMatch(/^(succeeded|failed|rolled_back|cancelled)$/);
-  return last;
-}
+/** The saga helper lives in support.ts (one copy for every spec). */
+const sagaEnd = (page: Page, jobId: string) => tenantSagaEnd(page, tenantId, jobId);
 
 /** Toasts float over what a screenshot shows: dismiss them first. */
 async function shot(page: Page, target: { screenshot(o: { path: string }): Promise<unknown> }, name: string): Promise<void> {

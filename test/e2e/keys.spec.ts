@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole, type Envelope } from './support';
+import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole, type Envelope, tenantSagaEnd } from './support';
 
 /**
  * The keys faces end to end: the real console (csm serve) on the real Cassandra node, driven in
@@ -20,21 +20,8 @@ test.beforeAll(() => {
   expect(tenantId).toMatch(E2E_TENANT_ID);
 });
 
-/** Wait for a tenant saga to end; its final state. */
-async function sagaEnd(page: Page, jobId: string): Promise<{ state: string; error: string | null }> {
-  let last: { state: string; error: string | null } = { state: 'unknown', error: null };
-  await expect
-    .poll(
-      async () => {
-        const jobs = await invoke<{ jobId: string; state: string; error: string | null }[]>(page, 'tenant.jobs', { cluster: 'e2e', tenant: tenantId });
-        last = jobs.find((j) => j.jobId === jobId) ?? last;
-        return last.state;
-      },
-      { timeout: 180_000, intervals: [500, 1000, 2000] },
-    )
-    .toMatch(/^(succeeded|failed|rolled_back|cancelled)$/);
-  return last;
-}
+/** The saga helper lives in support.ts (one copy for every spec). */
+const sagaEnd = (page: Page, jobId: string) => tenantSagaEnd(page, tenantId, jobId);
 
 test('Keys end to end: rotate with live progress, tenant key share, master key share export and a refused import', async ({ page }) => {
   test.setTimeout(360_000);

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole } from './support';
+import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole, tenantSagaEnd } from './support';
 
 /**
  * The Certificates tab end to end: the real console (csm serve) on the real Cassandra node, driven
@@ -25,20 +25,8 @@ test.beforeAll(() => {
   expect(tenantId).toMatch(E2E_TENANT_ID);
 });
 
-async function sagaEnd(page: Page, jobId: string): Promise<{ state: string; error: string | null }> {
-  let last: { state: string; error: string | null } = { state: 'unknown', error: null };
-  await expect
-    .poll(
-      async () => {
-        const jobs = await invoke<{ jobId: string; state: string; error: string | null }[]>(page, 'tenant.jobs', { cluster: 'e2e', tenant: tenantId });
-        last = jobs.find((j) => j.jobId === jobId) ?? last;
-        return last.state;
-      },
-      { timeout: 180_000, intervals: [500, 1000, 2000] },
-    )
-    .toMatch(/^(succeeded|failed|rolled_back|cancelled)$/);
-  return last;
-}
+/** The saga helper lives in support.ts (one copy for every spec). */
+const sagaEnd = (page: Page, jobId: string) => tenantSagaEnd(page, tenantId, jobId);
 
 const openssl = (...args: string[]): string => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 /** Exit status and both streams (openssl crl -verify reports on stderr). */

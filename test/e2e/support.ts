@@ -102,3 +102,19 @@ export async function registerAndSignIn(
   await page.getByTestId('sign-in-submit').click();
   await expect(page.getByTestId('session-chip-e2e')).toContainText(as.chip);
 }
+
+/** Wait for a tenant saga (provisioning, deletion …) to end; its final state and error. */
+export async function tenantSagaEnd(page: Page, tenant: string, jobId: string, cluster = 'e2e'): Promise<{ state: string; error: string | null }> {
+  let last: { state: string; error: string | null } = { state: 'unknown', error: null };
+  await expect
+    .poll(
+      async () => {
+        const jobs = await invoke<{ jobId: string; state: string; error: string | null }[]>(page, 'tenant.jobs', { cluster, tenant });
+        last = jobs.find((j) => j.jobId === jobId) ?? last;
+        return last.state;
+      },
+      { timeout: 180_000, intervals: [500, 1000, 2000] },
+    )
+    .toMatch(/^(succeeded|failed|rolled_back|cancelled)$/);
+  return last;
+}
