@@ -8,7 +8,8 @@ import { clip, cryptoUniform, laplace, plan, type FigureNoise, type Uniform } fr
  * appear). The all-tenants total is omitted whenever any group is suppressed (total − shown
  * groups would give the suppressed ones away) and when all tenants together are fewer than k.
  * Across reports of different groupings, only noise (ε) protects against differencing: k alone
- * cannot, which the report's notes say.
+ * cannot, which the report's notes say. The k rule is applied to the true counts (a policy, as the
+ * issue states it), so whether a group reaches k is itself not noised.
  *
  * Noise (when ε is given): six figures, ε split evenly (ε/6 each):
  *   tenants (Δ 1), storage GB now (Δ = storage clip), storage GB 30 days ago (Δ = storage clip),

@@ -65,11 +65,8 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/**
- * Writes the report where the operator asked: an absolute path, created exclusively (never over
- * an existing file, never through a symlink), 0600 (tenant costs are not for every local user).
- */
-export function writeCsvFile(path: string, text: string): void {
+/** Refuses a target before any work is done: not absolute, no such directory, or already there (a symlink counts). */
+export function checkCsvTarget(path: string): void {
   if (!isAbsolute(path)) throw new AppError('BAD_INPUT', `out: ${path.slice(0, 200)} is not an absolute path`);
   let dir;
   try {
@@ -86,6 +83,14 @@ export function writeCsvFile(path: string, text: string): void {
     /* absent: good */
   }
   if (exists) throw new AppError('CONFLICT', `out: ${path.slice(0, 200)} exists; nothing was written (choose another name)`);
+}
+
+/**
+ * Writes the report where the operator asked: an absolute path, created exclusively (never over
+ * an existing file, never through a symlink), 0600 (tenant costs are not for every local user).
+ */
+export function writeCsvFile(path: string, text: string): void {
+  checkCsvTarget(path);
   let fd: number;
   try {
     fd = openSync(path, 'wx', 0o600);

@@ -6,7 +6,7 @@ import type { ModuleDeps } from '../../app/module-deps';
 import type { CqlClient } from '../../cassandra/connections';
 import type { TenantRow } from '../../tenancy/registry';
 import type { UsageReader } from '../types';
-import { reportCsv, writeCsvFile } from './csv';
+import { checkCsvTarget, reportCsv, writeCsvFile } from './csv';
 import { computeStatement, DEFAULT_MAX_GAP_MS, type ComputedStatement } from './integrate';
 import { safeMinor } from './money';
 import { BillingStore, publishTerms, readTerms, type StoredRates } from './store';
@@ -146,7 +146,8 @@ export function billingPart(deps: ModuleDeps, usage: UsageReader): ConsoleModule
 
       'billing.report': async ({ cluster, from, to, out }) => {
         const p = period(from, to);
-        if (out !== undefined && !out.startsWith('/')) throw new AppError('BAD_INPUT', `out: ${out.slice(0, 200)} is not an absolute path`);
+        // Before reading every tenant: a bad target is refused at once.
+        if (out !== undefined) checkCsvTarget(out);
         const st = store(cluster);
         const [rows, rates, centres] = await Promise.all([deps.tenants.registry(cluster).all(), st.rates(), st.costCentres()]);
         const billed = rows.filter((r) => r.state !== 'draft').sort((a, b) => a.id.localeCompare(b.id));

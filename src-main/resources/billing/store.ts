@@ -5,6 +5,7 @@ import { AppError } from '../../app/errors';
 import type { CqlClient } from '../../cassandra/connections';
 import { fromDriverError } from '../../cassandra/driver-errors';
 import { qualified } from '../../cassandra/identifiers';
+import { waitForAgreement } from '../../cassandra/system-schema';
 
 /** csm_system reads and writes of billing and the ε budget (tables: schema.ts). */
 
@@ -210,6 +211,7 @@ export async function publishTerms(platform: CqlClient, tenant: string, terms: O
   await run(`publishing billing terms to ${tenant}`, async () => {
     if (!created.has(tenant)) {
       await platform.execute(`CREATE TABLE IF NOT EXISTS ${t} (id text PRIMARY KEY, card text, tier text, cost_centre text, created_at timestamp, published_at timestamp, published_by text)`);
+      await waitForAgreement(platform, `creating ${tenant}'s billing terms table`);
       created.add(tenant);
     }
     await platform.execute(`INSERT INTO ${t} (id, card, tier, cost_centre, created_at, published_at, published_by) VALUES (?, ?, ?, ?, ?, ?, ?)`, ['current', JSON.stringify(terms.card), terms.tier, terms.costCentre, terms.createdAt ? new Date(terms.createdAt) : null, new Date(), by], Q);
