@@ -4,6 +4,7 @@ import { AppError } from '../../../src-main/app/errors';
 import type { ModuleDeps } from '../../../src-main/app/module-deps';
 import type { LocalClient } from '../../../src-main/ipc/local-client';
 import { createImporter, type Importer } from '../../../src-main/portability/core/import';
+import { TableDigest } from '../../../src-main/portability/core/digest';
 import { createTableCql } from '../../../src-main/portability/core/import-cql';
 import { digestTable, grantsLive, shapesOf, tenantKeyspacesLive, tenantRolesLive } from '../../../src-main/portability/core/verify';
 import type { BundleManifest, BundleReader, PortabilityCore } from '../../../src-main/portability/types';
@@ -28,7 +29,7 @@ const NEW_PW = 'imported-user-password-1';
  * manifest figures from the same reads); `tamper` changes one value of one table as it is read;
  * `keys` exports the tenant's KEKs through a tenant key share, as a bundle carries them.
  */
-async function liveReader(client: cassandra.Client, tenant: string, opts: { tamper?: { table: string }; keys?: KeyService } = {}): Promise<BundleReader> {
+async function liveReader(client: cassandra.Client, tenant: string, opts: { tamper?: { table: string }; keys?: KeyService; corrupt?: { table: string; column: string; value: unknown } } = {}): Promise<BundleReader> {
   const c = client as unknown as Parameters<typeof digestTable>[0];
   const keyspaces: BundleManifest['keyspaces'] = [];
   const tables: BundleManifest['tables'] = [];
@@ -43,6 +44,13 @@ async function liveReader(client: cassandra.Client, tenant: string, opts: { tamp
         const row: Record<string, unknown> = {};
         for (const col of shape.columns) row[col.name] = r[col.name];
         rows.push(row);
+      }
+      if (opts.corrupt?.table === shape.table && rows[0]) {
+        // Consistent with its own manifest (the digest covers the bad value), but not insertable.
+        rows[0][opts.corrupt.column] = opts.corrupt.value;
+        const d = new TableDigest();
+        for (const r of rows) d.add(r, shape.columns.map((x) => x.name));
+        fig.digest = d.hex();
       }
       data.set(`${ks}.${shape.table}`, rows);
       const kind = (n: string) => (shape.partitionKey.includes(n) ? 'partition_key' : shape.clustering.some((x) => x.name === n) ? 'clustering' : shape.statics.includes(n) ? 'static' : 'regular');
@@ -85,7 +93,8 @@ async function liveReader(client: cassandra.Client, tenant: string, opts: { tamp
     manifest,
     async *rows(ks: string, table: string) {
       const rows = (data.get(`${ks}.${table}`) ?? []).map((r) => ({ ...r }));
-      if (opts.tamper?.table === table && rows[0]) rows[0]['payload'] = Buffer.from('tampered');
+      // What a bundle reader does with a chunk whose checksum fails: refuse it as it is read.
+      if (opts.tamper?.table === table) throw new AppError('BAD_INPUT', `bundle: chunk #0 (${ks}.${table}): ciphertext checksum mismatch`);
       for (let i = 0; i < rows.length; i += 200) yield rows.slice(i, i + 200);
     },
     keys: async () => {
@@ -202,12 +211,30 @@ describe('tenant import on the real node', () => {
   it('refuses a tampered bundle before anything is created', async () => {
     const bad = await liveReader(su, source, { tamper: { table: 'events' } });
     const before = (await su.execute('SELECT id FROM csm_system.tenants')).rows.map((r) => String(r['id'])).sort();
-    expect(await failure(importer.importReader(bad, { cluster, newId: tampered }))).toMatch(/^BAD_INPUT: bundle: table tenant_\w+_data\.events does not match its manifest/);
+    expect(await failure(importer.importReader(bad, { cluster, newId: tampered }))).toMatch(/^BAD_INPUT: bundle: chunk #0 \(tenant_\w+_data\.events\): ciphertext checksum mismatch/);
     expect((await su.execute('SELECT id FROM csm_system.tenants')).rows.map((r) => String(r['id'])).sort()).toEqual(before);
     const ks = (await su.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows.map((r) => String(r['keyspace_name']));
     expect(ks.filter((k) => k.startsWith(`tenant_${tampered}_`))).toEqual([]);
     const roles = (await su.execute('LIST ROLES')).rows.map((r) => String(r['role']));
     expect(roles.filter((r) => r.startsWith(`tenant_${tampered}_`))).toEqual([]);
+  });
+
+  it('a failure after provisioning rolls the half-imported tenant back: registry, keyspaces and roles as before', async () => {
+    const broken = await liveReader(su, source, { corrupt: { table: 'orders', column: 'total', value: 'not a decimal' } });
+    const before = (await su.execute('SELECT id FROM csm_system.tenants')).rows.map((r) => String(r['id'])).sort();
+    const phases: string[] = [];
+    const msg = await failure(importer.importReader(broken, { cluster, newId: tampered, progress: (p) => phases.push(p.phase ?? '') }));
+    expect(msg).not.toBe('ok');
+    expect(phases).toContain('provision');
+    expect(phases).toContain('rollback');
+    expect((await su.execute('SELECT id FROM csm_system.tenants')).rows.map((r) => String(r['id'])).sort()).toEqual(before);
+    const ks = (await su.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows.map((r) => String(r['keyspace_name']));
+    expect(ks.filter((k) => k.startsWith(`tenant_${tampered}_`))).toEqual([]);
+    const roles = (await su.execute('LIST ROLES')).rows.map((r) => String(r['role']));
+    expect(roles.filter((r) => r.startsWith(`tenant_${tampered}_`))).toEqual([]);
+    expect((await su.execute('SELECT tenant_id FROM csm_system.tenant_keks WHERE tenant_id = ?', [tampered], { prepare: true })).rows).toEqual([]);
+    // The source is untouched.
+    expect(Number((await su.execute(`SELECT count(*) FROM "tenant_${source}_data"."orders"`)).rows[0]!['count'])).toBe(300);
   });
 
   it('refuses bad input with clear codes and creates nothing', async () => {
