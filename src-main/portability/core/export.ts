@@ -38,7 +38,7 @@ export interface ExportDeps {
   throttleMs?: number;
 }
 
-interface TableState {
+export interface TableState {
   keyspace: string;
   table: string;
   done: boolean;
@@ -138,12 +138,16 @@ export function tableCql(ks: string, table: string, cols: ColumnRow[]): string {
 }
 
 /** Roles of the tenant by name (admin, auditor, svc, users), not those of a tenant whose id extends this one's. */
-export function isTenantRole(tenant: string, role: string, otherTenants: readonly string[]): boolean {
+const roleShape = (tenant: string, role: string): boolean => {
   const p = `tenant_${tenant}_`;
   if (!role.startsWith(p)) return false;
   const rest = role.slice(p.length);
-  if (!['admin', 'auditor', 'svc'].includes(rest) && !rest.startsWith('u_')) return false;
-  return !otherTenants.some((o) => o !== tenant && o.startsWith(`${tenant}_`) && role.startsWith(`tenant_${o}_`));
+  return ['admin', 'auditor', 'svc'].includes(rest) || (rest.startsWith('u_') && rest.length > 2);
+};
+export function isTenantRole(tenant: string, role: string, otherTenants: readonly string[]): boolean {
+  if (!roleShape(tenant, role)) return false;
+  // tenant_ab_u_admin is tenant ab_u's admin, not a user "admin" of tenant ab, when ab_u is registered.
+  return !otherTenants.some((o) => o !== tenant && o.startsWith(`${tenant}_`) && roleShape(o, role));
 }
 
 interface Metadata {
@@ -211,6 +215,42 @@ async function readMetadata(client: CqlClient, tenant: string, withData: boolean
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * One table, page by page from its recorded page state: each page is digested, sealed as a chunk
+ * and appended (durable), then `afterPage` runs (the journal write). Mutates `j` and `ts`.
+ */
+export async function exportTable(
+  d: { client: CqlClient; writer: BundleWriter; pageSize: number; throttleMs?: number | undefined; signal?: AbortSignal | undefined },
+  j: Pick<ExportJournal, 'chunks' | 'nextIndex' | 'length'>,
+  ts: TableState,
+  columns: readonly string[],
+  afterPage: () => Promise<void>,
+): Promise<void> {
+  const cql = `SELECT ${columns.map((c) => column(c)).join(', ')} FROM ${qualified(ts.keyspace, ts.table)}`;
+  const digest = TableDigest.from(ts.digest, ts.rows);
+  while (!ts.done) {
+    if (d.signal?.aborted) throw new AppError('CANCELLED', 'export cancelled: resume it later');
+    const opts: Record<string, unknown> = { ...Q, fetchSize: d.pageSize, autoPage: false };
+    if (ts.pageState) opts['pageState'] = ts.pageState;
+    const rs = await guard(`reading ${ts.keyspace}.${ts.table}`, () => d.client.execute(cql, [], opts));
+    const rows = rs.rows as unknown as Record<string, unknown>[];
+    const next = (rs.pageState as string | null | undefined) ?? null;
+    if (rows.length > 0) {
+      for (const r of rows) digest.add(r, columns);
+      const entry = await d.writer.append(KIND.chunk, { index: j.nextIndex, keyspace: ts.keyspace, table: ts.table, rows: rows.length }, chunkPlaintext(columns, rows));
+      j.chunks.push(entry);
+      j.nextIndex += 1;
+    }
+    ts.pageState = next;
+    ts.digest = digest.hex();
+    ts.rows = digest.rows;
+    ts.done = next === null;
+    j.length = d.writer.length;
+    await afterPage();
+    if (d.throttleMs) await sleep(d.throttleMs);
+  }
+}
+
 export async function exportTenant(deps: ExportDeps, req: ExportRequest): Promise<ExportResult> {
   const out = resolve(req.out);
   const partial = `${out}.partial`;
@@ -247,8 +287,11 @@ export async function exportTenant(deps: ExportDeps, req: ExportRequest): Promis
     // Tables present at the first run stay the plan; a table dropped since is an error, not a silent gap.
     const now = new Set(meta.tables.map((t) => `${t.keyspace}.${t.table}`));
     for (const t of journal.tables) if (!now.has(`${t.keyspace}.${t.table}`)) throw new AppError('CONFLICT', `table ${t.keyspace}.${t.table} was dropped since the export started: export again`);
+    // A table created since (another feature adds console tables on sign-in) joins the plan, read from its start.
     const planned = new Set(journal.tables.map((t) => `${t.keyspace}.${t.table}`));
-    for (const t of meta.tables) if (!planned.has(`${t.keyspace}.${t.table}`)) throw new AppError('CONFLICT', `table ${t.keyspace}.${t.table} was created since the export started: export again`);
+    for (const t of meta.tables) {
+      if (!planned.has(`${t.keyspace}.${t.table}`)) journal.tables.push({ keyspace: t.keyspace, table: t.table, done: false, pageState: null, digest: new TableDigest().hex(), rows: 0 });
+    }
   } else {
     const { header, bundleKey } = await newHeader({ tenant: req.tenant, sourceCluster: req.cluster, passphrase: req.passphrase, master });
     try {
@@ -274,39 +317,9 @@ export async function exportTenant(deps: ExportDeps, req: ExportRequest): Promis
   const j = journal;
   try {
     const total = j.tables.length;
-    for (const [ti, ts] of j.tables.entries()) {
-      if (ts.done) continue;
-      const def = meta.tables.find((t) => t.keyspace === ts.keyspace && t.table === ts.table);
-      if (!def) throw new AppError('INTERNAL', `no definition of ${ts.keyspace}.${ts.table}`);
-      const columns = def.columns.map((c) => c.name);
-      const cql = `SELECT ${columns.map((c) => column(c)).join(', ')} FROM ${qualified(ts.keyspace, ts.table)}`;
-      const digest = TableDigest.from(ts.digest, ts.rows);
-      for (;;) {
-        if (req.signal?.aborted) throw new AppError('CANCELLED', 'export cancelled: resume it later');
-        const opts: Record<string, unknown> = { ...Q, fetchSize: pageSize, autoPage: false };
-        if (ts.pageState) opts['pageState'] = ts.pageState;
-        const rs = await guard(`reading ${ts.keyspace}.${ts.table}`, () => deps.client.execute(cql, [], opts));
-        const rows = rs.rows as unknown as Record<string, unknown>[];
-        const next = (rs.pageState as string | null | undefined) ?? null;
-        if (rows.length > 0) {
-          for (const r of rows) digest.add(r, columns);
-          const entry = await writer.append(KIND.chunk, { index: j.nextIndex, keyspace: ts.keyspace, table: ts.table, rows: rows.length }, chunkPlaintext(columns, rows));
-          j.chunks.push(entry);
-          j.nextIndex += 1;
-        }
-        ts.pageState = next;
-        ts.digest = digest.hex();
-        ts.rows = digest.rows;
-        ts.done = next === null;
-        j.length = writer.length;
-        await writeJournal(journalPath, j);
-        req.progress?.({ phase: 'data', done: ti + (ts.done ? 1 : 0), total, message: `${ts.keyspace}.${ts.table}: ${ts.rows} rows` });
-        if (deps.throttleMs) await sleep(deps.throttleMs);
-        if (ts.done) break;
-      }
-    }
+    // Key material first: an export of a tenant whose keys cannot be read fails before reading any data.
     if (!j.keysDone) {
-      req.progress?.({ phase: 'keys', done: total, total, message: 'sealing the tenant key material' });
+      req.progress?.({ phase: 'keys', done: 0, total, message: 'sealing the tenant key material' });
       // The tenant's KEK versions, as a tenant key share under a random passphrase; both only inside the encrypted record.
       const pass = randomBytes(32).toString('base64');
       const share = await deps.keys.exportTenantShare(req.tenant, pass);
@@ -316,6 +329,16 @@ export async function exportTenant(deps: ExportDeps, req: ExportRequest): Promis
       j.keysDone = true;
       j.length = writer.length;
       await writeJournal(journalPath, j);
+    }
+    for (const [ti, ts] of j.tables.entries()) {
+      if (ts.done) continue;
+      const def = meta.tables.find((t) => t.keyspace === ts.keyspace && t.table === ts.table);
+      if (!def) throw new AppError('INTERNAL', `no definition of ${ts.keyspace}.${ts.table}`);
+      const columns = def.columns.map((c) => c.name);
+      await exportTable({ client: deps.client, writer, pageSize, throttleMs: deps.throttleMs, signal: req.signal }, j, ts, columns, async () => {
+        await writeJournal(journalPath, j);
+        req.progress?.({ phase: 'data', done: ti + (ts.done ? 1 : 0), total, message: `${ts.keyspace}.${ts.table}: ${ts.rows} rows` });
+      });
     }
     const reg = meta.registry;
     const manifest: BundleManifest = {
