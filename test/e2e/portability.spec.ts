@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import cassandra from 'cassandra-driver';
 import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole } from './support';
 
@@ -32,19 +32,23 @@ test.afterAll(() => {
   rmSync(`${bundle}.partial`, { force: true });
 });
 
+/** Waits for a tenant saga to end; its final state, with the error when it did not succeed. */
 async function sagaEnd(page: Page, tenant: string, jobId: string): Promise<string> {
   let state = 'unknown';
+  let error: string | null = null;
   await expect
     .poll(
       async () => {
-        const jobs = await invoke<{ jobId: string; state: string }[]>(page, 'tenant.jobs', { cluster: 'e2e', tenant });
-        state = jobs.find((j) => j.jobId === jobId)?.state ?? state;
+        const jobs = await invoke<{ jobId: string; state: string; error?: string | null }[]>(page, 'tenant.jobs', { cluster: 'e2e', tenant });
+        const saga = jobs.find((j) => j.jobId === jobId);
+        state = saga?.state ?? state;
+        error = saga?.error ?? null;
         return state;
       },
       { timeout: 180_000, intervals: [500, 1000, 2000] },
     )
     .toMatch(/^(succeeded|failed|rolled_back|cancelled)$/);
-  return state;
+  return state === 'succeeded' ? state : `${state}: ${error ?? '?'}`;
 }
 
 async function insertRows(tenant: string): Promise<void> {
@@ -56,6 +60,13 @@ async function insertRows(tenant: string): Promise<void> {
   } finally {
     await client.shutdown();
   }
+}
+
+/** Waits for an operation view to end; fails with the operation's own outcome (its error) unless it succeeded. */
+async function ended(view: Locator, timeout: number): Promise<void> {
+  await expect(view).toHaveAttribute('data-state', /^(succeeded|failed|aborted|interrupted)$/, { timeout });
+  const outcome = (await view.getByTestId('op-outcome').textContent()) ?? '';
+  expect(await view.getAttribute('data-state'), outcome).toBe('succeeded');
 }
 
 async function deleteTenant(page: Page, tenant: string): Promise<void> {
@@ -87,7 +98,7 @@ test('Migration & export: export with data, inspect, import under a new id with 
     await exp.getByTestId('export-with-data').check();
     await exp.getByTestId('export-submit').click();
     const expOp = exp.getByTestId('op-view');
-    await expect(expOp).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
+    await ended(expOp, 180_000);
     await expect(expOp.getByTestId('op-outcome')).toContainText(bundle);
     await expect(expOp.getByTestId('op-outcome')).toContainText(/sha256 [0-9a-f]{12}/);
     await page.screenshot({ path: join(SHOTS, 'portability-export.png'), fullPage: true });
@@ -110,7 +121,7 @@ test('Migration & export: export with data, inspect, import under a new id with 
     await imp.getByTestId('import-new-id').fill(copyId);
     await imp.getByTestId('import-submit').click();
     const impOp = imp.getByTestId('op-view');
-    await expect(impOp).toHaveAttribute('data-state', 'succeeded', { timeout: 240_000 });
+    await ended(impOp, 240_000);
     const report = impOp.getByTestId('verification-report');
     await expect(report).toHaveAttribute('data-ok', 'true');
     await expect(report.getByTestId('report-ok')).toBeVisible();
@@ -135,7 +146,7 @@ test('Migration & export: export with data, inspect, import under a new id with 
     await expect(tab.getByTestId('backup-rpo-figures')).toContainText('no good backup yet');
     await tab.getByTestId('backup-now').click();
     const bkOp = tab.getByTestId('op-view');
-    await expect(bkOp).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
+    await ended(bkOp, 180_000);
     const rows = tab.getByTestId('backup-list').locator('tbody tr');
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toContainText('manual');
