@@ -46,7 +46,7 @@ async function liveReader(client: cassandra.Client, tenant: string, opts: { tamp
         rows.push(row);
       }
       if (opts.corrupt?.table === shape.table && rows[0]) {
-        // Consistent with its own manifest (the digest covers the bad value), but not insertable.
+        // Consistent with its own manifest, but not insertable (a key column without a value).
         rows[0][opts.corrupt.column] = opts.corrupt.value;
         const d = new TableDigest();
         for (const r of rows) d.add(r, shape.columns.map((x) => x.name));
@@ -220,7 +220,7 @@ describe('tenant import on the real node', () => {
   });
 
   it('a failure after provisioning rolls the half-imported tenant back: registry, keyspaces and roles as before', async () => {
-    const broken = await liveReader(su, source, { corrupt: { table: 'orders', column: 'total', value: 'not a decimal' } });
+    const broken = await liveReader(su, source, { corrupt: { table: 'orders', column: 'id', value: null } });
     const before = (await su.execute('SELECT id FROM csm_system.tenants')).rows.map((r) => String(r['id'])).sort();
     const phases: string[] = [];
     const msg = await failure(importer.importReader(broken, { cluster, newId: tampered, progress: (p) => phases.push(p.phase ?? '') }));
