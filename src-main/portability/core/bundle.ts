@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { AppError } from '../../app/errors';
+import { TENANT_ID_PATTERN } from '../../../src-shared/rules/names';
 import { openTenantShare } from '../../keys/shares';
 import type { HeldKek } from '../../keys/local-keks';
 import { deriveKey, kdfParamsProblem, newKdfParams, type KdfParams } from '../../secrets/vault-crypto';
@@ -434,6 +435,8 @@ async function readHeader(fh: FileHandle): Promise<{ header: BundleHeader; heade
   }
   if (header.format !== BUNDLE_FORMAT) throw bad(`format ${String(header.format)}; this console reads format ${BUNDLE_FORMAT}`);
   if (header.wrap !== 'passphrase' && header.wrap !== 'installation') throw bad('unknown key wrapping');
+  if (typeof header.tenant !== 'string' || !TENANT_ID_PATTERN.test(header.tenant)) throw bad('the header names no valid tenant id');
+  if (typeof header.sourceCluster !== 'string' || header.sourceCluster.length > 64 || typeof header.createdAt !== 'string' || typeof header.signer?.publicKey !== 'string') throw bad('the header is incomplete');
   return { header, headerSha, end: 12 + h + 32 };
 }
 
