@@ -92,7 +92,7 @@ function Digest({ value, other }: { value: string | null; other: string | null }
   if (value === null) return <span className="muted">—</span>;
   return (
     <code className={`mono small${other !== null && other !== value ? ' port-diff' : ''}`} title={value}>
-      {value.slice(0, 16)}
+      {value.slice(0, 12)}
     </code>
   );
 }
