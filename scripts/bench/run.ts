@@ -16,6 +16,10 @@ import { auditIngestBenchmarks } from '../../src-main/audit/ingest/bench';
 import { auditQueryBenchmarks } from '../../src-main/audit/review/bench';
 import { auditVerifyBenchmarks } from '../../src-main/audit/streams/bench';
 import { availabilityBenchmarks } from '../../src-main/availability/bench';
+import { meteringBenchmarks } from '../../src-main/resources/metering/bench';
+import { quotaBenchmarks } from '../../src-main/resources/quotas/bench';
+import { billingBenchmarks } from '../../src-main/resources/billing/bench';
+import { portabilityExportBenchmarks } from '../../src-main/portability/core/bench';
 
 type Figure = Record<string, number | string | null>;
 const figures: Record<string, Figure> = {};
@@ -104,6 +108,20 @@ if (st.running) {
   } catch (e) {
     figures['msp.dashboard.live'] = { skipped: e instanceof Error ? e.message : String(e) };
   }
+  // 3e. Usage metering (issue 10): collect for 20 throwaway tenants and for one, against the bare virtual-table scans.
+  try {
+    Object.assign(figures, await meteringBenchmarks(services, 'bench', 20));
+  } catch (e) {
+    figures['usage.collect'] = { skipped: e instanceof Error ? e.message : String(e) };
+  }
+  // 3f. Tenant export (issue 11): rows/s and MB/s against a bare driver paging read of the same table.
+  try {
+    const op = services.connections.operator('bench');
+    if (!op) throw new Error('not signed in to bench');
+    Object.assign(figures, await portabilityExportBenchmarks(op));
+  } catch (e) {
+    figures['tenant.export'] = { skipped: e instanceof Error ? e.message : String(e) };
+  }
 } else {
   figures['cluster.test'] = { skipped: 'no Cassandra node running (npm run cassandra:start)' };
 }
@@ -140,6 +158,10 @@ Object.assign(figures, auditVerifyBenchmarks());
 
 // 9. Availability (issue 12): 10,000 tenants × 30 days of samples; planning 10,000 probe slots.
 Object.assign(figures, await availabilityBenchmarks());
+
+// 10. Resources (issue 10) in process: the quota gate's sliding-hour counter, statements and private analytics.
+Object.assign(figures, await quotaBenchmarks());
+Object.assign(figures, billingBenchmarks());
 
 await services.close();
 process.stdout.write(JSON.stringify({ at: new Date().toISOString(), machine: { cores: (await import('node:os')).cpus().length, node: process.version }, figures }, null, 2) + '\n');

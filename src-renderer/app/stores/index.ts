@@ -7,6 +7,8 @@ import { useIsolation } from '../../features/isolation/store';
 import { useJobs } from '../../features/jobs/store';
 import { useMsp } from '../../features/msp/store';
 import { usePki } from '../../features/pki/store';
+import { usePortability } from '../../features/portability/store';
+import { useResources } from '../../features/resources/store';
 import { useTenants } from '../../features/tenants/store';
 import { useUsers } from '../../features/users/store';
 import { useAppInfo } from './appInfo';
@@ -14,7 +16,7 @@ import { useSession } from './session';
 import { useTheme } from './theme';
 import { useToasts } from './toasts';
 
-export { useAccess, useAppInfo, useAudit, useAvailability, useClusters, useConfig, useIsolation, useJobs, useMsp, usePki, useSession, useTenants, useTheme, useToasts, useUsers };
+export { useAccess, useAppInfo, useAudit, useAvailability, useClusters, useConfig, useIsolation, useJobs, useMsp, usePki, usePortability, useResources, useSession, useTenants, useTheme, useToasts, useUsers };
 
 /** Between tests, and when the operator reloads the console state. */
 export function resetAllStores(): void {
@@ -28,6 +30,8 @@ export function resetAllStores(): void {
   useJobs.getState().reset();
   useMsp.getState().reset();
   usePki.getState().reset();
+  usePortability.getState().reset();
+  useResources.getState().reset();
   useSession.getState().reset();
   useTenants.getState().reset();
   useTheme.getState().reset();
