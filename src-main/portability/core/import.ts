@@ -52,7 +52,40 @@ export interface Importer {
   verifyReader(cluster: string, tenant: string, reader: BundleReader, notes?: string[]): Promise<VerificationReport>;
 }
 
-const DEFAULT_CONCURRENCY = 48;
+export const DEFAULT_CONCURRENCY = 48;
+
+/** Prepared INSERTs, at most `concurrency` in flight; rows bound as parameters (null → unset, no tombstones); no logged batches across partitions. */
+export async function loadRows(client: CqlClient, toKs: string, shape: TableShape, pages: AsyncIterable<Record<string, unknown>[]>, opts: { concurrency: number; onRows?: (n: number) => void; signal?: AbortSignal }): Promise<number> {
+  const q = insertCql(toKs, shape);
+  const cols = shape.columns.map((c) => c.name);
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  let n = 0;
+  for await (const page of pages) {
+    for (const row of page) {
+      if (failure) break;
+      if (opts.signal?.aborted) throw new AppError('CANCELLED', 'import cancelled');
+      const p: Promise<void> = client
+        .execute(q, cols.map((c) => row[c] ?? undefined), { prepare: true })
+        .then(
+          () => {
+            n++;
+          },
+          (e: unknown) => {
+            failure ??= e;
+          },
+        )
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+      if (inflight.size >= opts.concurrency) await Promise.race(inflight);
+    }
+    if (failure) break;
+    opts.onRows?.(n);
+  }
+  await Promise.all(inflight);
+  if (failure) throw fromDriverError(failure, `loading ${toKs}.${shape.table}`);
+  return n;
+}
 
 /** The carried keys open: a value sealed and opened again through the tenant's (imported) cache data key. */
 async function probeKeys(keys: KeyService, tenant: string): Promise<void> {
@@ -142,37 +175,8 @@ export function createImporter(deps: ModuleDeps, _operations: PortabilityCore['o
     }
   }
 
-  /** Prepared INSERTs, at most `concurrency` in flight; rows bound as parameters (null → unset, no tombstones). */
-  async function loadTable(client: CqlClient, reader: BundleReader, fromKs: string, toKs: string, shape: TableShape, onRows: (n: number) => void, signal?: AbortSignal): Promise<number> {
-    const q = insertCql(toKs, shape);
-    const cols = shape.columns.map((c) => c.name);
-    const inflight = new Set<Promise<void>>();
-    let failure: unknown = null;
-    let n = 0;
-    for await (const page of reader.rows(fromKs, shape.table)) {
-      for (const row of page) {
-        if (failure) break;
-        if (signal?.aborted) throw new AppError('CANCELLED', 'import cancelled');
-        const p: Promise<void> = client
-          .execute(q, cols.map((c) => row[c] ?? undefined), { prepare: true })
-          .then(
-            () => {
-              n++;
-            },
-            (e: unknown) => {
-              failure ??= e;
-            },
-          )
-          .finally(() => inflight.delete(p));
-        inflight.add(p);
-        if (inflight.size >= concurrency) await Promise.race(inflight);
-      }
-      if (failure) break;
-      onRows(n);
-    }
-    await Promise.all(inflight);
-    if (failure) throw fromDriverError(failure, `loading ${toKs}.${shape.table}`);
-    return n;
+  function loadTable(client: CqlClient, reader: BundleReader, fromKs: string, toKs: string, shape: TableShape, onRows: (n: number) => void, signal?: AbortSignal): Promise<number> {
+    return loadRows(client, toKs, shape, reader.rows(fromKs, shape.table), { concurrency, onRows, ...(signal ? { signal } : {}) });
   }
 
   async function applyGrants(client: CqlClient, plan: ImportPlan): Promise<void> {
