@@ -20,6 +20,7 @@ import { meteringBenchmarks } from '../../src-main/resources/metering/bench';
 import { quotaBenchmarks } from '../../src-main/resources/quotas/bench';
 import { billingBenchmarks } from '../../src-main/resources/billing/bench';
 import { portabilityExportBenchmarks } from '../../src-main/portability/core/bench';
+import { portabilityImportBenchmarks } from '../../src-main/portability/core/import-bench';
 
 type Figure = Record<string, number | string | null>;
 const figures: Record<string, Figure> = {};
@@ -121,6 +122,14 @@ if (st.running) {
     Object.assign(figures, await portabilityExportBenchmarks(op));
   } catch (e) {
     figures['tenant.export'] = { skipped: e instanceof Error ? e.message : String(e) };
+  }
+  // 3g. Tenant import (issue 11): load rows/s against bare unlogged batches; verification read against a bare paging read.
+  try {
+    const op = services.connections.operator('bench');
+    if (!op) throw new Error('not signed in to bench');
+    Object.assign(figures, await portabilityImportBenchmarks(op));
+  } catch (e) {
+    figures['tenant.import'] = { skipped: e instanceof Error ? e.message : String(e) };
   }
 } else {
   figures['cluster.test'] = { skipped: 'no Cassandra node running (npm run cassandra:start)' };
