@@ -200,8 +200,16 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         const reg = deps.tenants.registry(cluster);
         if ((await reg.get(tenant))?.state === 'migrating') await reg.transition(tenant, ['migrating'], 'decommissioning');
         const { jobId } = await deps.tenants.delete(cluster, tenant, tenant);
-        await deps.jobs.wait(jobId);
-        const saga = await deps.tenants.saga(cluster, jobId);
+        await deps.jobs.wait(jobId)?.catch(() => undefined);
+        let saga = await deps.tenants.saga(cluster, jobId);
+        // Its steps are idempotent (DROP … IF EXISTS): a step that timed out on a busy node is
+        // resumed, twice at most, before the migration reports the cleanup as failed.
+        for (let attempt = 0; attempt < 2 && saga.state !== 'succeeded'; attempt++) {
+          await new Promise((r) => setTimeout(r, 2000 * (attempt + 1)));
+          const again = await deps.tenants.resumeJob(cluster, jobId, { force: false });
+          await again.done.catch(() => undefined);
+          saga = await deps.tenants.saga(cluster, jobId);
+        }
         if (saga.state !== 'succeeded') throw new AppError('CONFLICT', `decommissioning ${tenant} on ${cluster} (job ${jobId}) ended ${saga.state}${saga.error ? `: ${saga.error}` : ''}`);
       },
       recordMove: (cluster, side, p, ph, state, error) => repo(cluster).putMove(p, side, ph, state, error),

@@ -83,12 +83,13 @@ const norm = (resource: string): string =>
  * a grant difference made of those (present at the target only) is expected, anything else is not.
  */
 export function verifiedAllowingFreeze(report: VerificationReport, frozen: FreezeState | null): { ok: boolean; unexplained: string[] } {
-  const revoked = new Set((frozen?.revoked ?? []).map((r) => `${r.role}\u0000${norm(r.resource)}`));
+  // Exactly what the freeze took (MODIFY, and CREATE on keyspaces where the freeze takes it too).
+  const revoked = new Set((frozen?.revoked ?? []).map((r) => `${r.role}\u0000${norm(r.resource)}\u0000${String(r.permission)}`));
   const unexplained: string[] = [];
   for (const t of report.tables) if (!t.ok) unexplained.push(`table ${t.keyspace}.${t.table} differs (rows ${t.sourceRows ?? '?'} → ${t.targetRows ?? '?'})`);
   for (const g of report.grants) {
     if (g.side === 'both') continue;
-    const explained = g.side === 'target' && g.permissions.length > 0 && g.permissions.every((p) => p === 'MODIFY') && revoked.has(`${g.role}\u0000${norm(g.resource)}`);
+    const explained = g.side === 'target' && g.permissions.length > 0 && g.permissions.every((p) => revoked.has(`${g.role}\u0000${norm(g.resource)}\u0000${p}`));
     if (!explained) unexplained.push(`grant ${g.permissions.join(',')} on ${g.resource} to ${g.role} only at the ${g.side}`);
   }
   if (!report.configEqual) unexplained.push('configuration differs');
@@ -196,11 +197,13 @@ export class MigrationRun {
   }
 
   private async verify(frozen: FreezeState | null): Promise<VerificationReport> {
-    const r = await this.ports.core.verifyLive(this.plan.source, this.plan.target);
+    const live = await this.ports.core.verifyLive(this.plan.source, this.plan.target);
+    const v = verifiedAllowingFreeze(live, frozen);
+    // The verdict recorded is the migration's: differences the freeze explains are expected, and said so.
+    const r = v.ok && !live.ok ? { ...live, ok: true, notes: [...live.notes, 'grants differ only by what the cut-over freeze paused at the source (MODIFY/CREATE); the target holds them as the source did before'] } : live;
     this.report = r;
     this.ports.update({ report: r });
-    const v = verifiedAllowingFreeze(r, frozen);
-    if (!v.ok) throw new AppError('CONFLICT', `verification failed: ${v.unexplained.length ? v.unexplained.slice(0, 5).join('; ') : problems(r)}`);
+    if (!v.ok) throw new AppError('CONFLICT', `verification failed: ${v.unexplained.length ? v.unexplained.slice(0, 5).join('; ') : problems(live)}`);
     return r;
   }
 
