@@ -41,6 +41,18 @@ export function table(name: string): CqlIdent {
   return quote(name);
 }
 
+/**
+ * A table that already exists and was created by someone else (a tenant's own CQL): Cassandra
+ * accepts quoted mixed-case names (`CREATE TABLE ks."Evil"`), up to 48 letters, digits or _.
+ * For statements about such tables (GRANT/REVOKE found by a scan), never for tables we create.
+ */
+export function existingTable(name: string): CqlIdent {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_]{1,48}$/.test(name)) {
+    reject('table', String(name), 'only letters, digits and _ are accepted (at most 48)');
+  }
+  return quote(name);
+}
+
 /** Column names follow the same rule as table names. */
 export function column(name: string): CqlIdent {
   if (typeof name !== 'string' || !CQL_NAME_PATTERN.test(name)) {

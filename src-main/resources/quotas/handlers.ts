@@ -5,7 +5,7 @@ import type { ConsoleModule } from '../../app/module';
 import type { ModuleDeps } from '../../app/module-deps';
 import type { CqlClient } from '../../cassandra/connections';
 import type { CheckedCall } from '../../ipc/router';
-import { writeFreeze, type WriteFreezeEnforcer } from '../../tenancy/write-freeze';
+import { writeFreeze, type FailedGrant, type WriteFreezeEnforcer } from '../../tenancy/write-freeze';
 import type { QuotaChecker, UsageReader } from '../types';
 import { OpsCounter } from './ops';
 import { applyRaise, applySet, CONFIG_FALLBACK, decide, emptyRecord, evaluate, limitsOf, transitions, type QuotaRecord } from './rules';
@@ -22,6 +22,13 @@ const GB = 1e9;
 const ADDS: Partial<Record<string, QuotaResource>> = { 'user.create': 'users', 'cert.issue': 'certificates', 'cert.signCsr': 'certificates' };
 /** The remedy must stay reachable: quota calls never count against, nor are refused by, a tenant's quotas. */
 const EXEMPT = new Set(['quota.set', 'quota.raise', 'quota.enforce']);
+
+/** Grants a freeze or thaw could not change (the others were): named in the event so an operator can act. */
+function failedText(failed: FailedGrant[]): string {
+  if (failed.length === 0) return '';
+  const shown = failed.slice(0, 5).map((f) => `${f.permission} of ${f.role} on ${f.resource} (${f.error.slice(0, 120)})`);
+  return `; NOT done for ${failed.length} grant(s): ${shown.join(', ')}${failed.length > 5 ? ` and ${failed.length - 5} more` : ''}`;
+}
 
 export interface QuotaPartOptions {
   now?: () => Date;
@@ -262,18 +269,18 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
       if (!heldByUs) {
         const st = await freeze.freeze(c, tenant, 'storage-quota', by);
         enforced = true;
-        await recordEvent(cluster, tenant, { resource: 'storage-gb', kind: 'enforced', detail: `${figure}; grace over since ${ev.graceEndsAt}: MODIFY revoked (${st.revoked.length} grants recorded${st.reasons.length > 1 ? `; frozen also for ${st.reasons.filter((r) => r !== 'storage-quota').join(', ')}` : ''})` }, 'enforced', by);
+        await recordEvent(cluster, tenant, { resource: 'storage-gb', kind: 'enforced', detail: `${figure}; grace over since ${ev.graceEndsAt}: MODIFY and CREATE revoked (${st.revoked.length} grants recorded${st.reasons.length > 1 ? `; frozen also for ${st.reasons.filter((r) => r !== 'storage-quota').join(', ')}` : ''})${failedText(st.failed ?? [])}` }, 'enforced', by);
       } else {
         const again = await freeze.reapply(c, tenant, by);
-        if (again.length) {
+        if (again.revoked.length) {
           enforced = true;
-          await recordEvent(cluster, tenant, { resource: 'storage-gb', kind: 'enforced', detail: `MODIFY granted again during the freeze, revoked again: ${again.map((g) => `${g.role} on ${g.resource}`).join(', ')}` }, 'enforced', by);
+          await recordEvent(cluster, tenant, { resource: 'storage-gb', kind: 'enforced', detail: `granted again (or created) during the freeze, revoked again: ${again.revoked.map((g) => `${g.permission} of ${g.role} on ${g.resource}`).join(', ')}${failedText(again.failed)}` }, 'enforced', by);
         }
       }
     } else if (heldByUs && u !== null) {
       const st = await freeze.thaw(c, tenant, 'storage-quota', by);
       restored = true;
-      await recordEvent(cluster, tenant, { resource: 'storage-gb', kind: 'restored', detail: `${figure}: ${st.reasons.length ? `storage no longer holds the freeze; still frozen for ${st.reasons.join(', ')}` : 'MODIFY grants restored exactly'}` }, ev.state, by);
+      await recordEvent(cluster, tenant, { resource: 'storage-gb', kind: 'restored', detail: `${figure}: ${st.reasons.length ? `storage no longer holds the freeze; still frozen for ${st.reasons.join(', ')}` : 'the revoked grants were restored exactly'}${failedText(st.failed ?? [])}` }, ev.state, by);
     }
     for (const kind of transitions(storage.state, ev.state)) {
       if (kind === 'enforced' || kind === 'restored') continue; // recorded above with what was done
