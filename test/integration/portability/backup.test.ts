@@ -76,10 +76,7 @@ describe('per-tenant backup and restore', () => {
     c = { svc, api, cluster };
     expect((await provision(c.svc, c.api, c.cluster, t)).state).toBe('succeeded');
     su = await connect(SUPERUSER);
-    // A table of text/int/blob columns beside the template's `events` (timeuuid key), which stays
-    // empty: the import's pre-check digests codec-decoded rows, in which uuid/timeuuid/bigint/date
-    // values are plain strings, while the export digests the driver's typed values — so any bundle
-    // with such a column and rows is refused as not matching its manifest (reported to the core owners).
+    // A table the tenant added after provisioning (the backup must take the live schema, not the template's).
     await su.execute(`CREATE TABLE "tenant_${t}_data"."notes" (bucket text, n int, body blob, PRIMARY KEY (bucket, n))`);
     await asUser(async (u) => {
       for (let i = 0; i < 50; i++) await u.execute(`INSERT INTO "tenant_${t}_data"."notes" (bucket, n, body) VALUES (?, ?, ?)`, [`b${i % 5}`, i, Buffer.from(`row ${i}`)], { prepare: true });

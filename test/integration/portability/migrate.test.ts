@@ -68,12 +68,7 @@ describe('tenant migration between clusters', () => {
     const r = (await c.execute('SELECT state FROM csm_system.tenants WHERE id = ?', [id], { prepare: true })).rows[0];
     return r ? String(r['state']) : null;
   };
-  /**
-   * Rows in a text/int/blob table beside the template's `events` (timeuuid key), which stays empty:
-   * the import's pre-check digests codec-decoded rows (uuid/timeuuid/bigint/date values as plain
-   * strings) against the export's typed digest, so rows with such columns are refused as not
-   * matching the manifest (reported to the core owners).
-   */
+  /** Rows in a table the tenant added after provisioning (the move must take the live schema). */
   const fill = async (id: string, n: number, from = 0): Promise<void> => {
     await su.execute(`CREATE TABLE IF NOT EXISTS "tenant_${id}_data"."notes" (bucket text, n int, body blob, PRIMARY KEY (bucket, n))`);
     const u = await userClient(`tenant_${id}_u_boss`, 'correct-horse-battery');
