@@ -13,17 +13,30 @@ import type { ClientRow, ClusterReading, LatencyRow } from './maths';
 const P = { prepare: true, fetchSize: 2000 } as const;
 
 type Row = Record<string, unknown>;
+type Host = ReturnType<CqlClient['hosts']['values']>[number];
 
-async function rows(client: CqlClient, q: string, params: unknown[] = []): Promise<Row[]> {
+/**
+ * The node one sample reads: an up host of the client's local data centre (else any up host).
+ * Every query of the reading goes to it (the driver's `host` execution option), so node-local
+ * virtual tables of one sample all describe the same node, and its id is stored with the counters.
+ */
+export function pickHost(client: CqlClient): Host | null {
+  const up = client.hosts.values().filter((h) => h.isUp());
+  // `options` is on the client at run time, not in the driver's typings.
+  const dc = (client as unknown as { options?: { localDataCenter?: string } }).options?.localDataCenter;
+  return up.find((h) => h.datacenter === dc) ?? up[0] ?? null;
+}
+
+async function rows(client: CqlClient, q: string, params: unknown[] = [], host: Host | null = null): Promise<Row[]> {
   const out: Row[] = [];
-  for await (const r of await client.execute(q, params, P)) out.push(r as unknown as Row);
+  for await (const r of await client.execute(q, params, host ? { ...P, host } : P)) out.push(r as unknown as Row);
   return out;
 }
 
 /** Rows of a query on each keyspace (or the whole table for 'all'). */
-async function perKeyspace(client: CqlClient, base: string, keyspaces: string[] | 'all'): Promise<Row[]> {
-  if (keyspaces === 'all') return rows(client, base);
-  const parts = await Promise.all(keyspaces.map((k) => rows(client, `${base} WHERE keyspace_name = ?`, [k])));
+async function perKeyspace(client: CqlClient, base: string, keyspaces: string[] | 'all', host: Host | null): Promise<Row[]> {
+  if (keyspaces === 'all') return rows(client, base, [], host);
+  const parts = await Promise.all(keyspaces.map((k) => rows(client, `${base} WHERE keyspace_name = ?`, [k], host)));
   return parts.flat();
 }
 
@@ -43,15 +56,17 @@ const key = (r: Row): string => `${String(r['keyspace_name'])}.${String(r['table
 
 export async function readCluster(client: CqlClient, keyspaces: string[] | 'all', now: number): Promise<ClusterReading> {
   try {
+    const h = pickHost(client);
+    const q = (text: string, params: unknown[] = []): Promise<Row[]> => rows(client, text, params, h);
     const [peers, ks, tbls, roles, disk, reads, writes, clients] = await Promise.all([
-      rows(client, 'SELECT peer FROM system.peers_v2').catch(() => rows(client, 'SELECT peer FROM system.peers')),
-      keyspaces === 'all' ? rows(client, 'SELECT keyspace_name FROM system_schema.keyspaces') : Promise.all(keyspaces.map((k) => rows(client, 'SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [k]))).then((x) => x.flat()),
-      perKeyspace(client, 'SELECT keyspace_name, table_name FROM system_schema.tables', keyspaces),
-      rows(client, 'SELECT role FROM system_auth.roles'),
-      optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, mebibytes FROM system_views.disk_usage', keyspaces)),
-      optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, count, p99th_ms FROM system_views.local_read_latency', keyspaces)),
-      optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, count, p99th_ms FROM system_views.local_write_latency', keyspaces)),
-      optional(() => rows(client, 'SELECT address, port, username, request_count, client_options FROM system_views.clients')),
+      q('SELECT peer FROM system.peers_v2').catch(() => q('SELECT peer FROM system.peers')),
+      keyspaces === 'all' ? q('SELECT keyspace_name FROM system_schema.keyspaces') : Promise.all(keyspaces.map((k) => q('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [k]))).then((x) => x.flat()),
+      perKeyspace(client, 'SELECT keyspace_name, table_name FROM system_schema.tables', keyspaces, h),
+      q('SELECT role FROM system_auth.roles'),
+      optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, mebibytes FROM system_views.disk_usage', keyspaces, h)),
+      optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, count, p99th_ms FROM system_views.local_read_latency', keyspaces, h)),
+      optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, count, p99th_ms FROM system_views.local_write_latency', keyspaces, h)),
+      optional(() => q('SELECT address, port, username, request_count, client_options FROM system_views.clients')),
     ]);
     const tables = new Map<string, string[]>();
     for (const r of ks) tables.set(String(r['keyspace_name']), []);
@@ -59,7 +74,7 @@ export async function readCluster(client: CqlClient, keyspaces: string[] | 'all'
     const latency = (rs: Row[] | null): Map<string, LatencyRow> | null => (rs ? new Map(rs.map((r) => [key(r), { count: num(r['count']), p99Ms: num(r['p99th_ms']) }])) : null);
     let sizeEstimates: Map<string, number> | null = null;
     if (!disk) {
-      const est = await optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, mean_partition_size, partitions_count FROM system.size_estimates', keyspaces));
+      const est = await optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, mean_partition_size, partitions_count FROM system.size_estimates', keyspaces, h));
       if (est) {
         sizeEstimates = new Map();
         for (const r of est) sizeEstimates.set(key(r), (sizeEstimates.get(key(r)) ?? 0) + num(r['mean_partition_size']) * num(r['partitions_count']));
@@ -67,6 +82,7 @@ export async function readCluster(client: CqlClient, keyspaces: string[] | 'all'
     }
     return {
       at: now,
+      host: h ? String(h.hostId ?? h.address) : null,
       nodes: 1 + peers.length,
       tables,
       roles: roles.map((r) => String(r['role'])),
@@ -86,17 +102,23 @@ export async function readCluster(client: CqlClient, keyspaces: string[] | 'all'
   }
 }
 
+/** The certificates quota's rule: status active, not replaced by a renewal, not past its end. */
+export function activeCertificate(r: Record<string, unknown>, now: number): boolean {
+  const end = r['not_after'] instanceof Date ? r['not_after'].getTime() : 0;
+  const renewedBy = r['renewed_by'];
+  return r['status'] === 'active' && (renewedBy === null || renewedBy === undefined || renewedBy === '') && end > now;
+}
+
 /** Active certificates (not revoked, not expired) in the tenant's PKI inventory; 0 when it has none yet. */
 export async function activeCertificates(client: CqlClient, tenant: string, consoleTables: string[] | undefined, now: number): Promise<{ value: number | null; note: string | null }> {
   if (!consoleTables) return { value: null, note: `console keyspace ${tenantConsoleKeyspace(tenant)} missing` };
   if (!consoleTables.includes('pki_certs')) return { value: 0, note: 'no certificate inventory yet' };
   try {
     let n = 0;
-    for (const r of await rows(client, `SELECT status, not_after FROM ${qualified(tenantConsoleKeyspace(tenant), 'pki_certs')}`)) {
-      const end = r['not_after'] instanceof Date ? (r['not_after'] as Date).getTime() : 0;
-      if (r['status'] !== 'revoked' && end > now) n++;
+    for (const r of await rows(client, `SELECT status, renewed_by, not_after FROM ${qualified(tenantConsoleKeyspace(tenant), 'pki_certs')}`)) {
+      if (activeCertificate(r, now)) n++;
     }
-    return { value: n, note: 'not revoked and not expired' };
+    return { value: n, note: 'active, not renewed away and not expired (the rule of the certificates quota)' };
   } catch (e) {
     throw fromDriverError(e, `counting the certificates of ${tenant}`);
   }

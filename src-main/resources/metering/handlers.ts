@@ -84,6 +84,11 @@ export function meteringPart(deps: ModuleDeps, opts: MeteringOptions = {}): Cons
     const prev = await platform.latest(tenant);
     const at = now();
     const reading = shared ?? (await readCluster(client, [...keyspaces, cks], at));
+    if (prev && Date.parse(prev.sample.at) >= reading.at) {
+      // Another console (or the scheduler) stored a sample taken after this reading: deltas
+      // against it would look like reset counters and bill the node's lifetime counts.
+      throw new AppError('CONFLICT', `a newer usage sample of ${tenant} (${prev.sample.at}) was stored while this one was read (${iso(reading.at)}); nothing stored`);
+    }
     const certs = await activeCertificates(client, tenant, reading.tables.get(cks), at);
     const { figures, raw } = deriveFigures(
       {
@@ -96,7 +101,9 @@ export function meteringPart(deps: ModuleDeps, opts: MeteringOptions = {}): Cons
       prev?.raw ?? null,
     );
     const sample: UsageSample = { tenant, at: iso(reading.at), trigger, figures };
-    await platform.put(tenant, sample, raw);
+    if (!(await platform.put(tenant, sample, raw, prev?.sample.at ?? null))) {
+      throw new AppError('CONFLICT', `another console stored a usage sample of ${tenant} while this one was taken; nothing stored (the next sample takes its deltas from that one)`);
+    }
     cache.put(cluster, sample, raw);
     try {
       if (await tenantCopy.ensure(client, cluster, tenant)) await tenantCopy.put(client, sample);

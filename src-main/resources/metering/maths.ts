@@ -25,6 +25,8 @@ export interface LatencyRow {
 /** What the collector read from the cluster (one node's virtual tables + schema + roles). */
 export interface ClusterReading {
   at: number;
+  /** The node every query of this reading went to (its host id): node-local counters are compared only with the same node's. */
+  host?: string | null;
   /** Nodes in the cluster (1 + peers): virtual tables are node-local, so with more they are estimates. */
   nodes: number;
   /** Existing keyspaces → their tables (system_schema), for the keyspaces asked about. */
@@ -46,6 +48,23 @@ export interface RawCounters {
   tables: Record<string, [number, number]>;
   /** connection key → request_count. */
   clients: Record<string, number>;
+  /** The node these node-local counters were read from (absent: unknown, never a base for deltas). */
+  host?: string;
+  /** A view was unreadable and there was no earlier counter to carry forward: not a base for deltas. */
+  incomplete?: true;
+}
+
+/**
+ * The previous counters usable as the base of deltas for this reading: from the same node, and
+ * complete. Anything else makes this sample a baseline (deltas unavailable), never a "reset" that
+ * would bill a node's lifetime counts.
+ */
+export function usableBase(prev: RawCounters | null, r: ClusterReading): { base: RawCounters | null; why: string | null } {
+  if (!prev) return { base: null, why: null };
+  if (prev.incomplete) return { base: null, why: 'the previous sample lacked a counter view' };
+  if (!r.host || !prev.host) return { base: null, why: 'the previous sample does not name the node it read' };
+  if (prev.host !== r.host) return { base: null, why: `the previous sample read another node (${prev.host})` };
+  return { base: prev, why: null };
 }
 
 export interface TenantInputs {
@@ -107,8 +126,9 @@ const fig = (metric: UsageMetric, value: number | null, unit: string, precision:
  * The figures of one tenant from one reading. `prev` is the previous sample's raw counters (null
  * for the first sample: its counters are the baseline, its deltas unavailable).
  */
-export function deriveFigures(input: TenantInputs, r: ClusterReading, prev: RawCounters | null): { figures: UsageFigure[]; raw: RawCounters } {
+export function deriveFigures(input: TenantInputs, r: ClusterReading, prevStored: RawCounters | null): { figures: UsageFigure[]; raw: RawCounters } {
   const t = input.tenant;
+  const { base: prev, why: noBase } = usableBase(prevStored, r);
   const existing = input.keyspaces.filter((k) => r.tables.has(k)).sort();
   const qualifiedTables = existing.flatMap((k) => (r.tables.get(k) ?? []).map((tb) => `${k}.${tb}`));
   const multi = r.nodes > 1;
@@ -138,14 +158,25 @@ export function deriveFigures(input: TenantInputs, r: ClusterReading, prev: RawC
   // Connections and requests of the tenant's roles.
   const mine = r.clients?.filter((c) => isTenantRole(t, c.username)) ?? null;
   figures.push(fig('connections', mine ? mine.length : null, 'count', multi ? 'estimate' : 'exact', 'system_views.clients', nodeNote ?? 'connections open at the time of the sample'));
+  // A view that could not be read carries the previous counters forward (never 0: the next
+  // sample would bill everything the node ever counted); with nothing to carry, the raw counters
+  // are marked incomplete and the next sample is a baseline.
   const clients: Record<string, number> = {};
-  for (const c of mine ?? []) clients[c.key] = c.requests;
+  if (mine) for (const c of mine) clients[c.key] = c.requests;
+  else if (prev) Object.assign(clients, prev.clients);
 
   // Per-table cumulative counters.
   const tables: Record<string, [number, number]> = {};
-  for (const q of qualifiedTables) tables[q] = [r.reads?.get(q)?.count ?? 0, r.writes?.get(q)?.count ?? 0];
+  for (const q of qualifiedTables) {
+    const before = prev?.tables[q];
+    const rd = r.reads ? (r.reads.get(q)?.count ?? 0) : before?.[0];
+    const wr = r.writes ? (r.writes.get(q)?.count ?? 0) : before?.[1];
+    if (rd === undefined || wr === undefined) continue;
+    tables[q] = [rd, wr];
+  }
+  const incomplete = (!r.reads || !r.writes || !mine) && !prev;
 
-  const baseline = 'first sample: counters recorded as the baseline, deltas start with the next sample';
+  const baseline = noBase ? `${noBase}: counters recorded as the baseline, deltas start with the next sample` : 'first sample: counters recorded as the baseline, deltas start with the next sample';
   if (!prev) {
     figures.push(fig('reads', null, 'count', 'unavailable', 'system_views.local_read_latency', r.reads ? baseline : 'local_read_latency unreadable'));
     figures.push(fig('writes', null, 'count', 'unavailable', 'system_views.local_write_latency', r.writes ? baseline : 'local_write_latency unreadable'));
@@ -186,7 +217,10 @@ export function deriveFigures(input: TenantInputs, r: ClusterReading, prev: RawC
   figures.push(fig('read_latency_p99_ms', rp, 'ms', 'estimate', 'system_views.local_read_latency', rp === null ? 'no reads recorded on the tenant\u2019s tables' : latNote));
   figures.push(fig('write_latency_p99_ms', wp, 'ms', 'estimate', 'system_views.local_write_latency', wp === null ? 'no writes recorded on the tenant\u2019s tables' : latNote));
   figures.push(fig('console_ops', input.consoleOps, 'count', 'exact', 'console audit (this console)', 'router-audited calls naming the tenant in the last hour, made through this console only'));
-  return { figures, raw: { tables, clients } };
+  const raw: RawCounters = { tables, clients };
+  if (r.host) raw.host = r.host;
+  if (incomplete) raw.incomplete = true;
+  return { figures, raw };
 }
 
 export const figureOf = (s: UsageSample | null | undefined, metric: UsageMetric): UsageFigure | undefined => s?.figures.find((f) => f.metric === metric);

@@ -11,6 +11,7 @@ import type { RawCounters } from './maths';
 import { TENANT_USAGE_TABLE, tenantUsageDdl } from './schema';
 
 const Q = { prepare: true, consistency: 0x06 } as const; // LOCAL_QUORUM
+const LWT = { prepare: true, consistency: 0x06, serialConsistency: 0x09 } as const; // LOCAL_SERIAL
 const SAMPLES = qualified('csm_system', 'usage_samples');
 const LATEST = qualified('csm_system', 'usage_latest');
 const ALERTS = qualified('csm_system', 'usage_alerts');
@@ -29,7 +30,7 @@ export interface UsageAlert {
 }
 
 const figuresSchema = z.array(usageFigureSchema);
-const rawSchema = z.object({ tables: z.record(z.string(), z.tuple([z.number(), z.number()])), clients: z.record(z.string(), z.number()) });
+const rawSchema = z.object({ tables: z.record(z.string(), z.tuple([z.number(), z.number()])), clients: z.record(z.string(), z.number()), host: z.string().optional(), incomplete: z.literal(true).optional() });
 
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 /** Every UTC day from `from` to `to` (inclusive), as 'YYYY-MM-DD'. */
@@ -83,13 +84,24 @@ function dayChunks(fromMs: number, toMs: number): string[][] {
 export class PlatformUsage {
   constructor(private readonly client: CqlClient) {}
 
-  async put(tenant: string, s: UsageSample, raw: RawCounters): Promise<void> {
+  /**
+   * Store a sample whose deltas were taken against the latest sample at `prevAt` (null: there was
+   * none). usage_latest moves only from that sample to this one (a lightweight transaction), so a
+   * console or scheduler that stored a sample meanwhile is never overwritten by an older one and
+   * no two samples bill the same interval: false when that race was lost (nothing stored).
+   */
+  async put(tenant: string, s: UsageSample, raw: RawCounters, prevAt: string | null): Promise<boolean> {
     const when = new Date(s.at);
     const figures = JSON.stringify(s.figures);
     const rawText = JSON.stringify(raw);
-    await guard(`storing the usage sample of ${tenant}`, async () => {
+    return guard(`storing the usage sample of ${tenant}`, async () => {
+      const rs =
+        prevAt === null
+          ? await this.client.execute(`INSERT INTO ${LATEST} (tenant_id, at, trigger, figures, raw) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS`, [tenant, when, s.trigger, figures, rawText], LWT)
+          : await this.client.execute(`UPDATE ${LATEST} SET at = ?, trigger = ?, figures = ?, raw = ? WHERE tenant_id = ? IF at = ?`, [when, s.trigger, figures, rawText, tenant, new Date(prevAt)], LWT);
+      if (rs.rows[0]?.['[applied]'] !== true) return false;
       await this.client.execute(`INSERT INTO ${SAMPLES} (tenant_id, day, at, trigger, figures, raw) VALUES (?, ?, ?, ?, ?, ?)`, [tenant, dayOf(when.getTime()), when, s.trigger, figures, rawText], Q);
-      await this.client.execute(`INSERT INTO ${LATEST} (tenant_id, at, trigger, figures, raw) VALUES (?, ?, ?, ?, ?)`, [tenant, when, s.trigger, figures, rawText], Q);
+      return true;
     });
   }
 

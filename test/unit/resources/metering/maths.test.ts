@@ -4,6 +4,7 @@ import { counterDelta, deriveFigures, downsample, isTenantRole, isTenantUser, MI
 
 const reading = (over: Partial<ClusterReading> = {}): ClusterReading => ({
   at: Date.parse('2026-11-29T12:00:00Z'),
+  host: 'h1',
   nodes: 1,
   tables: new Map([
     ['tenant_acme_data', ['events', 'blobs']],
@@ -76,17 +77,17 @@ describe('figures of one tenant', () => {
     for (const m of ['reads', 'writes', 'requests'] as const) expect(f(figures, m)).toMatchObject({ value: null, precision: 'unavailable' });
     expect(f(figures, 'read_latency_p99_ms')).toMatchObject({ value: 1.5, precision: 'estimate' }); // blobs had no reads
     expect(f(figures, 'write_latency_p99_ms')).toMatchObject({ value: 2.25, precision: 'estimate' });
-    expect(raw).toEqual({ tables: { 'tenant_acme_data.events': [100, 10], 'tenant_acme_data.blobs': [0, 40] }, clients: { '127.0.0.1:1/tenant_acme_u_boss/c1': 50, '127.0.0.1:2/tenant_acme_svc/c2': 7 } });
+    expect(raw).toEqual({ tables: { 'tenant_acme_data.events': [100, 10], 'tenant_acme_data.blobs': [0, 40] }, clients: { '127.0.0.1:1/tenant_acme_u_boss/c1': 50, '127.0.0.1:2/tenant_acme_svc/c2': 7 }, host: 'h1' });
   });
 
   it('takes deltas against the previous raw counters; a reset is marked and makes the figure an estimate', () => {
-    const prev = { tables: { 'tenant_acme_data.events': [90, 4] as [number, number], 'tenant_acme_data.blobs': [0, 0] as [number, number] }, clients: { '127.0.0.1:1/tenant_acme_u_boss/c1': 20 } };
+    const prev = { tables: { 'tenant_acme_data.events': [90, 4] as [number, number], 'tenant_acme_data.blobs': [0, 0] as [number, number] }, clients: { '127.0.0.1:1/tenant_acme_u_boss/c1': 20 }, host: 'h1' };
     const { figures } = deriveFigures(inputs, reading(), prev);
     expect(f(figures, 'reads')).toMatchObject({ value: 10, precision: 'exact' });
     expect(f(figures, 'writes')).toMatchObject({ value: 6 + 40, precision: 'exact' });
     expect(f(figures, 'requests')).toMatchObject({ value: 30 + 7, precision: 'estimate' });
     // Node restarted: the counters are lower than before.
-    const restarted = deriveFigures(inputs, reading(), { tables: { 'tenant_acme_data.events': [5000, 5000], 'tenant_acme_data.blobs': [0, 0] }, clients: {} });
+    const restarted = deriveFigures(inputs, reading(), { tables: { 'tenant_acme_data.events': [5000, 5000], 'tenant_acme_data.blobs': [0, 0] }, clients: {}, host: 'h1' });
     expect(f(restarted.figures, 'writes')).toMatchObject({ value: 10 + 40, precision: 'estimate' });
     expect(f(restarted.figures, 'writes').note).toMatch(/restarted/);
   });
@@ -97,10 +98,44 @@ describe('figures of one tenant', () => {
     const none = deriveFigures(inputs, reading({ disk: null, sizeEstimates: null, clients: null }), null);
     expect(f(none.figures, 'storage_bytes')).toMatchObject({ value: null, precision: 'unavailable' });
     expect(f(none.figures, 'connections')).toMatchObject({ value: null, precision: 'unavailable' });
-    const multi = deriveFigures(inputs, reading({ nodes: 3 }), { tables: {}, clients: {} });
+    const multi = deriveFigures(inputs, reading({ nodes: 3 }), { tables: {}, clients: {}, host: 'h1' });
     expect(f(multi.figures, 'connections').precision).toBe('estimate');
     expect(f(multi.figures, 'writes').precision).toBe('estimate');
     expect(f(multi.figures, 'writes').note).toMatch(/1 of 3 nodes/);
+  });
+});
+
+describe('the base of deltas (security review H5, M1)', () => {
+  const prev = { tables: { 'tenant_acme_data.events': [90, 4] as [number, number], 'tenant_acme_data.blobs': [0, 0] as [number, number] }, clients: { '127.0.0.1:1/tenant_acme_u_boss/c1': 20 }, host: 'h1' };
+
+  it('counters read from another node (or an unnamed one) are a baseline, not a reset billing lifetime counts', () => {
+    for (const other of [{ ...prev, host: 'h2' }, { tables: prev.tables, clients: prev.clients }]) {
+      const { figures, raw } = deriveFigures(inputs, reading(), other);
+      for (const m of ['reads', 'writes', 'requests'] as const) expect(f(figures, m)).toMatchObject({ value: null, precision: 'unavailable' });
+      expect(f(figures, 'writes').note).toMatch(/baseline/);
+      expect(raw.host).toBe('h1');
+    }
+    expect(f(deriveFigures(inputs, reading(), prev).figures, 'reads').value).toBe(10);
+  });
+
+  it('a view that failed to read carries the previous counters forward: the sample after it bills only what happened since', () => {
+    const failed = deriveFigures(inputs, reading({ writes: null, clients: null }), prev);
+    expect(f(failed.figures, 'writes')).toMatchObject({ value: null, precision: 'unavailable' });
+    expect(f(failed.figures, 'reads').value).toBe(10);
+    expect(failed.raw.tables['tenant_acme_data.events']).toEqual([100, 4]);
+    expect(failed.raw.clients).toEqual(prev.clients);
+    expect(failed.raw.incomplete).toBeUndefined();
+    const next = deriveFigures(inputs, reading({ writes: new Map([['tenant_acme_data.events', { count: 12, p99Ms: 1 }], ['tenant_acme_data.blobs', { count: 41, p99Ms: 1 }]]) }), failed.raw);
+    expect(f(next.figures, 'writes')).toMatchObject({ value: 8 + 41, precision: 'exact' });
+    expect(f(next.figures, 'requests').value).toBe(30 + 7);
+  });
+
+  it('a first sample with a view unreadable is marked incomplete and the next one is a baseline again', () => {
+    const first = deriveFigures(inputs, reading({ reads: null }), null);
+    expect(first.raw.incomplete).toBe(true);
+    const next = deriveFigures(inputs, reading(), first.raw);
+    expect(f(next.figures, 'reads')).toMatchObject({ value: null, precision: 'unavailable' });
+    expect(next.raw.incomplete).toBeUndefined();
   });
 });
 
@@ -172,5 +207,17 @@ describe('noisy neighbours', () => {
     expect(r.note).toMatch(/only 2 tenant/);
     const a = r.rows.find((x) => x.tenant === 'a')!;
     expect([a.requestShare, a.storageGrowthBytes, a.storageGrowthShare]).toEqual([1, -400, 0]);
+  });
+});
+
+describe('certificates counted like the quota counts them (M6)', () => {
+  it('active, not renewed away, not expired', async () => {
+    const { activeCertificate } = await import('../../../../src-main/resources/metering/collect');
+    const now = Date.parse('2026-11-29T12:00:00Z');
+    const later = new Date(now + 86_400_000);
+    expect(activeCertificate({ status: 'active', renewed_by: null, not_after: later }, now)).toBe(true);
+    expect(activeCertificate({ status: 'active', renewed_by: '0a1b', not_after: later }, now)).toBe(false);
+    expect(activeCertificate({ status: 'revoked', renewed_by: null, not_after: later }, now)).toBe(false);
+    expect(activeCertificate({ status: 'active', renewed_by: null, not_after: new Date(now - 1) }, now)).toBe(false);
   });
 });
