@@ -88,8 +88,29 @@ export function renamer(oldId: string, newId: string): (name: string) => string 
   return (n) => (n.startsWith(from) ? `tenant_${newId}_${n.slice(from.length)}` : null);
 }
 
-/** Map a resource of the source tenant to the target; a resource outside the tenant is refused. */
-export function mapResource(resource: string, oldId: string, newId: string): string {
+/** Permissions a tenant role may hold on the shared read-only keyspace. */
+export const SHARED_READONLY_PERMISSIONS: readonly string[] = ['SELECT', 'DESCRIBE'];
+
+/** Roles of the tenant by name (admin, auditor, svc, users) — the same rule export applies. */
+function roleShape(tenant: string, role: string): boolean {
+  const p = `tenant_${tenant}_`;
+  if (!role.startsWith(p)) return false;
+  const rest = role.slice(p.length);
+  return ['admin', 'auditor', 'svc'].includes(rest) || (rest.startsWith('u_') && rest.length > 2);
+}
+
+/** A role of `tenant`, not one of a registered tenant whose id extends this one's (tenant_ab_u_admin is tenant ab_u's admin when ab_u exists). */
+export function isTenantRole(tenant: string, role: string, otherTenants: Iterable<string>): boolean {
+  if (!roleShape(tenant, role)) return false;
+  for (const o of otherTenants) if (o !== tenant && o.startsWith(`${tenant}_`) && roleShape(o, role)) return false;
+  return true;
+}
+
+/**
+ * Map a resource of the source tenant to the target; a resource outside the tenant is refused.
+ * `ownRoles` (source names): the only roles a `<role r>` resource may name — the plan's own roles.
+ */
+export function mapResource(resource: string, oldId: string, newId: string, ownRoles?: ReadonlySet<string>): string {
   const r = normalizeResource(resource);
   const rename = renamer(oldId, newId);
   const ks = (k: string): string => {
@@ -101,7 +122,7 @@ export function mapResource(resource: string, oldId: string, newId: string): str
   if ((m = /^<keyspace ([a-z][a-z0-9_]{0,47})>$/.exec(r))) return `<keyspace ${ks(m[1]!)}>`;
   if ((m = /^<table ([a-z][a-z0-9_]{0,47})\.([a-z][a-z0-9_]{0,47})>$/.exec(r))) return `<table ${ks(m[1]!)}.${m[2]!}>`;
   if ((m = /^<role ([a-z][a-z0-9_]{0,127})>$/.exec(r))) {
-    const to = rename(m[1]!);
+    const to = ownRoles && !ownRoles.has(m[1]!) ? null : rename(m[1]!);
     if (!to) throw new AppError('BAD_INPUT', `bundle: a grant on role ${m[1]!} is outside tenant ${oldId}; refused`);
     return `<role ${to}>`;
   }
@@ -217,13 +238,21 @@ export function planImport(m: BundleManifest, opts: PlanOptions, target: TargetF
   let rf = 1;
   for (const k of m.keyspaces) for (const [dc, v] of Object.entries(k.replication ?? {})) if (dc !== 'class') rf = Math.max(rf, Math.min(9, Number(v) || 1));
 
-  // Roles: the tenant's only; memberships inside the tenant only.
-  const roles: PlannedRole[] = m.roles.map((r) => {
+  // Roles: the tenant's only; memberships inside the tenant only — among the bundle's own roles,
+  // never a role of a tenant whose id extends the source's or the target's (acme → acme_x).
+  const registered = [...target.registered];
+  // admin, auditor and svc always exist on the target (the tenancy saga creates them).
+  const ownRoles = new Set<string>(['admin', 'auditor', 'svc'].map((k) => `tenant_${source}_${k}`));
+  for (const r of m.roles) {
     const to = rename(r.name);
-    if (!to) throw new AppError('BAD_INPUT', `bundle: role ${r.name.slice(0, 64)} is not tenant ${source}'s`);
+    if (!to || !isTenantRole(source, r.name, registered) || !isTenantRole(id, to, registered)) throw new AppError('BAD_INPUT', `bundle: role ${String(r.name).slice(0, 64)} is not tenant ${source}'s`);
+    ownRoles.add(r.name);
+  }
+  const roles: PlannedRole[] = m.roles.map((r) => {
+    const to = rename(r.name)!;
     if (r.superuser !== false) throw new AppError('BAD_INPUT', `bundle: role ${r.name} is a superuser; refused`);
     const memberOf = r.memberOf.map((g) => {
-      const mg = rename(g);
+      const mg = ownRoles.has(g) ? rename(g) : null;
       if (!mg) throw new AppError('BAD_INPUT', `bundle: role ${r.name} is a member of ${g.slice(0, 64)}, outside tenant ${source}; refused`);
       return mg;
     });
@@ -243,9 +272,14 @@ export function planImport(m: BundleManifest, opts: PlanOptions, target: TargetF
 
   const grants = mergeGrants(
     m.grants.map((g) => {
-      const role = rename(g.role);
-      if (!role) throw new AppError('BAD_INPUT', `bundle: a grant to role ${g.role.slice(0, 64)}, outside tenant ${source}; refused`);
-      return { role, resource: mapResource(g.resource, source, id), permissions: g.permissions };
+      const role = ownRoles.has(g.role) ? rename(g.role) : null;
+      if (!role) throw new AppError('BAD_INPUT', `bundle: a grant to role ${String(g.role).slice(0, 64)}, outside tenant ${source}; refused`);
+      const resource = mapResource(g.resource, source, id, ownRoles);
+      if (resource === `<keyspace ${SHARED_READONLY_KEYSPACE}>` || resource.startsWith(`<table ${SHARED_READONLY_KEYSPACE}.`)) {
+        const extra = g.permissions.map((p) => String(p).toUpperCase()).filter((p) => !SHARED_READONLY_PERMISSIONS.includes(p));
+        if (extra.length) throw new AppError('BAD_INPUT', `bundle: ${extra.join(', ')} on ${resource} refused — tenant roles may only read (SELECT, DESCRIBE) the shared read-only keyspace`);
+      }
+      return { role, resource, permissions: g.permissions };
     }),
   );
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src-main/app/errors';
 import { checkType, createTableCql, normalizeResource, parseCreateTable, shapeFromColumns } from '../../../src-main/portability/core/import-cql';
-import { mapResource, planImport, type TargetFacts } from '../../../src-main/portability/core/import-plan';
+import { isTenantRole, mapResource, planImport, type TargetFacts } from '../../../src-main/portability/core/import-plan';
 import { buildReport, compareGrants, compareTables, mapGrants } from '../../../src-main/portability/core/verify';
 import type { BundleManifest } from '../../../src-main/portability/types';
 
@@ -144,6 +144,35 @@ describe('import plan', () => {
     expect(bad({ tables: [{ ...manifest().tables[0]!, digest: 'zz' }] })).toMatch(/no valid row count\/digest/);
     // Shared read-only reference data stays as it is.
     expect(mapResource('data/csm_shared_readonly', 'acme', 'beta')).toBe('<keyspace csm_shared_readonly>');
+  });
+
+  it("accepts memberships and <role r> grants only among the bundle's own roles, never a tenant whose id extends the source's", () => {
+    const bad = (over: Partial<BundleManifest>, newId = 'beta', f = facts()) => code(() => planImport(manifest(over), { newId }, f));
+    const roles = manifest().roles;
+    // acme's bundle making its user a member of tenant acme_x's admin → becomes beta_x's admin under --id beta.
+    expect(bad({ roles: [...roles, { name: 'tenant_acme_u_m', login: true, superuser: false, memberOf: ['tenant_acme_x_admin'] }] })).toMatch(/^BAD_INPUT: bundle: role tenant_acme_u_m is a member of tenant_acme_x_admin, outside tenant acme/);
+    expect(bad({ grants: [{ role: 'tenant_acme_admin', resource: 'roles/tenant_acme_x_admin', permissions: ['AUTHORIZE'] }] })).toMatch(/^BAD_INPUT: bundle: a grant on role tenant_acme_x_admin is outside tenant acme/);
+    expect(bad({ grants: [{ role: 'tenant_acme_admin', resource: '<role tenant_acme_x_svc>', permissions: ['AUTHORIZE'] }] })).toMatch(/^BAD_INPUT/);
+    // A user the bundle does not carry is not the plan's either.
+    expect(bad({ grants: [{ role: 'tenant_acme_admin', resource: '<role tenant_acme_u_ghost>', permissions: ['AUTHORIZE'] }] })).toMatch(/^BAD_INPUT: bundle: a grant on role tenant_acme_u_ghost/);
+    expect(bad({ roles: [...roles, { name: 'tenant_acme_u_m', login: true, superuser: false, memberOf: ['tenant_acme_u_ghost'] }] })).toMatch(/^BAD_INPUT/);
+    // A role of a registered tenant whose id extends the source's (acme_u → tenant_acme_u_x_admin) is not acme's.
+    expect(bad({ roles: [...roles, { name: 'tenant_acme_u_x_admin', login: false, superuser: false, memberOf: [] }] }, 'beta', facts({ registered: new Set(['acme', 'acme_u_x']) }))).toMatch(/^BAD_INPUT: bundle: role tenant_acme_u_x_admin is not tenant acme's/);
+    // Own roles are fine: a grant on the plan's own user and a membership in its admin.
+    const ok = planImport(manifest({ grants: [{ role: 'tenant_acme_admin', resource: 'roles/tenant_acme_u_boss', permissions: ['AUTHORIZE'] }] }), { newId: 'beta' }, facts());
+    expect(ok.grants).toContainEqual({ role: 'tenant_beta_admin', resource: '<role tenant_beta_u_boss>', permissions: ['AUTHORIZE'] });
+    expect(isTenantRole('ab', 'tenant_ab_u_x_admin', ['ab', 'ab_u_x'])).toBe(false);
+    expect(isTenantRole('ab', 'tenant_ab_u_x_admin', ['ab'])).toBe(true);
+    expect(isTenantRole('ab', 'tenant_ab_x_admin', ['ab'])).toBe(false);
+  });
+
+  it('keeps only SELECT and DESCRIBE on the shared read-only keyspace', () => {
+    const grant = (permissions: string[], resource = 'data/csm_shared_readonly') => code(() => planImport(manifest({ grants: [{ role: 'tenant_acme_admin', resource, permissions }] }), { newId: 'beta' }, facts()));
+    expect(grant(['SELECT', 'DESCRIBE'])).toBe('no error');
+    expect(grant(['select'], 'data/csm_shared_readonly/ref')).toBe('no error');
+    expect(grant(['SELECT', 'MODIFY'])).toMatch(/^BAD_INPUT: bundle: MODIFY on <keyspace csm_shared_readonly> refused/);
+    expect(grant(['ALTER', 'DROP'], 'data/csm_shared_readonly/ref')).toMatch(/^BAD_INPUT: bundle: ALTER, DROP on <table csm_shared_readonly.ref> refused/);
+    expect(grant(['AUTHORIZE'])).toMatch(/^BAD_INPUT/);
   });
 });
 
