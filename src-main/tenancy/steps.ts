@@ -407,7 +407,7 @@ export function deleteSteps(): StepDef<SagaCtx>[] {
       name: 'decommission',
       label: 'Mark decommissioning',
       async run(ctx) {
-        await ctx.registry.transition(ctx.tenantId, ['active', 'suspended', 'failed', 'decommissioning'], 'decommissioning');
+        await ctx.registry.transition(ctx.tenantId, ['active', 'suspended', 'migrating', 'failed', 'decommissioning'], 'decommissioning');
       },
     },
     {
