@@ -13,6 +13,8 @@ import { isTenantKeyspace, tenantConsoleKeyspace } from '../../../src-shared/rul
 import type { BundleChunkEntry, BundleManifest, BundleManifestTable, ExportRequest, ExportResult } from '../types';
 import { BundleWriter, chunkPlaintext, KIND, keysPlaintext, newHeader, type InstallationKey } from './bundle';
 import { TableDigest } from './digest';
+import { isTenantRole, type CarriedProfile, type ManifestWithCompliance } from './import-plan';
+import { isMissingTable, ProfileStore } from '../../compliance/store';
 
 /**
  * Tenant export (issue 11 item 1). Reads as the signed-in platform operator; writes
@@ -137,18 +139,7 @@ export function tableCql(ks: string, table: string, cols: ColumnRow[]): string {
   return `CREATE TABLE ${qualified(ks, table)} (${defs.join(', ')}, PRIMARY KEY (${key}))${order}`;
 }
 
-/** Roles of the tenant by name (admin, auditor, svc, users), not those of a tenant whose id extends this one's. */
-const roleShape = (tenant: string, role: string): boolean => {
-  const p = `tenant_${tenant}_`;
-  if (!role.startsWith(p)) return false;
-  const rest = role.slice(p.length);
-  return ['admin', 'auditor', 'svc'].includes(rest) || (rest.startsWith('u_') && rest.length > 2);
-};
-export function isTenantRole(tenant: string, role: string, otherTenants: readonly string[]): boolean {
-  if (!roleShape(tenant, role)) return false;
-  // tenant_ab_u_admin is tenant ab_u's admin, not a user "admin" of tenant ab, when ab_u is registered.
-  return !otherTenants.some((o) => o !== tenant && o.startsWith(`${tenant}_`) && roleShape(o, role));
-}
+export { isTenantRole };
 
 interface Metadata {
   registry: TenantRow;
@@ -158,9 +149,10 @@ interface Metadata {
   grants: BundleManifest['grants'];
   network: BundleManifest['networkPermissions'];
   auditHeads: BundleManifest['auditHeads'];
+  compliance: CarriedProfile | null;
 }
 
-async function readMetadata(client: CqlClient, tenant: string, withData: boolean): Promise<Metadata> {
+async function readMetadata(client: CqlClient, tenant: string): Promise<Metadata> {
   const reg = new TenantRegistry(client);
   const registry = await reg.get(tenant);
   if (!registry) throw new AppError('NOT_FOUND', `tenant ${tenant} is not registered on this cluster`);
@@ -178,7 +170,6 @@ async function readMetadata(client: CqlClient, tenant: string, withData: boolean
     });
     const tables: Metadata['tables'] = [];
     for (const k of keyspaces) {
-      if (!withData && k.name !== consoleKs) continue;
       const rs = await client.execute('SELECT table_name, column_name, kind, position, type, clustering_order FROM system_schema.columns WHERE keyspace_name = ?', [k.name], Q);
       const by = new Map<string, ColumnRow[]>();
       for (const c of rs.rows) {
@@ -209,7 +200,15 @@ async function readMetadata(client: CqlClient, tenant: string, withData: boolean
       }
     }
     const head = await new ChainStore(client, streamOf(tenant)).head();
-    return { registry, keyspaces, tables, roles, grants, network, auditHeads: [{ stream: streamOf(tenant), seq: head.seq, hash: head.hash }] };
+    // The compliance profile travels with the tenant: the import enforces its boundary on the target.
+    let compliance: CarriedProfile | null = null;
+    try {
+      const p = await new ProfileStore(client).get(tenant);
+      if (p) compliance = { boundary: p.boundary, frameworks: p.frameworks, overrides: p.overrides };
+    } catch (e) {
+      if (!isMissingTable(e)) throw e;
+    }
+    return { registry, keyspaces, tables, roles, grants, network, auditHeads: [{ stream: streamOf(tenant), seq: head.seq, hash: head.hash }], compliance };
   });
 }
 
@@ -279,18 +278,23 @@ export async function exportTenant(deps: ExportDeps, req: ExportRequest): Promis
   const master = await deps.master();
   if (!master) throw new AppError('NOT_FOUND', 'exporting a tenant needs this installation\'s master key (its key material is rewrapped for the bundle): import the master key share first');
   req.progress?.({ phase: 'metadata', done: 0, total: null, message: `reading the schema, roles and grants of ${req.tenant}` });
-  const meta = await readMetadata(deps.client, req.tenant, req.withData);
+  const meta = await readMetadata(deps.client, req.tenant);
+  // Without --with-data every table's definition travels, only the data keyspaces' rows stay behind (the console keyspace always travels).
+  const rowsSkipped = (ks: string): boolean => !req.withData && ks !== tenantConsoleKeyspace(req.tenant);
 
   let writer: BundleWriter;
   if (journal) {
-    writer = (await BundleWriter.reopen(partial, { headerSha: journal.headerSha, length: journal.length, passphrase: req.passphrase, master: deps.master })).writer;
+    const reopened = await BundleWriter.reopen(partial, { headerSha: journal.headerSha, length: journal.length, passphrase: req.passphrase, master: deps.master });
+    // The writer keeps only its derived subkeys: the bundle key copy is zeroed at once.
+    reopened.bundleKey.fill(0);
+    writer = reopened.writer;
     // Tables present at the first run stay the plan; a table dropped since is an error, not a silent gap.
     const now = new Set(meta.tables.map((t) => `${t.keyspace}.${t.table}`));
     for (const t of journal.tables) if (!now.has(`${t.keyspace}.${t.table}`)) throw new AppError('CONFLICT', `table ${t.keyspace}.${t.table} was dropped since the export started: export again`);
     // A table created since (another feature adds console tables on sign-in) joins the plan, read from its start.
     const planned = new Set(journal.tables.map((t) => `${t.keyspace}.${t.table}`));
     for (const t of meta.tables) {
-      if (!planned.has(`${t.keyspace}.${t.table}`)) journal.tables.push({ keyspace: t.keyspace, table: t.table, done: false, pageState: null, digest: new TableDigest().hex(), rows: 0 });
+      if (!planned.has(`${t.keyspace}.${t.table}`)) journal.tables.push({ keyspace: t.keyspace, table: t.table, done: rowsSkipped(t.keyspace), pageState: null, digest: new TableDigest().hex(), rows: 0 });
     }
   } else {
     const { header, bundleKey } = await newHeader({ tenant: req.tenant, sourceCluster: req.cluster, passphrase: req.passphrase, master });
@@ -309,7 +313,7 @@ export async function exportTenant(deps: ExportDeps, req: ExportRequest): Promis
       length: writer.length,
       nextIndex: 0,
       chunks: [],
-      tables: meta.tables.map((t) => ({ keyspace: t.keyspace, table: t.table, done: false, pageState: null, digest: new TableDigest().hex(), rows: 0 })),
+      tables: meta.tables.map((t) => ({ keyspace: t.keyspace, table: t.table, done: rowsSkipped(t.keyspace), pageState: null, digest: new TableDigest().hex(), rows: 0 })),
       keysDone: false,
     };
     await writeJournal(journalPath, journal);
@@ -341,7 +345,7 @@ export async function exportTenant(deps: ExportDeps, req: ExportRequest): Promis
       });
     }
     const reg = meta.registry;
-    const manifest: BundleManifest = {
+    const manifest: ManifestWithCompliance = {
       format: writer.header.format,
       sourceCluster: req.cluster,
       tenant: req.tenant,
@@ -361,6 +365,7 @@ export async function exportTenant(deps: ExportDeps, req: ExportRequest): Promis
       consoleKeyspace: tenantConsoleKeyspace(req.tenant),
       chunks: j.chunks,
       networkPermissions: meta.network,
+      compliance: meta.compliance,
     };
     req.progress?.({ phase: 'sign', done: total, total, message: 'signing the manifest' });
     const done = await writer.finish(manifest, master, out);

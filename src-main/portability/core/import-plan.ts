@@ -1,5 +1,7 @@
 import { AppError } from '../../app/errors';
-import type { BoundaryEntry } from '../../../src-shared/contract/compliance';
+import { z } from 'zod';
+import { boundaryEntrySchema, type BoundaryEntry } from '../../../src-shared/contract/compliance';
+import { frameworkSchema, overridesSchema, type Framework, type Overrides } from '../../../src-shared/rules/compliance';
 import { isTenantKeyspace, tenantConsoleKeyspace, TENANT_CONSOLE_SUFFIX } from '../../../src-shared/rules/lifecycle';
 import { CQL_NAME_PATTERN, tenantIdSchema } from '../../../src-shared/rules/names';
 import type { BundleManifest } from '../types';
@@ -21,6 +23,25 @@ export const KEYS_TABLE = 'data_keys';
 export const CONFIG_TABLE = 'config';
 /** The one non-tenant keyspace a tenant role may hold a grant on (read-only reference data). */
 export const SHARED_READONLY_KEYSPACE = 'csm_shared_readonly';
+
+/** The tenant's compliance profile as the export carries it (manifest field `compliance`, null: none set at the source). */
+export interface CarriedProfile {
+  boundary: BoundaryEntry[] | null;
+  frameworks: Framework[];
+  overrides: Overrides;
+}
+const carriedProfileSchema = z.object({ boundary: z.array(boundaryEntrySchema).nullable(), frameworks: z.array(frameworkSchema), overrides: overridesSchema }).strict().nullable();
+/** The manifest with the compliance profile the export adds (older bundles lack it: undefined). */
+export type ManifestWithCompliance = BundleManifest & { compliance?: CarriedProfile | null };
+
+/** The bundle's compliance profile, checked: a malformed one is BAD_INPUT (it is signed, but by whom is checked elsewhere). */
+export function carriedProfile(m: BundleManifest): CarriedProfile | null {
+  const raw = (m as ManifestWithCompliance).compliance;
+  if (raw === undefined) return null;
+  const r = carriedProfileSchema.safeParse(raw);
+  if (!r.success) throw new AppError('BAD_INPUT', `bundle: the compliance profile is not valid (${r.error.issues[0]?.path.join('.') ?? '?'}: ${r.error.issues[0]?.message ?? ''})`);
+  return r.data as CarriedProfile | null;
+}
 
 export interface PlannedTable {
   fromKs: string;
@@ -57,6 +78,8 @@ export interface ImportPlan {
   tables: PlannedTable[];
   roles: PlannedRole[];
   grants: PlannedGrant[];
+  /** The source tenant's compliance profile from the bundle (written on the target when the target id has none). */
+  compliance: CarriedProfile | null;
   /** The admin user the tenancy saga creates (a source user holding the admin role), if any. */
   adminUser: string | null;
   notes: string[];
@@ -68,6 +91,8 @@ export interface TargetFacts {
   dataCenters: string[];
   /** Tenant ids in the target's registry (any state: a deleted tenant's id stays taken). */
   registered: ReadonlySet<string>;
+  /** Of those, ids of deleted (shredded) tenants, here or on another cluster this console knows: never reused. */
+  deleted?: ReadonlySet<string> | undefined;
   keyspaces: ReadonlySet<string>;
   roles: ReadonlySet<string>;
   /** Compliance boundaries that bind the import: the target id's and the source id's on the target, the bundle's own. */
@@ -170,6 +195,7 @@ export function planImport(m: BundleManifest, opts: PlanOptions, target: TargetF
   if (!idParse.success) throw new AppError('BAD_INPUT', `invalid tenant id ${JSON.stringify(String(opts.newId).slice(0, 40))}: ${idParse.error.issues[0]?.message ?? ''}`);
   const id = idParse.data;
   const intoExisting = opts.intoExisting === true;
+  if (target.deleted?.has(id)) throw new AppError('CONFLICT', `tenant id ${id} belonged to a deleted tenant (its keys were shredded): a deleted id is never reused — import under another id (--id)`);
   if (intoExisting && !target.registered.has(id)) throw new AppError('NOT_FOUND', `tenant ${id} is not registered on ${target.cluster}; nothing to restore into`);
   if (!intoExisting && target.registered.has(id)) throw new AppError('CONFLICT', `tenant id ${id} is already registered on ${target.cluster}${opts.newId ? '' : '; import it under another id (--id)'}`);
   const rename = renamer(source, id);
@@ -230,7 +256,11 @@ export function planImport(m: BundleManifest, opts: PlanOptions, target: TargetF
   if (dataCenters.length === 0) throw new AppError('BAD_INPUT', 'bundle: the tenant has no data centres');
   const unknown = dataCenters.filter((d) => !target.dataCenters.includes(d));
   if (unknown.length) throw new AppError('BAD_INPUT', `data centre ${unknown.join(', ')} is not part of ${target.cluster} (it has ${[...target.dataCenters].sort().join(', ')}); map it with a DC map (--dc-map SRC=DST)`);
-  for (const b of target.boundaries) {
+  // The bundle's own boundary binds the import too: the tenant's data never lands outside it, whatever the target stores.
+  const compliance = carriedProfile(m);
+  const bounds = [...target.boundaries];
+  if (compliance?.boundary?.length) bounds.push({ tenant: source, boundary: compliance.boundary });
+  for (const b of bounds) {
     const allowed = b.boundary.map((e) => e.dc);
     const outside = dataCenters.filter((d) => !allowed.includes(d));
     if (outside.length) throw new AppError('FORBIDDEN', `data centre ${outside.join(', ')} lies outside the compliance boundary of tenant ${b.tenant} (allowed: ${allowed.join(', ')}); remap it to a DC inside the boundary`);
@@ -297,6 +327,7 @@ export function planImport(m: BundleManifest, opts: PlanOptions, target: TargetF
     roles,
     grants,
     adminUser,
+    compliance,
     notes,
   };
 }

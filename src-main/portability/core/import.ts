@@ -6,7 +6,7 @@ import type { KeyService } from '../../keys/hierarchy';
 import { fromDriverError } from '../../cassandra/driver-errors';
 import { newRole, qualified } from '../../cassandra/identifiers';
 import { waitForAgreement } from '../../cassandra/system-schema';
-import { ProfileStore, isMissingTable } from '../../compliance/store';
+import { emptyProfile, ProfileStore, isMissingTable, writeMirror } from '../../compliance/store';
 import { alterLogin, createLoginRole, dropRole, grantRole, TENANT_USERS_TABLE } from '../../tenancy/cql';
 import { TenantRegistry } from '../../tenancy/registry';
 import { newSaga, rollbackSaga, runSaga, toWire, type SagaIo, type StepDef } from '../../tenancy/saga';
@@ -126,11 +126,25 @@ export function createImporter(deps: ModuleDeps, _operations: PortabilityCore['o
     }
   };
 
+  /** The bundle's compliance profile becomes the new tenant's when the target has none for that id (one it has is kept: it bound the plan). */
+  async function carryProfile(client: CqlClient, cluster: string, plan: ImportPlan): Promise<void> {
+    if (!plan.compliance) return;
+    const store = new ProfileStore(client);
+    if (await store.get(plan.target)) {
+      plan.notes.push(`tenant ${plan.target} keeps the compliance profile already stored on the target`);
+      return;
+    }
+    const saved = await store.put({ ...emptyProfile(plan.target), ...plan.compliance }, 0, deps.sessions.scopeOf(cluster)?.role ?? 'unknown');
+    await writeMirror(client, saved);
+    plan.notes.push(`compliance profile carried from the bundle${saved.boundary ? ` (boundary ${saved.boundary.map((b) => b.dc).join(', ')})` : ''}`);
+  }
+
   /** What the plan needs to know about the target, read before anything is written. */
   async function targetFacts(cluster: string, client: CqlClient, ids: string[]): Promise<TargetFacts> {
     const rows = await new TenantRegistry(client).all();
     // Tenant ids are unique per installation: the target id used on another cluster this console knows is taken too.
-    const elsewhere = deps.store.tenantMirror.byId(ids[0]!).filter((m) => m.cluster !== cluster && m.state !== 'deleted');
+    // A deleted (shredded) tenant's id stays taken: its bundle must not resurrect its keys under that id.
+    const elsewhere = deps.store.tenantMirror.byId(ids[0]!).filter((m) => m.cluster !== cluster);
     return guard(`reading cluster ${cluster}`, async () => {
       const keyspaces = new Set<string>();
       for await (const r of await client.execute('SELECT keyspace_name FROM system_schema.keyspaces', [], { fetchSize: 5000 })) keyspaces.add(String(r['keyspace_name']));
@@ -145,7 +159,8 @@ export function createImporter(deps: ModuleDeps, _operations: PortabilityCore['o
         }
       }
       const registered = new Set([...rows.map((r) => r.id), ...elsewhere.map((m) => m.id)]);
-      return { cluster, dataCenters: [...new Set([...client.hosts.values()].map((h) => h.datacenter))].sort(), registered, keyspaces, roles, boundaries };
+      const deleted = new Set([...rows.filter((r) => r.state === 'deleted').map((r) => r.id), ...elsewhere.filter((m) => m.state === 'deleted').map((m) => m.id)]);
+      return { cluster, dataCenters: [...new Set([...client.hosts.values()].map((h) => h.datacenter))].sort(), registered, deleted, keyspaces, roles, boundaries };
     });
   }
 
@@ -337,6 +352,7 @@ export function createImporter(deps: ModuleDeps, _operations: PortabilityCore['o
     const created = await provision(client, cluster, plan, signal, progress);
     const extra: string[] = [];
     try {
+      await carryProfile(client, cluster, plan);
       if (keks.length) {
         const versions = await carryKeks(client, deps.keys.for(cluster), plan.target, keks);
         plan.notes.push(`key material carried: KEK version${versions.length === 1 ? '' : 's'} ${versions.join(', ')} rewrapped under this installation's master key`);

@@ -3,9 +3,10 @@ import { fromDriverError } from '../../cassandra/driver-errors';
 import { newRole, qualified } from '../../cassandra/identifiers';
 import type { TableCheck, VerificationReport } from '../../../src-shared/contract/portability';
 import { isTenantKeyspace, tenantConsoleKeyspace } from '../../../src-shared/rules/lifecycle';
+import { TenantRegistry } from '../../tenancy/registry';
 import { TableDigest } from './digest';
 import { normalizeResource, selectAllCql, type TableShape } from './import-cql';
-import { CERTS_TABLE, CONFIG_TABLE, mapResource, mergeGrants, renamer, type PlannedGrant } from './import-plan';
+import { CERTS_TABLE, CONFIG_TABLE, isTenantRole, mapResource, mergeGrants, renamer, type PlannedGrant } from './import-plan';
 
 /**
  * Verification (issue 11 item 2): the same comparison whether the source is a bundle's manifest
@@ -80,10 +81,11 @@ export async function shapesOf(client: CqlClient, ks: string): Promise<TableShap
 /** The tenant's roles on a cluster: admin, auditor, service, users. */
 export async function tenantRolesLive(client: CqlClient, tenant: string): Promise<string[]> {
   return guard(`listing the roles of ${tenant}`, async () => {
-    const fixed = new Set([`tenant_${tenant}_admin`, `tenant_${tenant}_auditor`, `tenant_${tenant}_svc`]);
+    // The exact role rules: tenant ab does not pick up tenant ab_u_x's roles (tenant_ab_u_x_admin).
+    const others = (await new TenantRegistry(client).all()).map((t) => t.id);
     return (await client.execute('LIST ROLES')).rows
       .map((r) => String(r['role']))
-      .filter((r) => fixed.has(r) || r.startsWith(`tenant_${tenant}_u_`))
+      .filter((r) => isTenantRole(tenant, r, others))
       .sort();
   });
 }

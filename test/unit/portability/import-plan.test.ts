@@ -129,6 +129,10 @@ describe('import plan', () => {
     expect(code(() => planImport(long, { newId: 'b'.repeat(29) + 'x' }, facts()))).toMatch(/^BAD_INPUT: keyspace tenant_acme_analyticsstore would become/);
     expect(code(() => planImport(manifest(), { newId: 'acme', intoExisting: false }, facts({ registered: new Set() })))).toMatch(/^CONFLICT: keyspace tenant_acme_data already exists/);
     expect(code(() => planImport(manifest(), { newId: 'gamma', intoExisting: true }, facts()))).toMatch(/^NOT_FOUND/);
+    // A deleted tenant's id stays taken, also for a restore into it.
+    expect(code(() => planImport(manifest(), {}, facts({ registered: new Set(['acme']), deleted: new Set(['acme']) })))).toMatch(/^CONFLICT: tenant id acme belonged to a deleted tenant/);
+    expect(code(() => planImport(manifest(), { intoExisting: true }, facts({ registered: new Set(['acme']), deleted: new Set(['acme']) })))).toMatch(/^CONFLICT: tenant id acme belonged to a deleted tenant/);
+    expect(code(() => planImport(manifest(), { newId: 'beta' }, facts({ deleted: new Set(['acme']) })))).toBe('no error');
   });
 
   it('refuses a bundle that reaches outside its tenant', () => {
@@ -164,6 +168,16 @@ describe('import plan', () => {
     expect(isTenantRole('ab', 'tenant_ab_u_x_admin', ['ab', 'ab_u_x'])).toBe(false);
     expect(isTenantRole('ab', 'tenant_ab_u_x_admin', ['ab'])).toBe(true);
     expect(isTenantRole('ab', 'tenant_ab_x_admin', ['ab'])).toBe(false);
+  });
+
+  it("enforces the compliance boundary the bundle carries, whatever the target stores", () => {
+    const withProfile = (compliance: unknown) => manifest({ compliance } as Partial<BundleManifest>);
+    const eu = { boundary: [{ dc: 'eu1', region: 'eu' }], frameworks: [], overrides: {} };
+    expect(code(() => planImport(withProfile(eu), { newId: 'beta' }, facts()))).toMatch(/^FORBIDDEN: data centre dc1 lies outside the compliance boundary of tenant acme/);
+    const p = planImport(withProfile(eu), { newId: 'beta', dcMap: { dc1: 'eu1' } }, facts());
+    expect(p.compliance).toEqual(eu);
+    expect(planImport(manifest(), { newId: 'beta' }, facts()).compliance).toBeNull();
+    expect(code(() => planImport(withProfile({ boundary: 'everywhere', frameworks: [], overrides: {} }), { newId: 'beta' }, facts()))).toMatch(/^BAD_INPUT: bundle: the compliance profile is not valid/);
   });
 
   it('keeps only SELECT and DESCRIBE on the shared read-only keyspace', () => {
