@@ -11,7 +11,6 @@ import { AUDIT_SYSTEM_STATEMENTS } from '../audit/schema';
 import { METERING_SYSTEM_STATEMENTS } from '../resources/metering/schema';
 import { QUOTA_SYSTEM_STATEMENTS } from '../resources/quotas/schema';
 import { BILLING_SYSTEM_STATEMENTS } from '../resources/billing/schema';
-import { PORTABILITY_CORE_SYSTEM_STATEMENTS } from '../portability/core/schema';
 import { ORCHESTRATION_SYSTEM_STATEMENTS } from '../portability/orchestration/schema';
 import { AVAILABILITY_SYSTEM_STATEMENTS } from '../availability/schema';
 
@@ -76,8 +75,8 @@ export const SYSTEM_MIGRATIONS: SchemaMigration[] = [
   { version: 11, name: 'usage samples', statements: METERING_SYSTEM_STATEMENTS },
   { version: 12, name: 'quotas, raises, enforcement and write freezes', statements: QUOTA_SYSTEM_STATEMENTS },
   { version: 13, name: 'rate card, cost centres and privacy budget', statements: BILLING_SYSTEM_STATEMENTS },
-  { version: 14, name: 'portability operations', statements: PORTABILITY_CORE_SYSTEM_STATEMENTS },
-  { version: 15, name: 'backup policies, catalogue and migrations', statements: ORCHESTRATION_SYSTEM_STATEMENTS },
+  // The portability core keeps its operation records in the console's cache (no csm_system table).
+  { version: 14, name: 'backup policies, catalogue and migrations', statements: ORCHESTRATION_SYSTEM_STATEMENTS },
   // Issue 7 (tenant users, versioned config) needs no csm_system table: it lives in each tenant's
   // own console keyspace (DESIGN §3), created at provisioning or on demand by a platform console.
 ];
