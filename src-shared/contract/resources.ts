@@ -99,6 +99,14 @@ export const quotaRowSchema = z.object({
   /** When the hard limit was first seen exceeded (grace started) and when grace ends. */
   overSince: z.string().nullable(),
   graceEndsAt: z.string().nullable(),
+  /**
+   * What a hard limit does: refuse the call that would exceed it (users, certificates, and
+   * ops-per-hour for tenant consoles), revoke writes after grace (storage), or monitor only
+   * (keyspaces, tables: tenants create them with CQL, which the console does not gate — over the
+   * hard limit the state is 'grace' with no grace end, never 'enforced'). Always filled by the
+   * quotas service; optional only for older consoles' rows.
+   */
+  enforcement: z.enum(['refuse', 'revoke-writes', 'monitor']).optional(),
 });
 export type QuotaRow = z.infer<typeof quotaRowSchema>;
 

@@ -23,14 +23,17 @@ function limit(v: Values, k: string): number | null | undefined {
 const n = (x: number | null): string => (x === null ? '—' : Number.isInteger(x) ? String(x) : x.toFixed(3));
 
 export const rowText = (r: QuotaRow): string =>
-  `${r.resource}: used ${n(r.used)} (${r.usedPrecision}), soft ${n(r.soft)}, hard ${n(r.hard)}${r.raisedHard !== null ? `, raised to ${n(r.raisedHard)} until ${r.raisedUntil}` : ''}, in force ${n(r.effectiveHard)}, state ${r.state}`;
+  `${r.resource}: used ${n(r.used)} (${r.usedPrecision}), soft ${n(r.soft)}, hard ${n(r.hard)}${r.raisedHard !== null ? `, raised to ${n(r.raisedHard)} until ${r.raisedUntil}` : ''}, in force ${n(r.effectiveHard)}, state ${r.state}${r.enforcement ? `, ${ENFORCEMENT_TEXT[r.enforcement]}` : ''}`;
+
+/** What a hard limit does, as the CLI says it (keyspaces and tables are monitored only: tenants create them with CQL). */
+const ENFORCEMENT_TEXT: Record<NonNullable<QuotaRow['enforcement']>, string> = { refuse: 'over hard: refused', 'revoke-writes': 'over hard past grace: writes revoked', monitor: 'monitor only (not enforced)' };
 
 const showText = (v: { cluster: string; tenant: string; rows: QuotaRow[]; writesRevoked: boolean; events: QuotaEvent[] }): string =>
   [
     `quotas of ${v.tenant} on ${v.cluster}${v.writesRevoked ? ' — WRITES REVOKED (storage over its hard limit)' : ''}`,
     table([
-      ['RESOURCE', 'USED', 'SOFT', 'HARD', 'RAISED', 'UNTIL', 'IN FORCE', 'GRACE H', 'STATE', 'GRACE ENDS'],
-      ...v.rows.map((r) => [r.resource, n(r.used), n(r.soft), n(r.hard), n(r.raisedHard), r.raisedUntil ?? '', n(r.effectiveHard), n(r.graceHours), r.state.toUpperCase(), r.graceEndsAt ?? '']),
+      ['RESOURCE', 'USED', 'SOFT', 'HARD', 'RAISED', 'UNTIL', 'IN FORCE', 'GRACE H', 'STATE', 'GRACE ENDS', 'ENFORCEMENT'],
+      ...v.rows.map((r) => [r.resource, n(r.used), n(r.soft), n(r.hard), n(r.raisedHard), r.raisedUntil ?? '', n(r.effectiveHard), n(r.graceHours), r.state.toUpperCase(), r.graceEndsAt ?? '', r.enforcement === 'monitor' ? 'monitor only' : (r.enforcement ?? '')]),
     ]),
     v.events.length ? `events:\n${v.events.slice(0, 20).map((e) => `  ${e.at} ${e.resource} ${e.kind}: ${e.detail}`).join('\n')}` : 'no quota events',
   ].join('\n');

@@ -204,18 +204,30 @@ export interface Terms {
 }
 
 const termsTable = (tenant: string) => qualified(tenantConsoleKeyspace(tenant), 'billing_terms');
-const created = new Set<string>();
+/**
+ * Terms tables this process created, per connection (one per cluster) and tenant: a tenant id of
+ * one cluster says nothing of another's, and a failed write forgets (the table may be gone).
+ */
+const created = new WeakMap<CqlClient, Set<string>>();
+export const termsTableKnown = (platform: CqlClient, tenant: string): boolean => created.get(platform)?.has(tenant) === true;
 
 export async function publishTerms(platform: CqlClient, tenant: string, terms: Omit<Terms, 'publishedAt'>, by: string): Promise<void> {
   const t = termsTable(tenant);
-  await run(`publishing billing terms to ${tenant}`, async () => {
-    if (!created.has(tenant)) {
-      await platform.execute(`CREATE TABLE IF NOT EXISTS ${t} (id text PRIMARY KEY, card text, tier text, cost_centre text, created_at timestamp, published_at timestamp, published_by text)`);
-      await waitForAgreement(platform, `creating ${tenant}'s billing terms table`);
-      created.add(tenant);
-    }
-    await platform.execute(`INSERT INTO ${t} (id, card, tier, cost_centre, created_at, published_at, published_by) VALUES (?, ?, ?, ?, ?, ?, ?)`, ['current', JSON.stringify(terms.card), terms.tier, terms.costCentre, terms.createdAt ? new Date(terms.createdAt) : null, new Date(), by], Q);
-  });
+  let known = created.get(platform);
+  if (!known) created.set(platform, (known = new Set()));
+  try {
+    await run(`publishing billing terms to ${tenant}`, async () => {
+      if (!known.has(tenant)) {
+        await platform.execute(`CREATE TABLE IF NOT EXISTS ${t} (id text PRIMARY KEY, card text, tier text, cost_centre text, created_at timestamp, published_at timestamp, published_by text)`);
+        await waitForAgreement(platform, `creating ${tenant}'s billing terms table`);
+        known.add(tenant);
+      }
+      await platform.execute(`INSERT INTO ${t} (id, card, tier, cost_centre, created_at, published_at, published_by) VALUES (?, ?, ?, ?, ?, ?, ?)`, ['current', JSON.stringify(terms.card), terms.tier, terms.costCentre, terms.createdAt ? new Date(terms.createdAt) : null, new Date(), by], Q);
+    });
+  } catch (e) {
+    known.delete(tenant);
+    throw e;
+  }
 }
 
 /** The published terms, read as the tenant admin; null when the platform has not published any yet. */

@@ -1,5 +1,5 @@
 import { QUOTA_RESOURCES, type QuotaEvent, type QuotaResource, type QuotaRow, type resourceChannels } from '../../../src-shared/contract/resources';
-import { tenantConsoleKeyspace } from '../../../src-shared/rules/lifecycle';
+import { isTenantKeyspace, tenantConsoleKeyspace } from '../../../src-shared/rules/lifecycle';
 import { AppError } from '../../app/errors';
 import type { ConsoleModule } from '../../app/module';
 import type { ModuleDeps } from '../../app/module-deps';
@@ -30,6 +30,21 @@ function failedText(failed: FailedGrant[]): string {
   return `; NOT done for ${failed.length} grant(s): ${shown.join(', ')}${failed.length > 5 ? ` and ${failed.length - 5} more` : ''}`;
 }
 
+/** What a hard limit of each resource does (see QuotaRow.enforcement). */
+export const ENFORCEMENT: Record<QuotaResource, NonNullable<QuotaRow['enforcement']>> = {
+  users: 'refuse',
+  certificates: 'refuse',
+  'ops-per-hour': 'refuse',
+  'storage-gb': 'revoke-writes',
+  keyspaces: 'monitor',
+  tables: 'monitor',
+};
+
+/** The state a row shows for a count resource: a monitor-only one over its hard limit is 'grace' (over, nothing done), never 'enforced'. */
+export function shownState(resource: QuotaResource, state: QuotaRow['state']): QuotaRow['state'] {
+  return ENFORCEMENT[resource] === 'monitor' && state === 'enforced' ? 'grace' : state;
+}
+
 export interface QuotaPartOptions {
   now?: () => Date;
   freeze?: WriteFreezeEnforcer;
@@ -57,7 +72,9 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
   const store = new QuotaStore();
   const freeze = opts.freeze ?? writeFreeze();
   const ops = new OpsCounter(deps.store.db, () => now().getTime());
+  /** Tenant copies this process made sure of, per cluster and tenant; forgotten when a write to one fails. */
   const mirrored = new Set<string>();
+  const mirrorKey = (cluster: string, tenant: string): string => `${cluster}\u0000${tenant}`;
 
   const client = (cluster: string): CqlClient => {
     const c = deps.connections.operator(cluster);
@@ -94,7 +111,7 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
       return row.keyspaces.filter((k) => k !== tenantConsoleKeyspace(tenant));
     }
     const rows = (await c.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows.map((r) => String(r['keyspace_name']));
-    return rows.filter((k) => k.startsWith(`tenant_${tenant}_`) && k !== tenantConsoleKeyspace(tenant));
+    return rows.filter((k) => isTenantKeyspace(tenant, k) && k !== tenantConsoleKeyspace(tenant));
   }
 
   async function storageUsed(cluster: string, tenant: string): Promise<number | null> {
@@ -130,14 +147,16 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
     }
   }
 
-  async function mirrorTo(c: CqlClient, tenant: string, fn: () => Promise<void>): Promise<void> {
+  async function mirrorTo(cluster: string, c: CqlClient, tenant: string, fn: () => Promise<void>): Promise<void> {
+    const k = mirrorKey(cluster, tenant);
     try {
-      if (!mirrored.has(tenant)) {
+      if (!mirrored.has(k)) {
         await store.ensureMirror(c, tenant);
-        mirrored.add(tenant);
+        mirrored.add(k);
       }
       await fn();
     } catch (e) {
+      mirrored.delete(k);
       // The platform record is written; the tenant's copy catches up on the next write.
       deps.logger.warn('quota copy not written', { tenant, error: e instanceof Error ? e.message : String(e) });
     }
@@ -149,16 +168,16 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
     if (isPlatform(cluster)) {
       const c = client(cluster);
       await store.addEvent(c, tenant, ev, by);
-      await mirrorTo(c, tenant, () => store.mirrorEvent(c, tenant, ev));
+      await mirrorTo(cluster, c, tenant, () => store.mirrorEvent(c, tenant, ev));
     } else {
       deps.logger.warn('quota event on a tenant console (the platform records it when it sweeps)', { cluster, tenant, kind: ev.kind, detail: ev.detail });
     }
     deps.bus.emit('quota.changed', { cluster, tenant, resource: e.resource, state });
   }
 
-  async function saveRecord(c: CqlClient, tenant: string, r: QuotaRecord): Promise<void> {
+  async function saveRecord(cluster: string, c: CqlClient, tenant: string, r: QuotaRecord): Promise<void> {
     await store.save(c, tenant, r);
-    await mirrorTo(c, tenant, () => store.mirrorRecord(c, tenant, r));
+    await mirrorTo(cluster, c, tenant, () => store.mirrorRecord(c, tenant, r));
   }
 
   const checker: QuotaChecker = {
@@ -197,7 +216,10 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
     if (resource) await checker.check(cluster, tenant, resource, 1);
     // Carrying out an approved request is the same operation the filing already counted.
     if (cc.approval === null) {
-      await checker.check(cluster, tenant, 'ops-per-hour', 1);
+      // ops-per-hour limits what a tenant's own console does: the platform's calls (suspending a
+      // tenant, revoking a certificate, locking a user, rotating keys, fixing isolation...) are
+      // counted but never refused by it.
+      if (!isPlatform(cluster)) await checker.check(cluster, tenant, 'ops-per-hour', 1);
       ops.record(cluster, tenant, cc.channel);
     }
   }
@@ -218,7 +240,8 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
       graceEndsAt = evaluate({ state, overSince }, null, l, graceHours, now()).graceEndsAt;
     } else {
       const ev = evaluate({ state: 'ok', overSince: null }, u, l, 0, now());
-      state = ev.state;
+      // Monitor-only resources are never 'enforced': nothing stops a tenant's CQL from creating more.
+      state = shownState(resource, ev.state);
       overSince = null;
     }
     return {
@@ -234,6 +257,7 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
       state,
       overSince,
       graceEndsAt,
+      enforcement: ENFORCEMENT[resource],
     };
   }
 
@@ -245,7 +269,7 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
       if (l.raiseExpired) {
         await recordEvent(cluster, tenant, { resource: rec.resource, kind: 'raise-expired', detail: `the raise of ${rec.resource} to ${rec.raisedHard} ended at ${rec.raisedUntil}; the hard limit is ${rec.hard ?? 'the tenant config'} again` }, rec.state, by);
         rec = { ...rec, raisedHard: null, raisedUntil: null, raiseReason: null, raisedBy: null, updatedAt: t.toISOString(), updatedBy: by };
-        await saveRecord(c, tenant, rec);
+        await saveRecord(cluster, c, tenant, rec);
       }
       if (rec.resource === 'storage-gb') storage = rec;
     }
@@ -286,7 +310,7 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
       if (kind === 'enforced' || kind === 'restored') continue; // recorded above with what was done
       await recordEvent(cluster, tenant, { resource: 'storage-gb', kind, detail: kind === 'grace-started' ? `${figure}; grace ends ${ev.graceEndsAt}` : figure }, ev.state, by);
     }
-    if (ev.state !== storage.state || ev.overSince !== storage.overSince) await saveRecord(c, tenant, { ...storage, state: ev.state, overSince: ev.overSince });
+    if (ev.state !== storage.state || ev.overSince !== storage.overSince) await saveRecord(cluster, c, tenant, { ...storage, state: ev.state, overSince: ev.overSince });
     return { enforced, restored };
   }
 
@@ -367,7 +391,7 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
         if (!(await deps.tenants.registry(cluster).get(tenant))) throw new AppError('NOT_FOUND', `tenant ${tenant} is not registered on cluster ${cluster}`);
         const cur = (await store.record(c, tenant, resource)) ?? emptyRecord(resource);
         const next = applySet(cur, { soft, hard, graceHours }, operatorOf(cluster), now());
-        await saveRecord(c, tenant, next);
+        await saveRecord(cluster, c, tenant, next);
         return rowOf(cluster, tenant, next, resource, true);
       },
       'quota.raise': async ({ cluster, tenant, resource, hard, until, reason }) => {
@@ -376,7 +400,7 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
         const cur = (await store.record(c, tenant, resource)) ?? emptyRecord(resource);
         const by = operatorOf(cluster);
         const next = applyRaise(cur, await configMax(cluster, tenant, resource), { hard, until, reason: reason ?? null }, by, now());
-        await saveRecord(c, tenant, next);
+        await saveRecord(cluster, c, tenant, next);
         await recordEvent(cluster, tenant, { resource, kind: 'raised', detail: `hard limit raised to ${hard} until ${next.raisedUntil}${reason ? `: ${reason}` : ''}` }, next.state, by);
         return rowOf(cluster, tenant, next, resource, true);
       },

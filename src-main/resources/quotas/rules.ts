@@ -133,10 +133,14 @@ export function applySet(cur: QuotaRecord, change: { soft?: number | null | unde
 }
 
 /** The record after a quota.raise; BAD_INPUT for an `until` not in the future or a raise below the limit it raises. */
+/** A temporary raise lasts at most this long. */
+export const MAX_RAISE_DAYS = 90;
+
 export function applyRaise(cur: QuotaRecord, configMax: number | null, raise: { hard: number; until: string; reason: string | null }, by: string | null, now: Date): QuotaRecord {
   const until = Date.parse(raise.until);
   if (!Number.isFinite(until)) throw new AppError('BAD_INPUT', `until: not a time: ${JSON.stringify(raise.until.slice(0, 40))}`);
   if (until <= now.getTime()) throw new AppError('BAD_INPUT', `until ${raise.until} is not in the future (now ${now.toISOString()}): a raise must end later`);
+  if (until > now.getTime() + MAX_RAISE_DAYS * 24 * HOUR_MS) throw new AppError('BAD_INPUT', `until ${raise.until} is more than ${MAX_RAISE_DAYS} days away: a raise is temporary (change the limit with quota.set instead)`);
   checkLimit(cur.resource, 'raised hard limit', raise.hard);
   const base = cur.hard ?? configMax;
   if (base !== null && raise.hard < base) throw new AppError('BAD_INPUT', `a raise of ${cur.resource} to ${raise.hard} is below its hard limit ${base}; lower the limit with quota set instead`);

@@ -198,12 +198,23 @@ describe('quotas with real enforcement', () => {
     expect(await perms()).toEqual(before);
   }, 180_000);
 
-  it('ops-per-hour: every tenant-naming mutating call counts; over the hard limit the next is refused with the figure, quota calls stay reachable', async () => {
-    value(await api.call('quota.set', { cluster, tenant: a, resource: 'ops-per-hour', hard: 2 }));
-    const refused = errorOf(await api.call('user.lock', { cluster, tenant: a, name: 'first' }));
+  it('ops-per-hour: a tenant console over the hard limit is refused with the figure; the platform\'s calls are counted but never refused by it', async () => {
+    value(await api.call('quota.set', { cluster, tenant: a, resource: 'ops-per-hour', hard: 1 }));
+    // The platform's emergency calls stay possible whatever the tenant's hourly limit.
+    for (let i = 0; i < 3; i++) expect(value(await api.call('user.lock', { cluster, tenant: a, name: 'first' })).locked).toBe(true);
+    // The tenant's own console (its own count): the first call fits, the second is over.
+    value(await tapi.call('user.unlock', { cluster: tcluster, tenant: a, name: 'first' }));
+    const refused = errorOf(await tapi.call('user.lock', { cluster: tcluster, tenant: a, name: 'first' }));
     expect(refused.code).toBe('QUOTA_EXCEEDED');
-    expect(refused.message).toMatch(new RegExp(`tenant ${a} has \\d+ console operations in the last hour; hard limit 2`));
+    expect(refused.message).toMatch(new RegExp(`tenant ${a} has \\d+ console operations in the last hour; hard limit 1`));
     value(await api.call('quota.set', { cluster, tenant: a, resource: 'ops-per-hour', hard: null }));
-    expect(value(await api.call('user.lock', { cluster, tenant: a, name: 'first' })).locked).toBe(true);
+    expect(value(await tapi.call('user.lock', { cluster: tcluster, tenant: a, name: 'first' })).locked).toBe(true);
+  });
+
+  it('a raise is temporary: until more than 90 days away is refused and nothing is stored', async () => {
+    const before = value(await api.call('quota.show', { cluster, tenant: a })).rows.find((r) => r.resource === 'users')!;
+    const far = new Date(Date.now() + 91 * 86_400_000).toISOString();
+    expect(errorOf(await api.call('quota.raise', { cluster, tenant: a, resource: 'users', hard: 99, until: far }))).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/more than 90 days away/) });
+    expect(value(await api.call('quota.show', { cluster, tenant: a })).rows.find((r) => r.resource === 'users')).toEqual(before);
   });
 });

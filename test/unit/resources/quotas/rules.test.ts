@@ -140,3 +140,25 @@ describe('sliding-hour operation counter', () => {
     db.close();
   });
 });
+
+describe('raise length (security review L2)', () => {
+  it('a raise ending more than 90 days away is BAD_INPUT; 90 days is accepted', () => {
+    const cur = emptyRecord('users');
+    const t = new Date('2026-11-29T12:00:00.000Z');
+    expect(() => applyRaise(cur, 5, { hard: 10, until: new Date(t.getTime() + 90 * 24 * HOUR_MS + 1).toISOString(), reason: null }, 'op', t)).toThrow(/more than 90 days away/);
+    expect(applyRaise(cur, 5, { hard: 10, until: new Date(t.getTime() + 90 * 24 * HOUR_MS).toISOString(), reason: null }, 'op', t).raisedHard).toBe(10);
+  });
+});
+
+describe('monitor-only quotas (security review M4)', () => {
+  it('keyspaces and tables are never shown enforced; the row and the CLI say what a hard limit does', async () => {
+    const { ENFORCEMENT, shownState } = await import('../../../../src-main/resources/quotas/handlers');
+    const { rowText } = await import('../../../../src-main/cli/commands/quota');
+    expect(shownState('tables', 'enforced')).toBe('grace');
+    expect(shownState('keyspaces', 'enforced')).toBe('grace');
+    expect(shownState('users', 'enforced')).toBe('enforced');
+    expect(ENFORCEMENT).toEqual({ users: 'refuse', certificates: 'refuse', 'ops-per-hour': 'refuse', 'storage-gb': 'revoke-writes', keyspaces: 'monitor', tables: 'monitor' });
+    const row = { resource: 'tables' as const, soft: null, hard: 3, graceHours: null, raisedHard: null, raisedUntil: null, effectiveHard: 3, used: 5, usedPrecision: 'exact' as const, state: 'grace' as const, overSince: null, graceEndsAt: null, enforcement: 'monitor' as const };
+    expect(rowText(row)).toMatch(/state grace, monitor only \(not enforced\)$/);
+  });
+});
