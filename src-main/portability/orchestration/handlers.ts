@@ -18,7 +18,7 @@ import { SECRET_SERVICE_PASSWORD } from '../../tenancy/steps';
 import { writeFreeze, type FreezeState } from '../../tenancy/write-freeze';
 import type { PortabilityCore, ProgressSink } from '../types';
 import { BackupService, type BackupPorts } from './backups';
-import { scratchTenantId } from './maths';
+import { isOwnTenantRole, scratchTenantId } from './maths';
 import { MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from './migration';
 import { BackupScheduler } from './scheduler';
 import { OrchestrationRepo } from './system-repo';
@@ -64,6 +64,26 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     };
   };
 
+  /**
+   * How long a session may still use a revoked permission: the larger of permissions_validity and
+   * roles_validity (system_views.settings), capped at 30 s; 2 s when unreadable.
+   */
+  const permissionCacheMs = async (cluster: string): Promise<number> => {
+    try {
+      const rs = await operator(cluster).execute(`SELECT name, value FROM system_views.settings WHERE name IN ('permissions_validity', 'roles_validity', 'permissions_validity_in_ms', 'roles_validity_in_ms')`);
+      let ms = 0;
+      for (const r of rs.rows) {
+        const v = String(r['value'] ?? '');
+        const n = parseFloat(v);
+        if (!Number.isFinite(n)) continue;
+        ms = Math.max(ms, /ms$|_in_ms$/.test(v) || String(r['name']).endsWith('_in_ms') ? n : /s$/.test(v) ? n * 1000 : /m$/.test(v) ? n * 60_000 : n);
+      }
+      return Math.min(30_000, ms);
+    } catch {
+      return 2000;
+    }
+  };
+
   const stateOf = async (cluster: string, tenant: string): Promise<string | null> => (await deps.tenants.registry(cluster).get(tenant))?.state ?? null;
 
   /**
@@ -83,7 +103,9 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
       }
       const fixed = fixedRoles(id);
       const named = new Set([fixed.admin, fixed.auditor, fixed.service, ...(row?.roles ?? []).filter((r) => r.startsWith(`tenant_${id}_`))]);
-      const roles = (await client.execute('LIST ROLES')).rows.map((r) => String(r['role'])).filter((r) => named.has(r) || r.startsWith(`tenant_${id}_u_`));
+      // Another tenant's roles may share the prefix (tenant `ab_u_x` vs `ab`): exact rules only.
+      const others = (await reg.all()).map((t) => t.id).filter((t) => t !== id);
+      const roles = (await client.execute('LIST ROLES')).rows.map((r) => String(r['role'])).filter((r) => isOwnTenantRole(id, r, others, named));
       for (const role of roles) {
         await deps.connections.closeRole(cluster, role);
         await client.execute(dropRole(role));
@@ -169,6 +191,7 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
       core: {
         exportTenant: (req) => core.exportTenant(req),
         verifyLive: (a, b) => core.verifyLive(a, b),
+        verifyAgainstBundle: (c, t, p) => core.verifyAgainstBundle(c, t, p),
         importBundle: async (req) => {
           if (req.intoExisting) return core.importBundle(req);
           // Tenant ids are unique per installation, so the importer refuses an id this console's
@@ -213,6 +236,26 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         if (saga.state !== 'succeeded') throw new AppError('CONFLICT', `decommissioning ${tenant} on ${cluster} (job ${jobId}) ended ${saga.state}${saga.error ? `: ${saga.error}` : ''}`);
       },
       recordMove: (cluster, side, p, ph, state, error) => repo(cluster).putMove(p, side, ph, state, error),
+      targetOwned: async () => {
+        const { cluster, tenant } = plan.target;
+        const started = Date.parse(op.startedAt);
+        const row = await deps.tenants.registry(cluster).get(tenant);
+        if (row && row.state !== 'deleted' && Date.parse(row.createdAt) < started) return `${tenant} on ${cluster} was registered (${row.createdAt}) before migration ${plan.operationId} started: not created by it`;
+        const newer = (await repo(cluster).moves(tenant)).find((m) => m.operationId !== plan.operationId && Date.parse(m.startedAt) > started);
+        if (newer) return `a newer move of ${tenant} (${newer.operationId}, ${newer.state}) is recorded on ${cluster}`;
+        return null;
+      },
+      guardRecovery: async () => {
+        const started = Date.parse(op.startedAt);
+        for (const side of [plan.source, plan.target]) {
+          const newer = (await repo(side.cluster).moves(side.tenant)).find((m) => m.operationId !== plan.operationId && Date.parse(m.startedAt) > started);
+          if (newer) throw new AppError('CONFLICT', `migration ${plan.operationId} is stale: a newer move of ${side.tenant} (${newer.operationId}, ${newer.state}) is recorded on ${side.cluster}; nothing was rolled back`);
+        }
+      },
+      settleFreeze: async () => {
+        const ms = await permissionCacheMs(plan.source.cluster);
+        if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+      },
       abortRequested: () => repo(plan.source.cluster).abortRequested(plan.source.tenant, plan.operationId),
       saveLocal: async (tenant) => {
         const key = secretKey.tenant(tenant, SECRET_SERVICE_PASSWORD);
@@ -287,6 +330,10 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
       return core.operations.get(operationId)!;
     }
     if (op.state === 'succeeded' || op.state === 'aborted') throw new AppError('CONFLICT', `migration ${operationId} already ${op.state}`);
+    // A failed migration already rolled back (its own roll-back ran): nothing of it is left to
+    // undo, and undoing it now could drop a tenant a later move created. Only an interrupted one
+    // (its process gone) or one whose roll-back was recorded incomplete is recovered.
+    if (op.state === 'failed' && !/roll-back incomplete/.test(op.error ?? '')) throw new AppError('CONFLICT', `migration ${operationId} already failed and was rolled back; nothing to abort`);
     if (op.phase === 'cleanup' || op.phase === 'done') throw new AppError('CONFLICT', `migration ${operationId} reached ${op.phase}: the source is being (or was) removed; it can no longer be aborted`);
     if (op.state === 'running') {
       // Running in another process of this installation (the recorded operation is shared): ask

@@ -127,3 +127,19 @@ export function scratchTenantId(random: () => number = Math.random): string {
   for (let i = 0; i < 8; i++) s += alphabet[Math.floor(random() * alphabet.length) % alphabet.length];
   return `vb_${s}`;
 }
+
+/**
+ * Whether `role` is one of tenant `id`'s roles by exact rule: one `named` (its fixed roles and
+ * its registry row's), or a user role `tenant_<id>_u_<name>` that is not a role of another
+ * registered tenant whose id extends this one (`ab_u_x` vs `ab`: `tenant_ab_u_x_admin`).
+ */
+export function isOwnTenantRole(id: string, role: string, otherIds: readonly string[], named: ReadonlySet<string>): boolean {
+  if (named.has(role)) return true;
+  const m = new RegExp(`^tenant_${id.replace(/[^a-z0-9_]/g, '')}_(admin|auditor|svc|u_[a-z0-9_]+)$`).exec(role);
+  if (!m) return false;
+  for (const o of otherIds) {
+    if (o === id || !`tenant_${o}_`.startsWith(`tenant_${id}_`)) continue;
+    if (new RegExp(`^tenant_${o.replace(/[^a-z0-9_]/g, '')}_(admin|auditor|svc|u_[a-z0-9_]+)$`).test(role)) return false;
+  }
+  return true;
+}

@@ -33,7 +33,7 @@ export interface MigrationPlan {
 }
 
 export interface MigrationPorts {
-  core: Pick<PortabilityCore, 'exportTenant' | 'importBundle' | 'verifyLive'>;
+  core: Pick<PortabilityCore, 'exportTenant' | 'importBundle' | 'verifyLive' | 'verifyAgainstBundle'>;
   freeze(cluster: string, tenant: string): Promise<FreezeState>;
   thaw(cluster: string, tenant: string): Promise<void>;
   freezeState(cluster: string, tenant: string): Promise<FreezeState | null>;
@@ -56,6 +56,16 @@ export interface MigrationPorts {
   progress(phase: MigrationPhase, done: number, total: number | null, message: string): void;
   /** Another console (e.g. `csm migration abort` in another process) asked for an abort in csm_system. */
   abortRequested?(): Promise<boolean>;
+  /**
+   * Before a roll-back drops the target: null when the target's registry row was created by THIS
+   * operation (or there is none) and no newer move of the tenant is recorded; otherwise why not —
+   * the drop is then skipped (CONFLICT) so a live tenant is never removed by a stale abort.
+   */
+  targetOwned?(): Promise<string | null>;
+  /** Before recovering a migration not running here: throws CONFLICT when a newer move of the tenant exists. */
+  guardRecovery?(): Promise<void>;
+  /** After the freeze: wait until Cassandra's permission cache cannot let a session write any more. */
+  settleFreeze?(): Promise<void>;
   /** Tests: runs after a phase completed, before the next starts (e.g. to abort at a known point). */
   afterPhase?(phase: MigrationPhase, signal: AbortSignal): Promise<void>;
 }
@@ -196,6 +206,20 @@ export class MigrationRun {
     if (imp.tenant !== target.tenant) throw new AppError('INTERNAL', `the import created tenant ${imp.tenant}, expected ${target.tenant}`);
   }
 
+  /**
+   * The verify phase compares the target with the bundle it was loaded from — not with the live
+   * source, which stays writable until the cut-over (a write there is no failure of the copy).
+   */
+  private async verifyCopy(): Promise<VerificationReport> {
+    const path = this.files[this.files.length - 1];
+    if (!path) throw new AppError('INTERNAL', 'no bundle to verify the copy against');
+    const r = await this.ports.core.verifyAgainstBundle(this.plan.target.cluster, this.plan.target.tenant, path);
+    this.report = r;
+    this.ports.update({ report: r });
+    if (!r.ok) throw new AppError('CONFLICT', `verification failed: ${problems(r)}`);
+    return r;
+  }
+
   private async verify(frozen: FreezeState | null): Promise<VerificationReport> {
     const live = await this.ports.core.verifyLive(this.plan.source, this.plan.target);
     const v = verifiedAllowingFreeze(live, frozen);
@@ -215,13 +239,17 @@ export class MigrationRun {
       await this.copy('copy', false);
       await this.done('copy');
 
-      await this.enter('verify', 'comparing the copy with the source');
-      await this.verify(null);
+      await this.enter('verify', 'comparing the copy with the bundle it was loaded from');
+      await this.verifyCopy();
       await this.done('verify');
 
       await this.enter('cutover', 'pausing writes at the source for the final sync');
       await this.ports.transition(source.cluster, source.tenant, ['active'], 'migrating');
       const frozen = await this.ports.freeze(source.cluster, source.tenant);
+      // A REVOKE that did not apply leaves a role able to write: the final sync would not be final.
+      if (frozen.failed && frozen.failed.length > 0) throw new AppError('CONFLICT', `the write freeze of ${source.tenant} is incomplete (${frozen.failed.length} grants could not be revoked): the final sync would not be final`);
+      // Sessions keep the revoked MODIFY for the permission cache's validity: wait it out before the final digests.
+      if (this.ports.settleFreeze) await this.ports.settleFreeze();
       this.check();
       // Delta: with writes paused the digests are final. Only if a table changed since the copy is
       // the data copied again (the target's tables truncated and reloaded), then compared again.
@@ -244,8 +272,12 @@ export class MigrationRun {
     } catch (err) {
       return this.rollBack(err);
     }
-    // Point of no return: the target holds a verified copy; the source goes.
+    // Point of no return: the target holds a verified copy; the source goes. The digests are
+    // checked once more right before: a write that slipped through the freeze keeps the source.
     try {
+      const last = await this.ports.core.verifyLive(source, target);
+      const changed = last.tables.filter((t) => !t.ok);
+      if (changed.length > 0) throw new AppError('CONFLICT', `tables changed at the source after the final sync (${changed.map((t) => `${t.keyspace}.${t.table}`).slice(0, 5).join(', ')}): the source is kept`);
       await this.enter('cleanup', `decommissioning ${source.tenant} on ${source.cluster}`);
     } catch (err) {
       return this.rollBack(err);
@@ -280,6 +312,7 @@ export class MigrationRun {
    */
   async recover(phase: MigrationPhase): Promise<MigrationOutcome> {
     if (phase === 'cleanup' || phase === 'done') throw new AppError('CONFLICT', `migration ${this.plan.operationId} reached ${phase}: the source is being (or was) removed; it can no longer be aborted`);
+    if (this.ports.guardRecovery) await this.ports.guardRecovery();
     this.phase = phase;
     this.abortRequested = true;
     return this.rollBack(new AppError('CANCELLED', 'migration aborted by the operator'));
@@ -300,7 +333,11 @@ export class MigrationRun {
       }
     };
     this.ports.progress(failedAt, 0, null, `${aborted ? 'aborting' : 'failed'} at ${failedAt}: putting the source back`);
-    await step(`dropping ${target.tenant} on ${target.cluster}`, () => this.ports.dropTenant(target.cluster, target.tenant));
+    await step(`dropping ${target.tenant} on ${target.cluster}`, async () => {
+      const notOurs = this.ports.targetOwned ? await this.ports.targetOwned() : null;
+      if (notOurs) throw new AppError('CONFLICT', `kept: ${notOurs}`);
+      await this.ports.dropTenant(target.cluster, target.tenant);
+    });
     await step(`thawing writes of ${source.tenant}`, async () => {
       const st = await this.ports.freezeState(source.cluster, source.tenant);
       if (st?.reasons.includes('migration')) await this.ports.thaw(source.cluster, source.tenant);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isOwnTenantRole } from '../../../src-main/portability/orchestration/maths';
 import { MigrationRun, verifiedAllowingFreeze, type MigrationPlan } from '../../../src-main/portability/orchestration/migration';
 import { FakeWorld } from './orchestration-fakes';
 
@@ -124,7 +125,7 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
     const out = await new MigrationRun(plan, ports).run();
     expect(out.state).toBe('failed');
     expect(out.phase).toBe('verify');
-    expect(out.error).toMatch(/verification failed: table ks.orders differs/);
+    expect(out.error).toMatch(/verification failed: content differs/);
     expect(w.log).not.toContain('decommission east/acme');
     expect(w.tenant('east', 'acme')!.state).toBe('active');
     expect(w.tenant('west', 'acme')).toBeUndefined();
@@ -173,6 +174,75 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
     expect(w.frozen.size).toBe(0);
     expect(w.tenant('west', 'acme')).toBeUndefined();
     await expect(new MigrationRun(plan, ports).recover('cleanup')).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+});
+
+describe('security review: stale aborts, freeze gaps, live writes', () => {
+  it('a roll-back never drops a target it did not create (a later move made it live): CONFLICT, kept', async () => {
+    const w = world();
+    w.add('west', 'acme', { orders: { live: 'yes' } });
+    const ports = w.migrationPorts(plan, { targetOwned: async () => 'acme on west was registered before migration op1 started' });
+    const out = await new MigrationRun(plan, ports).recover('verify');
+    expect(out.state).toBe('failed');
+    expect(out.error).toMatch(/roll-back incomplete: dropping acme on west: kept: acme on west was registered before/);
+    expect(w.tenant('west', 'acme')!.tables.get('orders')!.get('live')).toBe('yes');
+    expect(w.log).not.toContain('drop west/acme');
+  });
+
+  it('recover() of a stale migration (a newer move recorded) is refused before touching anything', async () => {
+    const w = world();
+    const ports = w.migrationPorts(plan, {
+      guardRecovery: async () => {
+        throw Object.assign(new Error('stale'), { code: 'CONFLICT' });
+      },
+    });
+    await ports.freeze('east', 'acme');
+    await expect(new MigrationRun(plan, ports).recover('cutover')).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(w.frozen.size).toBe(1);
+    expect(w.log).not.toContain('thaw east/acme');
+  });
+
+  it('a freeze whose REVOKEs did not all apply fails the migration (rolled back); the permission cache is waited out otherwise', async () => {
+    const w = world();
+    const base = w.migrationPorts(plan);
+    const ports = w.migrationPorts(plan, { freeze: async (c, t) => ({ ...(await base.freeze(c, t)), failed: [{ role: 'tenant_acme_svc', resource: 'data/x', permission: 'MODIFY', error: 'timeout' }] as never }) });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out).toMatchObject({ state: 'failed', phase: 'cutover' });
+    expect(out.error).toMatch(/write freeze of acme is incomplete/);
+    expect(w.tenant('east', 'acme')!.state).toBe('active');
+    expect(w.frozen.size).toBe(0);
+    let settled = 0;
+    const ok = await new MigrationRun(plan, world().migrationPorts(plan, { settleFreeze: async () => void settled++ })).run();
+    expect(ok.state).toBe('succeeded');
+    expect(settled).toBe(1);
+  });
+
+  it('the verify phase compares the copy with its bundle: a write at the still-writable source does not fail it', async () => {
+    const w = world();
+    const ports = w.migrationPorts(plan, { afterPhase: async (p) => void (p === 'copy' ? w.write('east', 'acme', 'orders', 'z', '9') : undefined) });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out).toMatchObject({ state: 'succeeded', resynced: true });
+    expect(w.tenant('west', 'acme')!.tables.get('orders')!.get('z')).toBe('9');
+  });
+
+  it('a write that slipped through the freeze after the final sync keeps the source (digests re-checked before cleanup)', async () => {
+    const w = world();
+    const ports = w.migrationPorts(plan, { afterPhase: async (p) => void (p === 'switch' ? w.tenant('east', 'acme')!.tables.get('orders')!.set('slip', '1') : undefined) });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out.state).toBe('failed');
+    expect(out.error).toMatch(/changed at the source after the final sync/);
+    expect(w.log).not.toContain('decommission east/acme');
+    expect(w.tenant('east', 'acme')!.tables.get('orders')!.get('slip')).toBe('1');
+  });
+
+  it('roll-back drops only the tenant\'s own roles: not those of a tenant whose id extends it', () => {
+    const named = new Set(['tenant_ab_admin', 'tenant_ab_auditor', 'tenant_ab_svc']);
+    expect(isOwnTenantRole('ab', 'tenant_ab_u_alice', ['ab_u_x'], named)).toBe(true);
+    expect(isOwnTenantRole('ab', 'tenant_ab_admin', ['ab_u_x'], named)).toBe(true);
+    expect(isOwnTenantRole('ab', 'tenant_ab_u_x_admin', ['ab_u_x'], named)).toBe(false);
+    expect(isOwnTenantRole('ab', 'tenant_ab_u_x_u_bob', ['ab_u_x'], named)).toBe(false);
+    expect(isOwnTenantRole('ab', 'tenant_abc_admin', ['abc'], named)).toBe(false);
+    expect(isOwnTenantRole('ab', 'tenant_ab_data_reader', [], named)).toBe(false);
   });
 });
 
