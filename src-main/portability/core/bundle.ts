@@ -61,6 +61,20 @@ export const KIND = { chunk: 1, keys: 2, manifest: 3 } as const;
 type Kind = (typeof KIND)[keyof typeof KIND];
 /** A record larger than this is refused (a doctored length cannot make the reader allocate gigabytes). */
 const MAX_RECORD = 512 * 1024 * 1024;
+/** Most a record's compressed plaintext may inflate to (a deflate bomb stops here). */
+export const MAX_INFLATED = 64 * 1024 * 1024;
+/** scrypt bounds for a bundle header (unauthenticated until the key unwraps): what newKdfParams writes, and no more. */
+export const BUNDLE_KDF_MAX = { N: 2 ** 18, r: 8, p: 2 } as const;
+
+/** Why a bundle header's scrypt parameters are refused, or null. */
+export function bundleKdfProblem(k: KdfParams): string | null {
+  const problem = kdfParamsProblem(k);
+  if (problem) return problem;
+  if (k.N > BUNDLE_KDF_MAX.N) return `scrypt N ${k.N} above ${BUNDLE_KDF_MAX.N}`;
+  if (k.r > BUNDLE_KDF_MAX.r) return `scrypt r ${k.r} above ${BUNDLE_KDF_MAX.r}`;
+  if (k.p > BUNDLE_KDF_MAX.p) return `scrypt p ${k.p} above ${BUNDLE_KDF_MAX.p}`;
+  return null;
+}
 
 export interface BundleHeader {
   format: number;
@@ -169,7 +183,7 @@ export async function unwrapBundleKey(h: BundleHeader, opts: { passphrase?: stri
   if (h.wrap === 'passphrase') {
     if (opts.passphrase === undefined) throw new AppError('BAD_INPUT', 'this bundle is wrapped to a passphrase: give it (--passphrase-stdin)');
     if (!h.kdf || h.kdf.name !== 'scrypt') throw bad('the header names no scrypt parameters');
-    const problem = kdfParamsProblem(h.kdf);
+    const problem = bundleKdfProblem(h.kdf);
     if (problem) throw bad(`the header's key derivation: ${problem}`);
     wrapKey = await deriveKey(opts.passphrase, h.kdf);
   } else {
@@ -272,10 +286,19 @@ export function chunkPlaintext(columns: readonly string[], rows: readonly Record
   return deflateRawSync(Buffer.from(JSON.stringify(encodeRows(columns, rows)), 'utf8'));
 }
 
+/** A page as one or more chunk plaintexts, each inflating to at most MAX_INFLATED (a reader refuses more): split in halves as needed. */
+export function chunkPlaintexts(columns: readonly string[], rows: readonly Record<string, unknown>[], max = MAX_INFLATED): { rows: number; plain: Buffer }[] {
+  const json = Buffer.from(JSON.stringify(encodeRows(columns, rows)), 'utf8');
+  if (json.length <= max) return [{ rows: rows.length, plain: deflateRawSync(json) }];
+  if (rows.length <= 1) throw new AppError('BAD_INPUT', `a row is larger than a bundle chunk may be (${max} bytes encoded)`);
+  const half = Math.ceil(rows.length / 2);
+  return [...chunkPlaintexts(columns, rows.slice(0, half), max), ...chunkPlaintexts(columns, rows.slice(half), max)];
+}
+
 export function rowsOfChunk(plain: Buffer): Record<string, unknown>[] {
   let json: unknown;
   try {
-    json = JSON.parse(inflateRawSync(plain, { maxOutputLength: MAX_RECORD }).toString('utf8'));
+    json = JSON.parse(inflateRawSync(plain, { maxOutputLength: MAX_INFLATED }).toString('utf8'));
   } catch {
     throw bad('a chunk does not inflate to JSON');
   }
@@ -579,7 +602,7 @@ export async function openBundle(path: string, opts: { passphrase?: string | und
         if (!keyEntry) throw bad('the bundle carries no key material');
         let payload: { share?: unknown; pass?: unknown };
         try {
-          payload = JSON.parse(inflateRawSync(await checkRecord(keyEntry)).toString('utf8')) as typeof payload;
+          payload = JSON.parse(inflateRawSync(await checkRecord(keyEntry), { maxOutputLength: MAX_INFLATED }).toString('utf8')) as typeof payload;
         } catch (e) {
           if (e instanceof AppError) throw e;
           throw bad('unreadable key record');

@@ -125,8 +125,12 @@ export function decodeValue(e: unknown): unknown {
       if (s === '-Infinity') return -Infinity;
       return bad('bad float tag');
     }
-    case '$n':
-      return BigInt(str(x, tag));
+    case '$n': {
+      const t = str(x, tag);
+      // BigInt('1.5') throws a SyntaxError: a bad integer text is the bundle's fault, said as such.
+      if (!/^-?[0-9]{1,80}$/.test(t)) return bad('$n expects an integer');
+      return BigInt(t);
+    }
     case '$b':
       return Buffer.from(str(x, tag), 'base64');
     case '$t':
@@ -146,8 +150,13 @@ export function decodeValue(e: unknown): unknown {
     }
     case '$o': {
       if (typeof x !== 'object' || x === null || Array.isArray(x)) return bad('$o expects an object');
+      // A field named __proto__ would set the object's prototype instead of a field: refused
+      // (a null-prototype object is not an option: the driver's map/UDT encoders call hasOwnProperty).
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(x)) out[k] = decodeValue(v);
+      for (const [k, v] of Object.entries(x)) {
+        if (k === '__proto__') return bad('$o has a field named __proto__');
+        out[k] = decodeValue(v);
+      }
       return out;
     }
     case '$v':
@@ -184,6 +193,7 @@ export function decodeRows(body: unknown): Record<string, unknown>[] {
   if (typeof body !== 'object' || body === null) return bad('not an object');
   const { columns, rows } = body as { columns?: unknown; rows?: unknown };
   if (!Array.isArray(columns) || !columns.every((c) => typeof c === 'string')) return bad('columns missing');
+  if (columns.includes('__proto__')) return bad('a column named __proto__');
   if (!Array.isArray(rows)) return bad('rows missing');
   return rows.map((r) => {
     if (!Array.isArray(r) || r.length !== columns.length) bad('a row does not match the columns');

@@ -11,7 +11,7 @@ import type { KeyService } from '../../keys/hierarchy';
 import { TenantRegistry, type TenantRow } from '../../tenancy/registry';
 import { isTenantKeyspace, tenantConsoleKeyspace } from '../../../src-shared/rules/lifecycle';
 import type { BundleChunkEntry, BundleManifest, BundleManifestTable, ExportRequest, ExportResult } from '../types';
-import { BundleWriter, chunkPlaintext, KIND, keysPlaintext, newHeader, type InstallationKey } from './bundle';
+import { BundleWriter, chunkPlaintexts, KIND, keysPlaintext, newHeader, type InstallationKey } from './bundle';
 import { TableDigest } from './digest';
 import { isTenantRole, type CarriedProfile, type ManifestWithCompliance } from './import-plan';
 import { isMissingTable, ProfileStore } from '../../compliance/store';
@@ -236,9 +236,11 @@ export async function exportTable(
     const next = (rs.pageState as string | null | undefined) ?? null;
     if (rows.length > 0) {
       for (const r of rows) digest.add(r, columns);
-      const entry = await d.writer.append(KIND.chunk, { index: j.nextIndex, keyspace: ts.keyspace, table: ts.table, rows: rows.length }, chunkPlaintext(columns, rows));
-      j.chunks.push(entry);
-      j.nextIndex += 1;
+      for (const part of chunkPlaintexts(columns, rows)) {
+        const entry = await d.writer.append(KIND.chunk, { index: j.nextIndex, keyspace: ts.keyspace, table: ts.table, rows: part.rows }, part.plain);
+        j.chunks.push(entry);
+        j.nextIndex += 1;
+      }
     }
     ts.pageState = next;
     ts.digest = digest.hex();

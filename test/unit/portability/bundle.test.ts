@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import cassandra from 'cassandra-driver';
 import { decodeValue, encodeValue } from '../../../src-main/portability/core/codec';
-import { BundleWriter, chunkPlaintext, installationSigner, KIND, keysPlaintext, newHeader, openBundle, rowsOfChunk } from '../../../src-main/portability/core/bundle';
+import { bundleKdfProblem, BundleWriter, chunkPlaintext, chunkPlaintexts, installationSigner, MAX_INFLATED, KIND, keysPlaintext, newHeader, openBundle, rowsOfChunk } from '../../../src-main/portability/core/bundle';
 import { masterFingerprint } from '../../../src-main/keys/master';
 import { sealTenantShare } from '../../../src-main/keys/shares';
 import { TableDigest } from '../../../src-main/portability/core/digest';
 import type { BundleManifest } from '../../../src-main/portability/types';
 import { AppError } from '../../../src-main/app/errors';
+import { deflateRawSync } from 'node:zlib';
+import { newKdfParams } from '../../../src-main/secrets/vault-crypto';
 
 const { types } = cassandra;
 const dt = types.dataTypes;
@@ -190,5 +192,48 @@ describe('bundle file', () => {
     await expect(openBundle(p, { master: opener })).rejects.toMatchObject({ code: 'BAD_INPUT' });
     writeFileSync(p, Buffer.concat([good, Buffer.from('x')]));
     await expect(openBundle(p, { master: opener })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+});
+
+describe('bundle limits (unauthenticated input)', () => {
+  const codeOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      return e instanceof AppError ? `${e.code}: ${e.message}` : `other: ${String(e)}`;
+    }
+    return 'no error';
+  };
+
+  it('a chunk that inflates past the cap is refused, not allocated', () => {
+    const bomb = deflateRawSync(Buffer.alloc(MAX_INFLATED + 1024, 0x20));
+    expect(codeOf(() => rowsOfChunk(bomb))).toMatch(/^BAD_INPUT: .*does not inflate/);
+  });
+
+  it('a page too large for one chunk is split, each part within the cap, rows kept in order', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => ({ id: i, v: 'x'.repeat(100) }));
+    const parts = chunkPlaintexts(['id', 'v'], rows, 1500);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.reduce((n, p) => n + p.rows, 0)).toBe(40);
+    expect(parts.flatMap((p) => rowsOfChunk(p.plain)).map((r) => r['id'])).toEqual(rows.map((r) => r.id));
+    expect(codeOf(() => chunkPlaintexts(['id', 'v'], [{ id: 1, v: 'x'.repeat(2000) }], 1500))).toMatch(/^BAD_INPUT: a row is larger/);
+  });
+
+  it('scrypt parameters from a header are bounded (N ≤ 2^18, r ≤ 8, p ≤ 2); the ones export writes pass', () => {
+    const k = newKdfParams();
+    expect(bundleKdfProblem(k)).toBeNull();
+    expect(bundleKdfProblem({ ...k, N: 2 ** 20 })).toMatch(/N 1048576 above 262144/);
+    expect(bundleKdfProblem({ ...k, r: 32 })).toMatch(/r 32 above 8/);
+    expect(bundleKdfProblem({ ...k, p: 4 })).toMatch(/p 4 above 2/);
+  });
+
+  it('a __proto__ field or column and bad integer text are BAD_INPUT', () => {
+    expect(decodeValue({ $o: { a: 1, constructor: 2 } })).toEqual({ a: 1, constructor: 2 });
+    expect(codeOf(() => decodeValue(JSON.parse('{"$o":{"__proto__":{"polluted":1}}}')))).toMatch(/^BAD_INPUT: .*__proto__/);
+    expect(codeOf(() => rowsOfChunk(deflateRawSync(Buffer.from(JSON.stringify({ columns: ['__proto__'], rows: [[1]] })))))).toMatch(/^BAD_INPUT: .*__proto__/);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(codeOf(() => decodeValue({ $n: '1.5' }))).toMatch(/^BAD_INPUT: .*\$n expects an integer/);
+    expect(codeOf(() => decodeValue({ $n: 'abc' }))).toMatch(/^BAD_INPUT/);
+    expect(decodeValue({ $n: '-9223372036854775808' })).toBe(-9223372036854775808n);
   });
 });
