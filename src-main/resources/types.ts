@@ -26,6 +26,8 @@ export interface UsageReader {
   samples(cluster: string, tenant: string, fromMs: number, toMs: number): Promise<UsageSample[]>;
   /** The newest sample of every tenant registered on the cluster. */
   latestAll(cluster: string): Promise<UsageSample[]>;
+  /** The metering interval (ms) samples are expected at; a decision on an older sample should sample first. */
+  intervalMs?(): number;
 }
 
 /** What the quotas part gives others: a check before a console operation consumes a resource. */

@@ -165,6 +165,7 @@ export function meteringPart(deps: ModuleDeps, opts: MeteringOptions = {}): Cons
 
   const usage: UsageReader = {
     collect: (cluster, tenant, trigger) => collectOne(cluster, tenant, trigger),
+    intervalMs: () => cache.setting('interval_s', DEFAULT_USAGE_INTERVAL_S) * 1000,
     latest: (cluster, tenant) =>
       fromPlatformOrCache(
         cluster,

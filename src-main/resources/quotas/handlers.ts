@@ -40,6 +40,15 @@ export const ENFORCEMENT: Record<QuotaResource, NonNullable<QuotaRow['enforcemen
   tables: 'monitor',
 };
 
+const DEFAULT_INTERVAL_MS = 15 * 60 * 1000;
+
+/** A sample the sweep must not decide on: missing, or older than twice the metering interval. */
+export function isStale(at: string | null, nowMs: number, intervalMs: number): boolean {
+  if (at === null) return true;
+  const t = Date.parse(at);
+  return !Number.isFinite(t) || nowMs - t > 2 * intervalMs;
+}
+
 /** The state a row shows for a count resource: a monitor-only one over its hard limit is 'grace' (over, nothing done), never 'enforced'. */
 export function shownState(resource: QuotaResource, state: QuotaRow['state']): QuotaRow['state'] {
   return ENFORCEMENT[resource] === 'monitor' && state === 'enforced' ? 'grace' : state;
@@ -114,10 +123,24 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
     return rows.filter((k) => isTenantKeyspace(tenant, k) && k !== tenantConsoleKeyspace(tenant));
   }
 
-  async function storageUsed(cluster: string, tenant: string): Promise<number | null> {
+  /**
+   * Stored storage figure (GB). `fresh` (the sweep, which may revoke or restore writes): a sample
+   * older than twice the metering interval, or none, is replaced by one taken now — a decision is
+   * never made on a stale figure (no figure at all when sampling fails).
+   */
+  async function storageUsed(cluster: string, tenant: string, fresh = false): Promise<number | null> {
     let sample;
     try {
       sample = isPlatform(cluster) ? await usage.latest(cluster, tenant) : (await call<{ latest: Awaited<ReturnType<UsageReader['latest']>> }>('usage.show', { cluster, tenant })).latest;
+      if (fresh && isPlatform(cluster) && isStale(sample?.at ?? null, now().getTime(), usage.intervalMs?.() ?? DEFAULT_INTERVAL_MS)) {
+        try {
+          sample = await usage.collect(cluster, tenant, 'schedule');
+        } catch (e) {
+          // Another console stored a sample meanwhile: that one is fresh.
+          if (!(e instanceof AppError && e.code === 'CONFLICT')) throw e;
+          sample = await usage.latest(cluster, tenant);
+        }
+      }
     } catch (e) {
       deps.logger.warn('quota: no usage figure', { cluster, tenant, error: e instanceof Error ? e.message : String(e) });
       return null;
@@ -284,7 +307,7 @@ export function quotaPart(deps: ModuleDeps, usage: UsageReader, opts: QuotaPartO
       return { enforced: false, restored: false };
     }
     const l = limitsOf(storage, null, t);
-    const u = await storageUsed(cluster, tenant);
+    const u = await storageUsed(cluster, tenant, true);
     const ev = evaluate({ state: storage.state, overSince: storage.overSince }, u, l, storage.graceHours, t);
     const figure = u === null ? 'usage unknown' : `${u.toFixed(6)} GB stored; hard limit ${l.hard ?? 'none'}${l.raiseActive ? ' (temporary raise)' : ''}`;
     let enforced = false;

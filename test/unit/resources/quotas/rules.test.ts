@@ -162,3 +162,15 @@ describe('monitor-only quotas (security review M4)', () => {
     expect(rowText(row)).toMatch(/state grace, monitor only \(not enforced\)$/);
   });
 });
+
+describe('the storage sweep decides on a fresh sample (security review L3)', () => {
+  it('missing or older than twice the interval is stale', async () => {
+    const { isStale } = await import('../../../../src-main/resources/quotas/handlers');
+    const now = Date.parse('2026-11-29T12:00:00.000Z');
+    const interval = 15 * 60_000;
+    expect(isStale(null, now, interval)).toBe(true);
+    expect(isStale(new Date(now - 2 * interval - 1).toISOString(), now, interval)).toBe(true);
+    expect(isStale(new Date(now - 2 * interval).toISOString(), now, interval)).toBe(false);
+    expect(isStale(new Date(now - 60_000).toISOString(), now, interval)).toBe(false);
+  });
+});
