@@ -188,6 +188,8 @@ export const portabilityChannels = {
         passphrase: bundlePassphraseSchema.optional(),
         /** Source DC → target DC; unmapped DCs must already satisfy the target's compliance boundary. */
         dcMap: dcMapSchema.optional(),
+        /** SHA-256 fingerprint (hex) of a foreign signer to accept: a bundle not signed by this installation is refused without it. */
+        trustSigner: z.string().regex(/^[0-9a-fA-F]{64}$/, 'a signer fingerprint is 64 hex digits').optional(),
       })
       .strict(),
     output: jobStarted,

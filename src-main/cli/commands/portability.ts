@@ -81,14 +81,15 @@ export const PORTABILITY_COMMANDS: Command[] = [
   }),
   command({
     words: ['tenant', 'import'],
-    usage: 'csm tenant import F --cluster C [--id NEW] [--passphrase-stdin] [--dc-map SRC=DST,...] [--json]',
-    options: { cluster: { type: 'string' }, id: { type: 'string' }, 'passphrase-stdin': { type: 'boolean' }, 'dc-map': { type: 'string' } },
+    usage: 'csm tenant import F --cluster C [--id NEW] [--passphrase-stdin] [--dc-map SRC=DST,...] [--trust-signer FINGERPRINT] [--json]',
+    options: { cluster: { type: 'string' }, id: { type: 'string' }, 'passphrase-stdin': { type: 'boolean' }, 'dc-map': { type: 'string' }, 'trust-signer': { type: 'string' } },
     positionals: ['file'],
     channel: 'tenant.import',
     input: async (v, p, io) => {
       const dcMap = parseDcMap(str(v, 'dc-map'));
       const newId = str(v, 'id');
-      return { cluster: need(v, 'cluster'), path: p['file']!, ...(newId !== undefined ? { newId } : {}), ...(dcMap ? { dcMap } : {}), ...(await passphrase(v, io)) };
+      const trustSigner = str(v, 'trust-signer');
+      return { cluster: need(v, 'cluster'), path: p['file']!, ...(newId !== undefined ? { newId } : {}), ...(dcMap ? { dcMap } : {}), ...(trustSigner !== undefined ? { trustSigner } : {}), ...(await passphrase(v, io)) };
     },
     text: started,
     waitFor: (r) => r.jobId,
@@ -102,7 +103,8 @@ export const PORTABILITY_COMMANDS: Command[] = [
     channel: 'tenant.inspectBundle',
     input: async (v, p, io) => ({ path: p['file']!, ...(await passphrase(v, io)) }),
     text: bundleText,
-    exitCode: (b) => (b.complete && b.signatureOk ? 0 : 1),
+    // A foreign signer is not a verified bundle for this console: exit 1 (the text names the signer to check).
+    exitCode: (b) => (b.complete && b.signatureOk && b.signedByThisInstallation !== false ? 0 : 1),
   }),
   command({
     words: ['operation', 'show'],
