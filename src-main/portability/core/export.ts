@@ -10,9 +10,11 @@ import { streamOf } from '../../audit/types';
 import type { KeyService } from '../../keys/hierarchy';
 import { TenantRegistry, type TenantRow } from '../../tenancy/registry';
 import { isTenantKeyspace, tenantConsoleKeyspace } from '../../../src-shared/rules/lifecycle';
+import { CQL_NAME_PATTERN } from '../../../src-shared/rules/names';
 import type { BundleChunkEntry, BundleManifest, BundleManifestTable, ExportRequest, ExportResult } from '../types';
 import { BundleWriter, chunkPlaintexts, KIND, keysPlaintext, newHeader, type InstallationKey } from './bundle';
 import { TableDigest } from './digest';
+import { checkType } from './import-cql';
 import { isTenantRole, type CarriedProfile, type ManifestWithCompliance } from './import-plan';
 import { isMissingTable, ProfileStore } from '../../compliance/store';
 
@@ -127,6 +129,28 @@ interface ColumnRow {
   order: string;
 }
 
+/**
+ * Refuse at export what an import cannot restore, naming the table: quoted mixed-case table or
+ * column names (tenant tables are created lower-case; the import re-creates by those rules),
+ * counter tables (rows cannot be inserted back) and user-defined or other types the import does
+ * not create (checkType's rules: UDTs would need CREATE TYPE).
+ */
+export function checkExportable(ks: string, table: string, cols: readonly { name: string; type: string }[]): void {
+  const where = `${ks}.${table}`;
+  if (!CQL_NAME_PATTERN.test(table)) throw new AppError('BAD_INPUT', `table ${JSON.stringify(where)} has a quoted or mixed-case name: an import cannot re-create it; rename it (copy into a lower-case table) before exporting`);
+  for (const c of cols) {
+    if (!CQL_NAME_PATTERN.test(c.name)) throw new AppError('BAD_INPUT', `table ${where}: column ${JSON.stringify(c.name)} has a quoted or mixed-case name: an import cannot re-create it; rename it before exporting`);
+  }
+  if (cols.some((c) => /\bcounter\b/i.test(c.type))) throw new AppError('BAD_INPUT', `table ${where} is a counter table: counter values cannot be loaded back by an import; export refused`);
+  for (const c of cols) {
+    try {
+      checkType(c.type);
+    } catch {
+      throw new AppError('BAD_INPUT', `table ${where}: column ${c.name} has type ${c.type.slice(0, 80)}, which an import cannot re-create (user-defined types and the like); export refused`);
+    }
+  }
+}
+
 /** CREATE TABLE text from system_schema.columns: columns, primary key, clustering order. */
 export function tableCql(ks: string, table: string, cols: ColumnRow[]): string {
   const byPos = (kind: string): ColumnRow[] => cols.filter((c) => c.kind === kind).sort((a, b) => a.position - b.position);
@@ -177,6 +201,7 @@ async function readMetadata(client: CqlClient, tenant: string): Promise<Metadata
         by.set(t, [...(by.get(t) ?? []), { name: String(c['column_name']), type: String(c['type']), kind: String(c['kind']), position: Number(c['position']), order: String(c['clustering_order'] ?? 'none') }]);
       }
       for (const [t, cols] of [...by].sort(([a], [b]) => a.localeCompare(b))) {
+        checkExportable(k.name, t, cols);
         tables.push({ keyspace: k.name, table: t, cql: tableCql(k.name, t, cols), columns: cols.map((c) => ({ name: c.name, type: c.type, kind: c.kind })).sort((a, b) => a.name.localeCompare(b.name)) });
       }
     }

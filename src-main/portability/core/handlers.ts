@@ -1,11 +1,13 @@
 import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
+import type { OperatorScope } from '../../../src-shared/contract/clusters';
 import type { BundleInfo, Operation, portabilityChannels } from '../../../src-shared/contract/portability';
 import { AppError } from '../../app/errors';
 import type { ConsoleModule } from '../../app/module';
 import type { ModuleDeps } from '../../app/module-deps';
 import { CassandraKekStore } from '../../keys/cassandra-stores';
 import { MasterKeyProvider } from '../../keys/master';
+import { allows } from '../../identity/scope';
 import type { ExportRequest, ImportRequest, PortabilityCore } from '../types';
 import { installationSigner, openBundle, readBundleHeader, type InstallationKey, type OpenedBundle } from './bundle';
 import { DEFAULT_PAGE_SIZE, exportTenant, readJournal } from './export';
@@ -21,6 +23,32 @@ const envInt = (name: string): number | undefined => {
   const n = Number(v);
   return Number.isInteger(n) && n > 0 ? n : undefined;
 };
+
+/**
+ * Who may have signed a bundle the import accepts: this installation, or the fingerprint the
+ * operator names explicitly (a key in the bundle's own header proves nothing by itself).
+ */
+export function checkSigner(path: string, signer: string, ours: string | null, trustSigner: string | undefined): void {
+  const s = signer.toLowerCase();
+  if (s === ours?.toLowerCase() || (trustSigner !== undefined && trustSigner.toLowerCase() === s)) return;
+  throw new AppError(
+    'FORBIDDEN',
+    `bundle ${path} is signed by ${s}, not by this installation${ours ? ` (${ours})` : ' (this console holds no master key)'}: check that fingerprint with whoever exported it and name it to import (trustSigner / --trust-signer ${s})`,
+  );
+}
+
+/**
+ * An operation record is shown to a caller whose scope on its cluster (or its target cluster) covers
+ * its tenant (or target tenant): platform sees all, a tenant admin or auditor their own tenants'.
+ */
+export function operationVisible(op: Pick<Operation, 'cluster' | 'tenant' | 'targetCluster' | 'targetTenant'>, scopeOf: (cluster: string) => OperatorScope | undefined): boolean {
+  const sees = (cluster: string | null, tenant: string | null): boolean => {
+    if (!cluster || !tenant) return false;
+    const s = scopeOf(cluster);
+    return s !== undefined && allows(s, 'auditor', tenant);
+  };
+  return sees(op.cluster, op.tenant) || sees(op.targetCluster, op.targetTenant);
+}
 
 /**
  * Bundle format, export, inspection, import wiring and operation records (issue 11 items 1–2).
@@ -174,6 +202,8 @@ export function corePart(deps: ModuleDeps): ConsoleModule<CoreChannels> & { core
     }
   };
 
+  const visible = (op: Operation): boolean => operationVisible(op, (c) => deps.sessions.scopeOf(c));
+
   return {
     core,
     handlers: {
@@ -192,7 +222,7 @@ export function corePart(deps: ModuleDeps): ConsoleModule<CoreChannels> & { core
         );
       },
       'tenant.inspectBundle': async ({ path, passphrase }) => inspect(path, passphrase),
-      'tenant.import': async ({ cluster, path, newId, passphrase, dcMap }) => {
+      'tenant.import': async ({ cluster, path, newId, passphrase, dcMap, trustSigner }) => {
         operator(cluster);
         if (!deps.sessions.scopeOf(cluster)?.platform) throw new AppError('FORBIDDEN', `importing a tenant needs platform scope on ${cluster}`);
         const abs = resolve(path);
@@ -201,6 +231,13 @@ export function corePart(deps: ModuleDeps): ConsoleModule<CoreChannels> & { core
           if (e instanceof AppError) throw e;
           throw new AppError((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_INPUT', `cannot read bundle ${abs}`);
         });
+        // The header's key only proves the bundle is unchanged since someone signed it: who signed it is
+        // decided here — this installation, or a fingerprint the operator names (checked out of band).
+        // openBundle then refuses a header key that does not match its fingerprint or signature.
+        const m = await master();
+        const ours = m ? installationSigner(m).fingerprint : null;
+        m?.key.fill(0);
+        checkSigner(abs, header.signer.fingerprint, ours, trustSigner);
         const op = ops.start({ kind: 'import', cluster: header.sourceCluster, tenant: header.tenant, targetCluster: cluster, targetTenant: newId ?? header.tenant, path: abs, phase: 'verify' });
         return runOperation(
           op,
@@ -212,10 +249,11 @@ export function corePart(deps: ModuleDeps): ConsoleModule<CoreChannels> & { core
       },
       'portability.result': async ({ operationId }) => {
         const op = ops.get(operationId);
-        if (!op) throw new AppError('NOT_FOUND', `no operation ${operationId} on this console`);
+        // One the caller may not see reads as absent (its existence is not disclosed either).
+        if (!op || !visible(op)) throw new AppError('NOT_FOUND', `no operation ${operationId} on this console`);
         return op;
       },
-      'portability.list': async ({ cluster, tenant, kind }) => ops.list({ ...(cluster ? { cluster } : {}), ...(tenant ? { tenant } : {}), ...(kind ? { kind } : {}) }),
+      'portability.list': async ({ cluster, tenant, kind }) => ops.list({ ...(cluster ? { cluster } : {}), ...(tenant ? { tenant } : {}), ...(kind ? { kind } : {}) }).filter(visible),
     },
   };
 }
