@@ -25,6 +25,10 @@ export interface BackupPorts {
   dropTenant(cluster: string, tenant: string): Promise<void>;
   backupPath(cluster: string, tenant: string, id: string): string;
   fileExists(path: string): boolean;
+  /** SHA-256 (hex) of a file's bytes. */
+  fileSha256(path: string): Promise<string>;
+  /** The tenant id a bundle file was exported from (its header). */
+  bundleTenant(path: string): Promise<string>;
   removeFile(path: string): Promise<void>;
   newId(): string;
   scratchId(): string;
@@ -80,12 +84,28 @@ export class BackupService {
   }
 
   private async backup(cluster: string, tenant: string, backupId: string): Promise<BackupRecord> {
-    const b = (await this.p.repo(cluster).backups(tenant)).find((x) => x.id === backupId);
-    if (!b) throw new AppError('NOT_FOUND', `no backup ${backupId} of tenant ${tenant} on ${cluster}`);
+    const row = (await this.p.repo(cluster).backups(tenant)).find((x) => x.id === backupId);
+    if (!row) throw new AppError('NOT_FOUND', `no backup ${backupId} of tenant ${tenant} on ${cluster}`);
+    // The file is where THIS console puts a backup of this tenant with this id: the row's path is
+    // never trusted (anyone who can write csm_system could point it at any file).
+    const b = { ...row, path: this.ownPath(cluster, tenant, backupId) };
     if (!this.p.fileExists(b.path)) {
-      throw new AppError('NOT_FOUND', `backup ${backupId} is catalogued but its file ${b.path} is not here${b.console && b.console !== this.p.consoleName ? ` (it was taken by the console at ${b.console})` : ''}`);
+      throw new AppError('NOT_FOUND', `backup ${backupId} is catalogued but its file is not in this console's data directory${row.console && row.console !== this.p.consoleName ? ` (it was taken by the console at ${row.console})` : ''}`);
     }
     return b;
+  }
+
+  private ownPath(cluster: string, tenant: string, id: string): string {
+    if (!/^[0-9A-Za-z-]{1,64}$/.test(id)) throw new AppError('BAD_INPUT', `backup id ${JSON.stringify(id)} is not a backup id this console writes`);
+    return this.p.backupPath(cluster, tenant, id);
+  }
+
+  /** Before a restore or verification reads a bundle: its bytes are the ones catalogued, and it is this tenant's. */
+  private async checkFile(b: BackupRecord, tenant: string): Promise<void> {
+    const sha = await this.p.fileSha256(b.path);
+    if (sha !== b.sha256) throw new AppError('CONFLICT', `backup ${b.id}: the file's SHA-256 (${sha.slice(0, 12)}…) is not the catalogued one (${b.sha256.slice(0, 12)}…); it was changed or replaced, nothing restored`);
+    const from = await this.p.bundleTenant(b.path);
+    if (from !== tenant) throw new AppError('CONFLICT', `backup ${b.id} holds tenant ${from}, not ${tenant}; nothing restored`);
   }
 
   /** Refusals a job would otherwise hit later: checked before the job starts. */
@@ -146,7 +166,8 @@ export class BackupService {
     for (const b of plan.remove) {
       const rec = all.get(b.id);
       // A file another console holds is not ours to delete; its catalogue row goes all the same.
-      if (rec && (rec.console === null || rec.console === this.p.consoleName)) await this.p.removeFile(rec.path).catch(() => undefined);
+      // The path is rebuilt from (cluster, tenant, id), never taken from the row.
+      if (rec && (rec.console === null || rec.console === this.p.consoleName) && /^[0-9A-Za-z-]{1,64}$/.test(b.id)) await this.p.removeFile(this.p.backupPath(cluster, tenant, b.id)).catch(() => undefined);
       await repo.deleteBackup(tenant, b.id);
       removed.push(b.id);
     }
@@ -170,6 +191,7 @@ export class BackupService {
     opts: RunOpts = {},
   ): Promise<{ tenant: string; tables: number; rows: number; report: VerificationReport; ms: number }> {
     const b = await this.preflightRestore(cluster, tenant, backupId, into);
+    await this.checkFile(b, tenant);
     const started = this.p.now();
     const common = { cluster, path: b.path, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
     let r;
@@ -184,8 +206,13 @@ export class BackupService {
       r = await this.p.core.importBundle({ ...common, newId: into.tenant });
     }
     const ms = this.p.now() - started;
+    const restored = into.kind === 'same' ? tenant : into.tenant;
+    if (r.tenant !== restored) throw new AppError('INTERNAL', `the restore loaded tenant ${r.tenant}, expected ${restored}`);
+    // Verified after the thaw: while frozen the grants lack MODIFY and never match the bundle.
+    const report = await this.p.core.verifyAgainstBundle(cluster, restored, b.path);
+    if (!report.ok) throw new AppError('CONFLICT', `restore of backup ${backupId} into ${restored} does not match the backup: ${report.notes.slice(0, 3).join('; ') || 'tables or grants differ'}`);
     await this.p.repo(cluster).recordMeasure(tenant, ms, 'restore');
-    return { tenant: r.tenant, tables: r.tables, rows: r.rows, report: r.report, ms };
+    return { tenant: r.tenant, tables: r.tables, rows: r.rows, report, ms };
   }
 
   async preflightVerify(cluster: string, tenant: string, backupId: string): Promise<BackupRecord> {
@@ -196,6 +223,7 @@ export class BackupService {
   /** Restore into a scratch tenant, compare with the bundle, record the verdict, remove the scratch tenant (also on failure). */
   async verify(cluster: string, tenant: string, backupId: string, opts: RunOpts = {}): Promise<{ ok: boolean; scratch: string; report: VerificationReport | null; error: string | null; ms: number }> {
     const b = await this.preflightVerify(cluster, tenant, backupId);
+    await this.checkFile(b, tenant);
     const scratch = this.p.scratchId();
     const started = this.p.now();
     let report: VerificationReport | null = null;

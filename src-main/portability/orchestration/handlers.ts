@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Operation, portabilityChannels } from '../../../src-shared/contract/portability';
@@ -16,6 +16,7 @@ import { secretKey } from '../../secrets/secret-key';
 import { dropKeyspace, dropRole, fixedRoles, TENANT_CONFIG_TABLE } from '../../tenancy/cql';
 import { SECRET_SERVICE_PASSWORD } from '../../tenancy/steps';
 import { writeFreeze, type FreezeState } from '../../tenancy/write-freeze';
+import { readBundleHeader } from '../core/bundle';
 import type { PortabilityCore, ProgressSink } from '../types';
 import { BackupService, type BackupPorts } from './backups';
 import { isOwnTenantRole, scratchTenantId } from './maths';
@@ -153,6 +154,12 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
       return join(dir, `${id}.csmb`);
     },
     fileExists: (p) => existsSync(p),
+    fileSha256: async (p) => {
+      const h = createHash('sha256');
+      for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
+      return h.digest('hex');
+    },
+    bundleTenant: async (p) => (await readBundleHeader(p)).tenant,
     removeFile,
     newId: () => `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(4).toString('hex')}`,
     scratchId: () => scratchTenantId(() => randomBytes(1)[0]! / 256),

@@ -137,14 +137,18 @@ describe('per-tenant backup and restore', () => {
     const restored = await job(ok(await c.api.call('backup.restore', { cluster: c.cluster, tenant: t, backupId: b.id, into: { kind: 'same', confirm: t } })));
     expect(restored.error).toBeNull();
     expect(restored.state).toBe('succeeded');
+    // Verified after the thaw: the restored tenant matches its backup, grants included.
+    expect(restored.report?.ok).toBe(true);
     expect(await rows()).toEqual(before.rows);
     expect(await grants()).toEqual(before.grants);
     await asUser((u) => u.execute(`INSERT INTO "tenant_${t}_data"."notes" (bucket, n, body) VALUES ('after', 1, 0x01)`));
     expect((await rows()).length).toBe(51);
 
     const after = await status();
-    expect(after.rto.lastRestoreMinutes).not.toBeNull();
-    expect(after.rto.met).toBe(after.rto.lastRestoreMinutes! <= 30);
+    // The restore ran inside this 5-minute test against a 30-minute RTO target: measured, and met.
+    expect(after.rto.met).toBe(true);
+    expect(after.rto.lastRestoreMinutes).toBeGreaterThanOrEqual(0);
+    expect(after.rto.lastRestoreMinutes).toBeLessThanOrEqual(5);
   }, 300_000);
 
   it('verify backup restores into a scratch tenant, reports ok, and leaves no scratch tenant', async () => {

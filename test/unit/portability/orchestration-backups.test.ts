@@ -89,6 +89,7 @@ function backupWorld(now: { t: number }) {
   const catalogue: BackupRecord[] = [];
   let stored: StoredPolicy = { policy: null, updatedBy: null, updatedAt: null, measuredRestoreMs: null, measuredAt: null, measuredKind: null };
   const calls: string[] = [];
+  const tampered = new Set<string>();
   let n = 0;
   const ports: BackupPorts = {
     core: w.core(),
@@ -121,6 +122,8 @@ function backupWorld(now: { t: number }) {
     },
     backupPath: (_c, _t, id) => `/backups/${id}`,
     fileExists: (p) => w.files.has(p),
+    fileSha256: async (p) => (tampered.has(p) ? 'cd'.repeat(32) : 'ab'.repeat(32)),
+    bundleTenant: async (p) => w.files.get(p)!.tenant,
     removeFile: async (p) => void w.files.delete(p),
     newId: () => `b${++n}`,
     scratchId: () => 'vb_scratch1',
@@ -128,7 +131,7 @@ function backupWorld(now: { t: number }) {
     operator: () => 'ops',
     consoleName: '/data',
   };
-  return { w, catalogue, calls, svc: new BackupService(ports), ports };
+  return { w, catalogue, calls, tampered, svc: new BackupService(ports), ports };
 }
 
 describe('backup service (fakes of the core and catalogue)', () => {
@@ -209,6 +212,54 @@ describe('backup service (fakes of the core and catalogue)', () => {
     const r = await svc.restore('c', 'acme', backup.id, { kind: 'new', tenant: 'acme2' });
     expect(r.tenant).toBe('acme2');
     expect(w.digest(w.tenant('c', 'acme2')!)).toBe(w.digest(w.tenant('c', 'acme')!));
+  });
+});
+
+describe('backup security review (9, 12)', () => {
+  it('restore checks the file against the catalogued SHA-256 and the bundle tenant before freezing anything', async () => {
+    const { w, svc, calls, tampered, catalogue } = backupWorld({ t: T0 });
+    const { backup } = await svc.create('c', 'acme', 'manual', undefined);
+    tampered.add('/backups/b1');
+    await expect(svc.restore('c', 'acme', backup.id, { kind: 'same', confirm: 'acme' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/SHA-256/) });
+    await expect(svc.verify('c', 'acme', backup.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+    tampered.clear();
+    // A bundle of another tenant filed under acme's id (the row claims acme): refused.
+    w.files.set('/backups/b1', { tenant: 'other', tables: new Map() });
+    await expect(svc.restore('c', 'acme', backup.id, { kind: 'same', confirm: 'acme' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/holds tenant other/) });
+    expect(calls).toEqual([]);
+    expect(catalogue).toHaveLength(1);
+  });
+
+  it('the catalogue row\'s path is never used: restore and retention use the path this console builds', async () => {
+    const now = { t: T0 };
+    const { w, svc, catalogue } = backupWorld(now);
+    w.files.set('/etc/passwd', { tenant: 'acme', tables: new Map() });
+    await svc.create('c', 'acme', 'manual', undefined);
+    catalogue[0]!.path = '/etc/passwd';
+    for (let i = 0; i < 2; i++) {
+      now.t += H;
+      await svc.create('c', 'acme', 'manual', undefined);
+    }
+    // keep = 2: b1 removed from the catalogue, and its own file — never the row's path.
+    expect(catalogue.map((x) => x.id).sort()).toEqual(['b2', 'b3']);
+    expect(w.files.has('/etc/passwd')).toBe(true);
+    expect(w.files.has('/backups/b1')).toBe(false);
+  });
+
+  it('the restore is verified after the thaw and fails when the tenant does not match the backup', async () => {
+    const { w, svc, calls, ports } = backupWorld({ t: T0 });
+    const { backup } = await svc.create('c', 'acme', 'manual', undefined);
+    let frozenAtVerify: boolean | null = null;
+    const verifyAgainstBundle = ports.core.verifyAgainstBundle;
+    ports.core.verifyAgainstBundle = async (c, t, p) => {
+      frozenAtVerify = calls.at(-1) === 'freeze';
+      return verifyAgainstBundle(c, t, p);
+    };
+    const ok = await svc.restore('c', 'acme', backup.id, { kind: 'same', confirm: 'acme' });
+    expect(ok.report.ok).toBe(true);
+    expect(frozenAtVerify).toBe(false);
+    ports.core.verifyAgainstBundle = async () => w.report(false);
+    await expect(svc.restore('c', 'acme', backup.id, { kind: 'same', confirm: 'acme' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/does not match the backup/) });
   });
 });
 
