@@ -95,7 +95,23 @@ export function billingPart(deps: ModuleDeps, usage: UsageReader): ConsoleModule
     return s;
   };
 
+  /** At a platform sign-in: tenants without published terms (created since) get them, so their admins can read statements. */
+  const publishMissing = async (cluster: string): Promise<void> => {
+    const c = operator(cluster);
+    const st = store(cluster);
+    const [rows, rates, centres] = await Promise.all([deps.tenants.registry(cluster).all(), st.rates(), st.costCentres()]);
+    await pool(rows.filter((r) => r.state !== 'deleted' && r.state !== 'draft'), REPORT_CONCURRENCY, async (r) => {
+      const have = await readTerms(c, r.id).catch(() => null);
+      if (!have) await publish(cluster, r, rates.card, centres.get(r.id) ?? null);
+    });
+  };
+
   return {
+    onSignIn: async (cluster, platform) => {
+      // Not in the CLI (a sign-in per command would read every tenant's terms each time).
+      if (!platform || deps.host === 'cli') return;
+      await publishMissing(cluster).catch((e: unknown) => deps.logger.warn('billing terms not published at sign-in', { cluster, error: e instanceof Error ? e.message : String(e) }));
+    },
     handlers: {
       'billing.rates': async ({ cluster }) => wire(await store(cluster).rates()),
 
@@ -118,14 +134,13 @@ export function billingPart(deps: ModuleDeps, usage: UsageReader): ConsoleModule
           const row = await deps.tenants.registry(cluster).get(tenant);
           if (!row) throw new AppError('NOT_FOUND', `tenant ${tenant} is not registered on ${cluster}`);
           const [rates, cc] = await Promise.all([st.rates(), st.costCentre(tenant)]);
-          const s = await platformStatement(cluster, row, rates, cc, p.from, p.to);
-          await publish(cluster, row, rates.card, cc);
-          return s;
+          // A read: nothing is written here (the terms are published on setRates/setCostCentre and at sign-in).
+          return platformStatement(cluster, row, rates, cc, p.from, p.to);
         }
         // A tenant admin (the router let it through for its own tenant only): csm_system is not
         // readable to it, so the terms come from the copy the platform published to its keyspace.
         const terms = await readTerms(operator(cluster), tenant);
-        if (!terms) throw new AppError('UNAVAILABLE', `no billing terms were published to tenant ${tenant} yet: a platform operator publishes them by setting the rate card or computing a statement`);
+        if (!terms) throw new AppError('UNAVAILABLE', `no billing terms were published to tenant ${tenant} yet: a platform operator publishes them by setting the rate card or the cost centre, or by signing in`);
         const samples = await samplesFor(usage, cluster, tenant, p.from, p.to, DEFAULT_MAX_GAP_MS);
         const { tier, note } = tierOf(terms.tier);
         const created = terms.createdAt ? Date.parse(terms.createdAt) : null;

@@ -141,7 +141,11 @@ describe('billing and private analytics on the real node', () => {
     const from = new Date(Date.parse(s1.at) + 1).toISOString();
     const to = new Date(Date.parse(s2.at) + 60_000).toISOString();
     const mine = value(await tapi.call('billing.statement', { cluster: tcluster, tenant: a, from, to }));
+    // billing.statement is a read (mutates: false): the platform's statement publishes nothing.
+    const publishedAt = async () => ((await su.execute(`SELECT published_at FROM "tenant_${a}_csm".billing_terms WHERE id = 'current'`)).first()?.['published_at'] as Date).getTime();
+    const pubBefore = await publishedAt();
     const platform = value(await papi.call('billing.statement', { cluster, tenant: a, from, to }));
+    expect(await publishedAt()).toBe(pubBefore);
     expect(mine.lines).toEqual(platform.lines);
     expect(mine.totalMinor).toBe(platform.totalMinor);
     expect(mine.notes.join(' ')).toMatch(/published by the platform/);
