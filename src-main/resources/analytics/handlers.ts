@@ -69,7 +69,8 @@ export function analyticsPart(deps: ModuleDeps, usage: UsageReader): ConsoleModu
     return p.success ? p.data : null;
   };
 
-  const facts = async (cluster: string, groupBy: Grouping, notes: string[]): Promise<TenantFacts[]> => {
+  /** `allRegions`: the compliance regions are read even when not grouping by region (an exact report checks every grouping for small groups). */
+  const facts = async (cluster: string, groupBy: Grouping, notes: string[], allRegions = false): Promise<TenantFacts[]> => {
     const [rows, centres, iso, comp] = await Promise.all([
       deps.tenants.registry(cluster).all(),
       new BillingStore(operator(cluster)).costCentres(),
@@ -82,7 +83,7 @@ export function analyticsPart(deps: ModuleDeps, usage: UsageReader): ConsoleModu
     const now = Date.now();
     return pool(live, CONCURRENCY, async (r): Promise<TenantFacts> => {
       let region = r.dataCenters.length ? `dc:${[...r.dataCenters].sort().join('+')}` : '(unplaced)';
-      if (groupBy === 'region') {
+      if (groupBy === 'region' || allRegions) {
         const prof = await channel('compliance.get', { cluster, tenant: r.id }, profileOut);
         const regions = [...new Set((prof?.boundary ?? []).map((b) => b.region))].sort();
         if (regions.length) region = regions.join('+');
@@ -109,7 +110,7 @@ export function analyticsPart(deps: ModuleDeps, usage: UsageReader): ConsoleModu
         // Refuse early, before reading every tenant (the spend below checks again, atomically).
         if (micro !== null) await store.assertAffordable(micro);
         const notes: string[] = [];
-        const f = await facts(cluster, groupBy, notes);
+        const f = await facts(cluster, groupBy, notes, epsilon === undefined);
         // Spent only once the facts are in hand, and before anything noisy exists: a refusal spends nothing, a failure before this point neither.
         const budget = micro !== null ? await store.spend(micro, who(cluster), { groupBy, k, figures: 6 }) : await store.budget();
         const built = buildReport(f, { k, epsilon: epsilon ?? null, groupBy, clip });

@@ -93,6 +93,17 @@ interface Sums {
   findings: number;
 }
 
+export const GROUPINGS: readonly Grouping[] = ['tier', 'region', 'costCentre'];
+
+/** The groupings under which some non-empty group has fewer than k tenants. */
+export function smallGroupings(facts: readonly TenantFacts[], k: number): Grouping[] {
+  return GROUPINGS.filter((by) => {
+    const n = new Map<string, number>();
+    for (const f of facts) n.set(groupOf(f, by), (n.get(groupOf(f, by)) ?? 0) + 1);
+    return [...n.values()].some((c) => c > 0 && c < k);
+  });
+}
+
 export function buildReport(facts: readonly TenantFacts[], o: ReportOptions): BuiltReport {
   const clipGb = o.clip?.storageGb ?? DEFAULT_CLIP.storageGb;
   const clipReq = o.clip?.requests ?? DEFAULT_CLIP.requests;
@@ -165,6 +176,17 @@ export function buildReport(facts: readonly TenantFacts[], o: ReportOptions): Bu
     const sum = (f: (x: Cell & { base: number }) => number): number => shown.reduce((t, x) => t + f(x), 0);
     const storageGb = sum((x) => x.storageGb!);
     total = { group: '(all)', suppressed: false, tenants: sum((x) => x.tenants!), storageGb: r6(storageGb), requests: sum((x) => x.requests!), findings: sum((x) => x.findings!), growthPercent: growth(storageGb, sum((x) => x.base)) };
+  }
+
+  // Without noise, exact sums leak a small group's tenant by differencing across groupings (the
+  // total of one grouping minus the shown cells of another, tier vs cost-centre views...): when
+  // ANY grouping has a non-empty group below k, every sum is withheld (counts stay).
+  const smallSomewhere = !noisy ? smallGroupings(facts, o.k) : [];
+  if (smallSomewhere.length) {
+    const withhold = (x: Cell): Cell => ({ ...x, storageGb: null, requests: null, findings: null, growthPercent: null });
+    for (let i = 0; i < cells.length; i++) cells[i] = withhold(cells[i]!);
+    if (total) total = withhold(total);
+    notes.push(`without noise, sums (storage, requests, findings, growth) are withheld: grouping by ${smallSomewhere.join(', ')} has a group with fewer than ${o.k} tenants, which exact sums would expose by differencing; give epsilon to release noisy sums`);
   }
 
   // Distribution: percentiles read from a (noisy) histogram of per-tenant storage over decade bins;

@@ -124,6 +124,22 @@ describe('k-anonymity suppression', () => {
     expect(r.total).toMatchObject({ tenants: 11, storageGb: 112, requests: 11000, findings: 11, growthPercent: 100 });
   });
 
+  it('without ε, a small group in ANY grouping withholds every sum (differencing across groupings), counts stay; with ε sums are released', () => {
+    // By tier every group has k or more, but one tenant has a cost centre of its own: its storage
+    // would be (tier total) − (cost-centre cells shown).
+    const lone = [...facts.slice(0, 11), tenant('x0', 'standard', 300, { costCentre: 'alone' })];
+    const r = buildReport(lone, { k: 5, epsilon: null, groupBy: 'tier' });
+    expect(r.cells.map((c) => [c.group, c.tenants])).toEqual([
+      ['premium', 5],
+      ['standard', 7],
+    ]);
+    for (const c of [...r.cells, r.total!]) expect(c).toMatchObject({ storageGb: null, requests: null, findings: null, growthPercent: null });
+    expect(r.total).toMatchObject({ tenants: 12 });
+    expect(r.notes.join(' ')).toMatch(/grouping by costCentre has a group with fewer than 5 tenants/);
+    const noisy = buildReport(lone, { k: 5, epsilon: 1, groupBy: 'tier', uniform: seededUniform(4) });
+    expect(noisy.cells.every((c) => c.storageGb !== null)).toBe(true);
+  });
+
   it('fewer than k tenants in all: no cell, no total, no percentile', () => {
     const r = buildReport(facts.slice(0, 4), { k: 5, epsilon: null, groupBy: 'tier' });
     expect(r.cells).toEqual([{ group: SUPPRESSED, suppressed: true, tenants: null, storageGb: null, requests: null, findings: null, growthPercent: null }]);
