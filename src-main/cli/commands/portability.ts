@@ -112,6 +112,8 @@ export const PORTABILITY_COMMANDS: Command[] = [
     options: {},
     positionals: ['id'],
     channel: 'portability.result',
+    // Operations show by the caller's scope on their clusters: sign in to every registered one first.
+    signInAll: true,
     input: async (_v, p) => ({ operationId: p['id']! }),
     text: operationText,
     exitCode: (o) => (o.state === 'failed' || o.state === 'interrupted' || o.state === 'aborted' ? 1 : 0),
@@ -125,9 +127,15 @@ export const PORTABILITY_COMMANDS: Command[] = [
     input: async (v) => {
       const kind = str(v, 'kind');
       if (kind !== undefined && !(OPERATION_KINDS as readonly string[]).includes(kind)) throw new AppError('BAD_INPUT', `--kind: one of ${OPERATION_KINDS.join(', ')}`);
-      const cluster = str(v, 'cluster');
       const tenant = str(v, 'tenant');
-      return { ...(cluster ? { cluster } : {}), ...(tenant ? { tenant } : {}), ...(kind ? { kind: kind as Operation['kind'] } : {}) };
+      // --cluster filters below (deliver): without a cluster in the input the CLI signs in to every
+      // registered cluster, whose scopes decide which operations the caller may see.
+      return { ...(tenant ? { tenant } : {}), ...(kind ? { kind: kind as Operation['kind'] } : {}) };
+    },
+    signInAll: true,
+    deliver: async (value, v) => {
+      const cluster = str(v, 'cluster');
+      return cluster ? (value as Operation[]).filter((o) => o.cluster === cluster) : value;
     },
     text: (list) =>
       list.length === 0
