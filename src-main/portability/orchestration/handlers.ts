@@ -10,13 +10,14 @@ import type { ConsoleModule } from '../../app/module';
 import type { ModuleDeps } from '../../app/module-deps';
 import type { CqlClient } from '../../cassandra/connections';
 import { fromDriverError } from '../../cassandra/driver-errors';
-import { qualified } from '../../cassandra/identifiers';
+import { column, qualified } from '../../cassandra/identifiers';
 import { waitForAgreement } from '../../cassandra/system-schema';
 import { secretKey } from '../../secrets/secret-key';
 import { dropKeyspace, dropRole, fixedRoles, TENANT_CONFIG_TABLE } from '../../tenancy/cql';
 import { SECRET_SERVICE_PASSWORD } from '../../tenancy/steps';
 import { writeFreeze, type FreezeState } from '../../tenancy/write-freeze';
 import { readBundleHeader } from '../core/bundle';
+import { TableDigest } from '../core/digest';
 import type { PortabilityCore, ProgressSink } from '../types';
 import { BackupService, type BackupPorts } from './backups';
 import { isOwnTenantRole, scratchTenantId } from './maths';
@@ -257,6 +258,31 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         for (const side of [plan.source, plan.target]) {
           const newer = (await repo(side.cluster).moves(side.tenant)).find((m) => m.operationId !== plan.operationId && Date.parse(m.startedAt) > started);
           if (newer) throw new AppError('CONFLICT', `migration ${plan.operationId} is stale: a newer move of ${side.tenant} (${newer.operationId}, ${newer.state}) is recorded on ${side.cluster}; nothing was rolled back`);
+        }
+      },
+      consoleDigests: async (cluster, tenant) => {
+        const client = operator(cluster);
+        const ks = tenantConsoleKeyspace(tenant);
+        const out: Record<string, string> = {};
+        const tables = (await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [ks], { prepare: true })).rows.map((r) => String(r['table_name']));
+        for (const t of tables.sort()) {
+          const d = new TableDigest();
+          for await (const r of await client.execute(`SELECT * FROM ${qualified(ks, t)}`, [], { fetchSize: 1000 })) d.add(r as Record<string, unknown>);
+          out[t] = `${d.rows}:${d.hex()}`;
+        }
+        return out;
+      },
+      copyConsoleTables: async (names) => {
+        const from = operator(plan.source.cluster);
+        const to = operator(plan.target.cluster);
+        const ks = tenantConsoleKeyspace(plan.source.tenant);
+        for (const t of names) {
+          const cols = (await from.execute('SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [ks, t], { prepare: true })).rows.map((r) => String(r['column_name']));
+          if (cols.length === 0) continue;
+          const insert = `INSERT INTO ${qualified(tenantConsoleKeyspace(plan.target.tenant), t)} (${cols.map((c) => column(c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+          for await (const r of await from.execute(`SELECT ${cols.map((c) => column(c)).join(', ')} FROM ${qualified(ks, t)}`, [], { fetchSize: 500 })) {
+            await to.execute(insert, cols.map((c) => (r as Record<string, unknown>)[c] ?? null), { prepare: true });
+          }
         }
       },
       settleFreeze: async () => {

@@ -64,6 +64,14 @@ export interface MigrationPorts {
   targetOwned?(): Promise<string | null>;
   /** Before recovering a migration not running here: throws CONFLICT when a newer move of the tenant exists. */
   guardRecovery?(): Promise<void>;
+  /**
+   * Per-table content digests (table → digest hex, rows) of EVERY table of the tenant's console
+   * keyspace (tenant_<id>_csm: config, users, PKI certificates and CRLs, wrapped keys, audit chain).
+   * The write freeze does not cover that keyspace, and verifyLive compares only its config.
+   */
+  consoleDigests?(cluster: string, tenant: string): Promise<Record<string, string>>;
+  /** Copy tables of the console keyspace verbatim from the source to the target (same id): rows as they are, prepared INSERTs. */
+  copyConsoleTables?(tables: string[]): Promise<void>;
   /** After the freeze: wait until Cassandra's permission cache cannot let a session write any more. */
   settleFreeze?(): Promise<void>;
   /** Tests: runs after a phase completed, before the next starts (e.g. to abort at a known point). */
@@ -206,6 +214,14 @@ export class MigrationRun {
     if (imp.tenant !== target.tenant) throw new AppError('INTERNAL', `the import created tenant ${imp.tenant}, expected ${target.tenant}`);
   }
 
+  /** Console keyspace tables whose digests differ between source and target (same id only: another id reseals rows). */
+  private async consoleDiff(): Promise<string[]> {
+    const { source, target } = this.plan;
+    if (!this.ports.consoleDigests || source.tenant !== target.tenant) return [];
+    const [a, b] = await Promise.all([this.ports.consoleDigests(source.cluster, source.tenant), this.ports.consoleDigests(target.cluster, target.tenant)]);
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((t) => a[t] !== b[t]).sort();
+  }
+
   /**
    * The verify phase compares the target with the bundle it was loaded from — not with the live
    * source, which stays writable until the cut-over (a write there is no failure of the copy).
@@ -255,13 +271,24 @@ export class MigrationRun {
       // the data copied again (the target's tables truncated and reloaded), then compared again.
       const before = await this.ports.core.verifyLive(source, target);
       const changed = before.tables.filter((t) => !t.ok);
-      if (changed.length > 0) {
+      const consoleChanged = await this.consoleDiff();
+      if (changed.length > 0 || consoleChanged.length > 0) {
         this.ports.progress('cutover', 0, changed.length, `${changed.length} tables changed since the copy: copying the data again`);
         await this.copy('final', true);
         this.resynced = true;
       } else this.ports.progress('cutover', 1, 1, 'no table changed since the copy: nothing to re-copy');
       this.check();
       await this.verify(frozen);
+      // The console keyspace (certificates revoked, keys rotated, audit chain appended since the
+      // copy) must be the source's: what the re-copy did not bring over is copied verbatim, then
+      // compared again — a difference left fails the move (the source stays).
+      const left = await this.consoleDiff();
+      if (left.length > 0 && this.ports.copyConsoleTables) {
+        this.ports.progress('cutover', 0, left.length, `console keyspace tables still differ (${left.join(', ')}): copying them verbatim`);
+        await this.ports.copyConsoleTables(left);
+      }
+      const still = await this.consoleDiff();
+      if (still.length > 0) throw new AppError('CONFLICT', `the console keyspace differs from the source after the final sync: ${still.slice(0, 5).join(', ')}`);
       await this.done('cutover');
 
       await this.enter('switch', `switching ${target.tenant} to ${target.cluster}`);
@@ -276,7 +303,7 @@ export class MigrationRun {
     // checked once more right before: a write that slipped through the freeze keeps the source.
     try {
       const last = await this.ports.core.verifyLive(source, target);
-      const changed = last.tables.filter((t) => !t.ok);
+      const changed = [...last.tables.filter((t) => !t.ok), ...(await this.consoleDiff()).map((t) => ({ keyspace: 'console', table: t }))];
       if (changed.length > 0) throw new AppError('CONFLICT', `tables changed at the source after the final sync (${changed.map((t) => `${t.keyspace}.${t.table}`).slice(0, 5).join(', ')}): the source is kept`);
       await this.enter('cleanup', `decommissioning ${source.tenant} on ${source.cluster}`);
     } catch (err) {

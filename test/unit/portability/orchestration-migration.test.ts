@@ -235,6 +235,53 @@ describe('security review: stale aborts, freeze gaps, live writes', () => {
     expect(w.tenant('east', 'acme')!.tables.get('orders')!.get('slip')).toBe('1');
   });
 
+  it('a certificate revoked in the console keyspace after the copy is carried over at cut-over (re-copy, then verbatim copy); else the source is kept', async () => {
+    const w = world();
+    const consoles: Record<string, Record<string, string>> = { east: { pki_certs: 'c1:valid', audit_chain: 'h1' }, west: {} };
+    const copied: string[][] = [];
+    const mk = (copy: boolean) =>
+      w.migrationPorts(plan, {
+        consoleDigests: async (c) => ({ ...consoles[c] }),
+        // The core's copy brings the console keyspace as it was at export time.
+        afterPhase: async (p) => {
+          if (p === 'copy') {
+            consoles['west'] = { ...consoles['east']! };
+            consoles['east'] = { pki_certs: 'c1:revoked', audit_chain: 'h2' };
+          }
+        },
+        ...(copy
+          ? {
+              copyConsoleTables: async (t: string[]) => {
+                copied.push(t);
+                for (const x of t) consoles['west']![x] = consoles['east']![x]!;
+              },
+            }
+          : {}),
+      });
+    const out = await new MigrationRun(plan, mk(true)).run();
+    expect(out).toMatchObject({ state: 'succeeded', resynced: true });
+    expect(copied).toEqual([['audit_chain', 'pki_certs']]);
+    expect(consoles['west']).toEqual({ pki_certs: 'c1:revoked', audit_chain: 'h2' });
+
+    const w2 = world();
+    consoles['east'] = { pki_certs: 'c1:valid' };
+    consoles['west'] = {};
+    const ports2 = w2.migrationPorts(plan, {
+      consoleDigests: async (c) => ({ ...consoles[c] }),
+      afterPhase: async (p) => {
+        if (p === 'copy') {
+          consoles['west'] = { ...consoles['east']! };
+          consoles['east'] = { pki_certs: 'c1:revoked' };
+        }
+      },
+    });
+    const kept = await new MigrationRun(plan, ports2).run();
+    expect(kept.state).toBe('failed');
+    expect(kept.error).toMatch(/console keyspace differs from the source after the final sync: pki_certs/);
+    expect(w2.log).not.toContain('decommission east/acme');
+    expect(w2.tenant('east', 'acme')!.state).toBe('active');
+  });
+
   it('roll-back drops only the tenant\'s own roles: not those of a tenant whose id extends it', () => {
     const named = new Set(['tenant_ab_admin', 'tenant_ab_auditor', 'tenant_ab_svc']);
     expect(isOwnTenantRole('ab', 'tenant_ab_u_alice', ['ab_u_x'], named)).toBe(true);
