@@ -5,7 +5,7 @@ import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../../src-shared/contract/portability';
 import type { LocalClient } from '../../../src-main/ipc/local-client';
-import { driverClient, unique } from '../../support/cassandra';
+import { driverClient, node, unique } from '../../support/cassandra';
 import { platformConsole, provision, scrub, type Svc } from '../tenancy/support';
 
 /**
@@ -49,13 +49,16 @@ describe('export → import through the channels', () => {
       await su.execute(`INSERT INTO "${ks}"."readings" (sensor, at, value, flags, meta) VALUES (?, ?, ?, ?, ?)`, [`s${i % 9}`, new Date(1_700_000_000_000 + i * 60_000), i / 7, i % 4 ? [i % 4] : null, { unit: 'C', i: String(i) }], { prepare: true });
     }
     for (let i = 0; i < 50; i++) await su.execute(`INSERT INTO "${ks}"."events" (bucket, at, payload) VALUES (?, now(), ?)`, [`b${i % 3}`, Buffer.from(`e${i}`)], { prepare: true });
+    // The source's compliance profile (boundary: this node's DC) travels in the bundle.
+    await su.execute('INSERT INTO csm_system.compliance_profiles (tenant_id, boundary, frameworks, overrides, version, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [source, { [node().localDc]: 'test-region' }, [], '{}', 1, 'test', new Date()], { prepare: true });
     const exp = await run(await ok(api.call('tenant.export', { cluster, tenant: source, out: bundle, withData: true, resume: false })));
     expect(exp.state, exp.error ?? '').toBe('succeeded');
   }, 300_000);
 
   afterAll(async () => {
-    await su?.shutdown();
     await svc?.close();
+    for (const t of [source, target, refused]) await su?.execute('DELETE FROM csm_system.compliance_profiles WHERE tenant_id = ?', [t], { prepare: true }).catch(() => undefined);
+    await su?.shutdown();
     await scrub([source, target, refused]);
   });
 
@@ -71,6 +74,9 @@ describe('export → import through the channels', () => {
     expect(readings).toMatchObject({ keyspace: `tenant_${target}_data`, sourceRows: 500, targetRows: 500 });
     expect(readings.targetDigest).toBe(readings.sourceDigest);
     expect(report.grants.some((g) => g.role === `tenant_${target}_admin` && g.resource === `<keyspace tenant_${target}_data>`)).toBe(true);
+    // The bundle's compliance profile became the new tenant's (the target had none).
+    const prof = (await su.execute('SELECT boundary FROM csm_system.compliance_profiles WHERE tenant_id = ?', [target], { prepare: true })).rows[0];
+    expect(prof?.['boundary']).toEqual({ [node().localDc]: 'test-region' });
     // What the report says is what the node holds.
     expect(Number((await su.execute(`SELECT count(*) FROM "tenant_${target}_data"."readings"`)).rows[0]!['count'])).toBe(500);
   });
