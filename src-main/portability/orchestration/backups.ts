@@ -27,6 +27,12 @@ export interface BackupPorts {
   fileExists(path: string): boolean;
   /** SHA-256 (hex) of a file's bytes. */
   fileSha256(path: string): Promise<string>;
+  /**
+   * Why a restore in place of this bundle would not fit the live schema (a bundle table dropped or
+   * changed since, or a counter table — truncate-and-load cannot restore counters): one line per
+   * problem, empty when every table fits. Read before anything is truncated.
+   */
+  shapeProblems(cluster: string, tenant: string, path: string): Promise<string[]>;
   /** The tenant id a bundle file was exported from (its header). */
   bundleTenant(path: string): Promise<string>;
   removeFile(path: string): Promise<void>;
@@ -114,7 +120,7 @@ export class BackupService {
     if (state !== 'active' && state !== 'suspended') throw new AppError('CONFLICT', `tenant ${tenant} is ${state}; only an active or suspended tenant is backed up`);
   }
 
-  async create(cluster: string, tenant: string, trigger: 'schedule' | 'manual', withData: boolean | undefined, opts: RunOpts = {}): Promise<{ backup: BackupRecord; removed: string[]; retentionError: string | null }> {
+  async create(cluster: string, tenant: string, trigger: 'schedule' | 'manual', withData: boolean | undefined, opts: RunOpts = {}, retain = true): Promise<{ backup: BackupRecord; removed: string[]; retentionError: string | null }> {
     await this.preflightCreate(cluster, tenant);
     const repo = this.p.repo(cluster);
     const policy = await this.effectivePolicy(cluster, tenant);
@@ -146,7 +152,7 @@ export class BackupService {
       let removed: string[] = [];
       let retentionError: string | null = null;
       try {
-        removed = await this.applyRetention(cluster, tenant, policy.keep);
+        if (retain) removed = await this.applyRetention(cluster, tenant, policy.keep);
       } catch (e) {
         retentionError = e instanceof Error ? e.message : String(e);
       }
@@ -189,9 +195,19 @@ export class BackupService {
     backupId: string,
     into: { kind: 'same'; confirm: string } | { kind: 'new'; tenant: string },
     opts: RunOpts = {},
-  ): Promise<{ tenant: string; tables: number; rows: number; report: VerificationReport; ms: number }> {
+  ): Promise<{ tenant: string; tables: number; rows: number; report: VerificationReport; ms: number; safetyBackup: string | null }> {
     const b = await this.preflightRestore(cluster, tenant, backupId, into);
     await this.checkFile(b, tenant);
+    let safetyBackup: string | null = null;
+    if (into.kind === 'same') {
+      // Before any TRUNCATE: every bundle table must fit the live schema as it is now.
+      const problems = await this.p.shapeProblems(cluster, tenant, b.path);
+      if (problems.length > 0) throw new AppError('BAD_INPUT', `backup ${backupId} does not fit ${tenant}'s current schema; nothing was restored: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` and ${problems.length - 5} more` : ''}`);
+      // The state being replaced is kept as a backup of its own; no retention now (it could remove the backup being restored).
+      const safety = await this.create(cluster, tenant, 'manual', true, opts, false);
+      safetyBackup = safety.backup.id;
+      opts.progress?.({ phase: 'safety', done: 1, total: 1, message: `the current state of ${tenant} was backed up first as ${safetyBackup}` });
+    }
     const started = this.p.now();
     const common = { cluster, path: b.path, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
     let r;
@@ -212,7 +228,7 @@ export class BackupService {
     const report = await this.p.core.verifyAgainstBundle(cluster, restored, b.path);
     if (!report.ok) throw new AppError('CONFLICT', `restore of backup ${backupId} into ${restored} does not match the backup: ${report.notes.slice(0, 3).join('; ') || 'tables or grants differ'}`);
     await this.p.repo(cluster).recordMeasure(tenant, ms, 'restore');
-    return { tenant: r.tenant, tables: r.tables, rows: r.rows, report, ms };
+    return { tenant: r.tenant, tables: r.tables, rows: r.rows, report, ms, safetyBackup };
   }
 
   async preflightVerify(cluster: string, tenant: string, backupId: string): Promise<BackupRecord> {

@@ -16,7 +16,10 @@ import { secretKey } from '../../secrets/secret-key';
 import { dropKeyspace, dropRole, fixedRoles, TENANT_CONFIG_TABLE } from '../../tenancy/cql';
 import { SECRET_SERVICE_PASSWORD } from '../../tenancy/steps';
 import { writeFreeze, type FreezeState } from '../../tenancy/write-freeze';
-import { readBundleHeader } from '../core/bundle';
+import { openBundle, readBundleHeader, type InstallationKey } from '../core/bundle';
+import type { TableShape } from '../core/import-cql';
+import { shapesOf } from '../core/verify';
+import { MasterKeyProvider } from '../../keys/master';
 import { TableDigest } from '../core/digest';
 import type { PortabilityCore, ProgressSink } from '../types';
 import { BackupService, type BackupPorts } from './backups';
@@ -129,6 +132,16 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     deps.sessions.removeTenant(cluster, id);
   };
 
+  /** The installation master key for one bundle opening (a copy; the provider forgets its own). */
+  const installationMaster = async (): Promise<InstallationKey | null> => {
+    const p = new MasterKeyProvider(deps.secrets, async () => null);
+    const m = await p.current();
+    if (!m) return null;
+    const out = { key: Buffer.from(m.key), fingerprint: m.fingerprint };
+    p.forget();
+    return out;
+  };
+
   const readConfig = async (cluster: string, tenant: string): Promise<Record<string, string>> => {
     const rs = await operator(cluster).execute(`SELECT key, value FROM ${qualified(tenantConsoleKeyspace(tenant), TENANT_CONFIG_TABLE)}`);
     return Object.fromEntries(rs.rows.map((r) => [String(r['key']), String(r['value'] ?? '')]));
@@ -159,6 +172,41 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
       const h = createHash('sha256');
       for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
       return h.digest('hex');
+    },
+    shapeProblems: async (cluster, tenant, path) => {
+      const reader = await openBundle(path, { master: installationMaster });
+      try {
+        const m = reader.manifest;
+        if (m.tenant !== tenant) return [`the bundle holds tenant ${m.tenant}`];
+        const client = operator(cluster);
+        const problems: string[] = [];
+        const live = new Map<string, TableShape[]>();
+        for (const t of m.tables) {
+          const ks = t.keyspace;
+          if (!isTenantKeyspace(tenant, ks)) {
+            problems.push(`${ks}.${t.table}: not a keyspace of ${tenant}`);
+            continue;
+          }
+          if (!live.has(ks)) live.set(ks, await shapesOf(client, ks));
+          const shape = live.get(ks)!.find((x) => x.table === t.table);
+          if (!shape) {
+            problems.push(`${ks}.${t.table} no longer exists`);
+            continue;
+          }
+          if (t.columns.some((c) => c.type === 'counter') || shape.columns.some((c) => c.type === 'counter')) {
+            problems.push(`${ks}.${t.table} is a counter table (truncate-and-load cannot restore counters)`);
+            continue;
+          }
+          const want = t.columns.map((c) => `${c.name}:${c.type}`).sort().join(',');
+          const have = shape.columns.map((c) => `${c.name}:${c.type}`).sort().join(',');
+          const keyWant = t.columns.filter((c) => c.kind === 'partition_key' || c.kind === 'clustering').map((c) => c.name).sort().join(',');
+          const keyHave = [...shape.partitionKey, ...shape.clustering.map((c) => c.name)].sort().join(',');
+          if (want !== have || keyWant !== keyHave) problems.push(`${ks}.${t.table} changed since the backup (columns ${want} → ${have})`);
+        }
+        return problems;
+      } finally {
+        await reader.close();
+      }
     },
     bundleTenant: async (p) => (await readBundleHeader(p)).tenant,
     removeFile,
@@ -444,7 +492,8 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         const op = startOp('restore', cluster, tenant, { targetCluster: cluster, targetTenant: into.kind === 'same' ? tenant : into.tenant });
         return asJob(op, `Restore backup ${backupId} of ${tenant}${into.kind === 'new' ? ` as ${into.tenant}` : ''}`, async (job, progress) => {
           const r = await backups.restore(cluster, tenant, backupId, into, { signal: job.signal, progress });
-          return { tables: r.tables, rows: r.rows, report: r.report, targetTenant: r.tenant };
+          const report = r.safetyBackup ? { ...r.report, notes: [...r.report.notes, `the state replaced was backed up first as ${r.safetyBackup} (restore it to undo this restore)`] } : r.report;
+          return { tables: r.tables, rows: r.rows, report, targetTenant: r.tenant };
         });
       },
       'backup.verify': async ({ cluster, tenant, backupId }) => {

@@ -90,6 +90,7 @@ function backupWorld(now: { t: number }) {
   let stored: StoredPolicy = { policy: null, updatedBy: null, updatedAt: null, measuredRestoreMs: null, measuredAt: null, measuredKind: null };
   const calls: string[] = [];
   const tampered = new Set<string>();
+  const shapeProblems: string[] = [];
   let n = 0;
   const ports: BackupPorts = {
     core: w.core(),
@@ -124,6 +125,7 @@ function backupWorld(now: { t: number }) {
     fileExists: (p) => w.files.has(p),
     fileSha256: async (p) => (tampered.has(p) ? 'cd'.repeat(32) : 'ab'.repeat(32)),
     bundleTenant: async (p) => w.files.get(p)!.tenant,
+    shapeProblems: async () => [...shapeProblems],
     removeFile: async (p) => void w.files.delete(p),
     newId: () => `b${++n}`,
     scratchId: () => 'vb_scratch1',
@@ -131,7 +133,7 @@ function backupWorld(now: { t: number }) {
     operator: () => 'ops',
     consoleName: '/data',
   };
-  return { w, catalogue, calls, tampered, svc: new BackupService(ports), ports };
+  return { w, catalogue, calls, tampered, shapeProblems, svc: new BackupService(ports), ports };
 }
 
 describe('backup service (fakes of the core and catalogue)', () => {
@@ -260,6 +262,34 @@ describe('backup security review (9, 12)', () => {
     expect(frozenAtVerify).toBe(false);
     ports.core.verifyAgainstBundle = async () => w.report(false);
     await expect(svc.restore('c', 'acme', backup.id, { kind: 'same', confirm: 'acme' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/does not match the backup/) });
+  });
+});
+
+describe('restore in place (8): shapes checked before any truncate, the replaced state backed up first', () => {
+  it('refuses with BAD_INPUT before freezing or loading when a bundle table no longer fits', async () => {
+    const { w, svc, calls, shapeProblems, catalogue } = backupWorld({ t: T0 });
+    const { backup } = await svc.create('c', 'acme', 'manual', undefined);
+    w.write('c', 'acme', 'orders', 'new', 'kept');
+    shapeProblems.push('tenant_acme_data.orders changed since the backup');
+    await expect(svc.restore('c', 'acme', backup.id, { kind: 'same', confirm: 'acme' })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/orders changed since the backup/) });
+    expect(calls).toEqual([]);
+    expect(w.tenant('c', 'acme')!.tables.get('orders')!.get('new')).toBe('kept');
+    expect(catalogue).toHaveLength(1);
+  });
+
+  it('takes a safety backup of the current state first, names it, and keeps the restored backup from retention', async () => {
+    const now = { t: T0 };
+    const { w, svc, catalogue } = backupWorld(now);
+    const { backup } = await svc.create('c', 'acme', 'manual', undefined);
+    now.t += H;
+    await svc.create('c', 'acme', 'manual', undefined);
+    w.write('c', 'acme', 'orders', 'late', 'x');
+    now.t += H;
+    const r = await svc.restore('c', 'acme', backup.id, { kind: 'same', confirm: 'acme' });
+    expect(r.safetyBackup).toBe('b3');
+    expect(catalogue.map((x) => x.id).sort()).toEqual(['b1', 'b2', 'b3']);
+    expect(w.files.get('/backups/b3')!.tables.get('orders')!.get('late')).toBe('x');
+    expect(w.tenant('c', 'acme')!.tables.get('orders')!.has('late')).toBe(false);
   });
 });
 
