@@ -14,6 +14,12 @@ import './resources.css';
 
 const STATE_TONE: Record<QuotaRow['state'], Tone> = { ok: 'success', soft: 'warning', grace: 'danger', enforced: 'danger' };
 const STATE_LABEL: Record<QuotaRow['state'], string> = { ok: 'ok', soft: 'over soft', grace: 'over hard (grace)', enforced: 'enforced' };
+/** What the hard limit does for this resource (keyspaces and tables are created with CQL, not through the console: monitored only). */
+const ENFORCEMENT_LABEL: Record<NonNullable<QuotaRow['enforcement']>, string> = {
+  refuse: 'hard limit: console operations refused',
+  'revoke-writes': 'hard limit: writes revoked after the grace period',
+  monitor: 'monitored only: tenants create these with CQL',
+};
 
 const num = (v: number | null): string => (v === null ? '—' : String(v));
 
@@ -40,8 +46,13 @@ function QuotaRowView({ row, platform, onEdit, onRaise }: { row: QuotaRow; platf
       <td className="num">{row.graceHours === null ? '—' : `${row.graceHours} h`}</td>
       <td>
         <Badge tone={STATE_TONE[row.state]} testId={`quota-state-${row.resource}`}>
-          {STATE_LABEL[row.state]}
+          {row.enforcement === 'monitor' && row.state === 'grace' ? 'over hard (monitored)' : STATE_LABEL[row.state]}
         </Badge>
+        {row.enforcement ? (
+          <div className="small muted" data-testid={`quota-enforcement-${row.resource}`}>
+            {ENFORCEMENT_LABEL[row.enforcement]}
+          </div>
+        ) : null}
         {row.graceEndsAt ? (
           <div className="small" data-testid={`quota-grace-${row.resource}`}>
             grace ends {row.graceEndsAt}
