@@ -139,6 +139,10 @@ describe('per-tenant backup and restore', () => {
     expect(restored.state).toBe('succeeded');
     // Verified after the thaw: the restored tenant matches its backup, grants included.
     expect(restored.report?.ok).toBe(true);
+    // The state it replaced was backed up first, and the outcome names that backup.
+    const safety = (await status()).backups.find((x) => x.id !== b.id);
+    expect(safety).toBeDefined();
+    expect(restored.report?.notes.some((n) => n.includes(`backed up first as ${safety!.id}`))).toBe(true);
     expect(await rows()).toEqual(before.rows);
     expect(await grants()).toEqual(before.grants);
     await asUser((u) => u.execute(`INSERT INTO "tenant_${t}_data"."notes" (bucket, n, body) VALUES ('after', 1, 0x01)`));
