@@ -10,7 +10,7 @@ import type { BackupRecord, OrchestrationRepo, StoredPolicy } from './system-rep
  * csm_system; restore loads it back (into the same tenant with its writes paused, or as a new
  * tenant); verify restores it into a scratch tenant, compares, and removes the scratch tenant.
  */
-export type BackupRepoPort = Pick<OrchestrationRepo, 'policy' | 'putPolicy' | 'recordMeasure' | 'backups' | 'putBackup' | 'markVerified' | 'deleteBackup'>;
+export type BackupRepoPort = Pick<OrchestrationRepo, 'policy' | 'putPolicy' | 'recordMeasure' | 'backups' | 'putBackup' | 'markVerified' | 'deleteBackup'> & Partial<Pick<OrchestrationRepo, 'allBackups'>>;
 
 export interface BackupPorts {
   core: Pick<PortabilityCore, 'exportTenant' | 'importBundle' | 'verifyAgainstBundle'>;
@@ -162,6 +162,34 @@ export class BackupService {
       if (!catalogued) await this.p.removeFile(path).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Backups of decommissioned tenants (registry state `deleted`) hold key material nobody should
+   * keep: this console's files are removed (path rebuilt, never the row's) and their catalogue
+   * rows deleted; a row whose file another console holds, or whose file could not be removed, stays.
+   */
+  async purgeDeleted(cluster: string): Promise<string[]> {
+    const repo = this.p.repo(cluster);
+    if (!repo.allBackups) return [];
+    const purged: string[] = [];
+    for (const [tenant, recs] of await repo.allBackups()) {
+      if ((await this.p.tenantState(cluster, tenant)) !== 'deleted') continue;
+      for (const rec of recs) {
+        if (rec.console !== null && rec.console !== this.p.consoleName) continue;
+        if (!/^[0-9A-Za-z-]{1,64}$/.test(rec.id)) continue;
+        const path = this.p.backupPath(cluster, tenant, rec.id);
+        try {
+          await this.p.removeFile(path);
+        } catch {
+          continue;
+        }
+        if (this.p.fileExists(path)) continue;
+        await repo.deleteBackup(tenant, rec.id);
+        purged.push(`${tenant}/${rec.id}`);
+      }
+    }
+    return purged;
   }
 
   async applyRetention(cluster: string, tenant: string, keep: number): Promise<string[]> {

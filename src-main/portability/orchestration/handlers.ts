@@ -448,6 +448,34 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     return { ...started, done: deps.jobs.wait(started.jobId) ?? Promise.resolve() };
   };
 
+  const purgeDeleted = async (cluster: string): Promise<void> => {
+    try {
+      const purged = await backups.purgeDeleted(cluster);
+      if (purged.length) deps.logger.info('backups of decommissioned tenants removed', { cluster, count: purged.length });
+    } catch (e) {
+      deps.logger.warn('removing backups of decommissioned tenants failed', { cluster, error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  /**
+   * A verification that crashed leaves its scratch tenant (vb_…): at platform sign-in those older
+   * than an hour that no running operation of this console owns are removed.
+   */
+  const sweepScratch = async (cluster: string): Promise<void> => {
+    try {
+      const owned = new Set(core.operations.list({ cluster }).filter((o) => o.state === 'running' || o.state === 'paused').map((o) => o.targetTenant));
+      const cutoff = Date.now() - 3_600_000;
+      for (const row of await deps.tenants.registry(cluster).all()) {
+        if (!/^vb_[0-9a-z]{8}$/.test(row.id) || row.state === 'deleted' || owned.has(row.id) || Date.parse(row.createdAt) > cutoff) continue;
+        await dropTenant(cluster, row.id);
+        await deps.secrets.delete(secretKey.tenant(row.id, SECRET_SERVICE_PASSWORD)).catch(() => false);
+        deps.logger.info('stale verification scratch tenant removed', { cluster, tenant: row.id });
+      }
+    } catch (e) {
+      deps.logger.warn('sweeping verification scratch tenants failed', { cluster, error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
   const scheduler = new BackupScheduler({
     host: deps.host,
     clusters: () => deps.sessions.platformClusters(),
@@ -465,8 +493,11 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
   return {
     backups,
     scheduler,
-    onSignIn: async (_cluster, platform) => {
-      if (platform) scheduler.start();
+    onSignIn: async (cluster, platform) => {
+      if (!platform) return;
+      scheduler.start();
+      await purgeDeleted(cluster);
+      await sweepScratch(cluster);
     },
     close: () => scheduler.close(),
     handlers: {
@@ -480,6 +511,7 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
       },
       'backup.list': async ({ cluster, tenant }) => {
         requirePlatform(cluster, 'the backup catalogue (csm_system)');
+        await purgeDeleted(cluster);
         return backups.status(cluster, tenant);
       },
       'backup.setPolicy': async ({ cluster, tenant, policy }) => {

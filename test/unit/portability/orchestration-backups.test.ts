@@ -105,6 +105,11 @@ function backupWorld(now: { t: number }) {
         r.verified = { at: new Date(now.t).toISOString(), ok };
       },
       deleteBackup: async (_t, id) => void catalogue.splice(catalogue.findIndex((x) => x.id === id), 1),
+      allBackups: async () => {
+        const m = new Map<string, BackupRecord[]>();
+        for (const r of catalogue) m.set(r.tenant, [...(m.get(r.tenant) ?? []), r]);
+        return m;
+      },
     }),
     tenantState: async (c, t) => w.tenant(c, t)?.state ?? null,
     tenantConfig: async () => ({ 'backup.keep': '2' }),
@@ -290,6 +295,23 @@ describe('restore in place (8): shapes checked before any truncate, the replaced
     expect(catalogue.map((x) => x.id).sort()).toEqual(['b1', 'b2', 'b3']);
     expect(w.files.get('/backups/b3')!.tables.get('orders')!.get('late')).toBe('x');
     expect(w.tenant('c', 'acme')!.tables.get('orders')!.has('late')).toBe(false);
+  });
+});
+
+describe('backups of decommissioned tenants (13)', () => {
+  it('removes this console\'s files and rows of a deleted tenant; keeps another console\'s row and live tenants\' backups', async () => {
+    const now = { t: T0 };
+    const { w, svc, catalogue } = backupWorld(now);
+    await svc.create('c', 'acme', 'manual', undefined);
+    now.t += H;
+    await svc.create('c', 'acme', 'manual', undefined);
+    catalogue[1]!.console = '/elsewhere';
+    expect(await svc.purgeDeleted('c')).toEqual([]);
+    expect(catalogue).toHaveLength(2);
+    w.tenant('c', 'acme')!.state = 'deleted';
+    expect(await svc.purgeDeleted('c')).toEqual(['acme/b1']);
+    expect(catalogue.map((x) => x.id)).toEqual(['b2']);
+    expect(w.files.has('/backups/b1')).toBe(false);
   });
 });
 
