@@ -134,6 +134,7 @@ export const BACKUP_COMMANDS: Command[] = [
     after: (r, call) => finished(r.operationId, call),
     text: (o) => operationText(o as unknown as Operation),
   }),
+  // Also lifts the 'restore' write freeze a crashed restore in place left (give the restore's operation id, on the console that ran it).
   command({
     words: ['migration', 'abort'],
     usage: 'csm migration abort OPERATION_ID --cluster C [--json]',

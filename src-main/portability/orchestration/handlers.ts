@@ -399,8 +399,28 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     });
   };
 
+  /**
+   * A restore in place whose process died (recorded `interrupted`: its pid is gone) leaves the
+   * tenant frozen with reason 'restore' and nothing would ever lift it. `csm migration abort
+   * <restore operation id>` on the console that ran it lifts that reason (the exact grants the
+   * freeze recorded come back) and records the restore as aborted. A restore still running, or
+   * one that ended, is refused; the tenant's data is as the interrupted load left it (restore
+   * again, or restore the safety backup taken before it).
+   */
+  const liftStaleRestore = async (op: Operation): Promise<Operation> => {
+    requirePlatform(op.cluster, 'lifting a stale restore freeze');
+    if (runs.has(op.id) || op.state === 'running' || op.state === 'paused') throw new AppError('CONFLICT', `restore ${op.id} is still running; wait for it to end`);
+    if (op.state !== 'interrupted') throw new AppError('CONFLICT', `restore ${op.id} ended ${op.state}; its freeze was lifted then`);
+    const tenant = op.targetTenant ?? op.tenant;
+    if (tenant !== op.tenant) throw new AppError('CONFLICT', `restore ${op.id} went into a new tenant ${tenant}: it froze nothing`);
+    const st = await freeze.state(operator(op.cluster), tenant);
+    if (st?.reasons.includes('restore')) await freeze.thaw(operator(op.cluster), tenant, 'restore', by(op.cluster));
+    return core.operations.update(op.id, { state: 'aborted', endedAt: new Date().toISOString(), error: 'interrupted; the restore freeze was lifted by the operator (the tenant holds what the interrupted load left: restore again or restore the safety backup)' });
+  };
+
   const abort = async ({ cluster, operationId }: { cluster: string; operationId: string }): Promise<Operation> => {
     const op = core.operations.get(operationId);
+    if (op && op.kind === 'restore' && op.cluster === cluster) return liftStaleRestore(op);
     if (!op || op.kind !== 'migrate') throw new AppError('NOT_FOUND', `no migration ${operationId} recorded in this console`);
     if (op.cluster !== cluster) throw new AppError('BAD_INPUT', `migration ${operationId} moves a tenant from ${op.cluster}, not ${cluster}`);
     requirePlatform(cluster, 'aborting a migration');
