@@ -33,6 +33,12 @@ export interface BackupPorts {
    * problem, empty when every table fits. Read before anything is truncated.
    */
   shapeProblems(cluster: string, tenant: string, path: string): Promise<string[]>;
+  /**
+   * PKI state that a restore in place must not undo: read before the restore (revoked
+   * certificates, CRLs, the CA's CRL number), written back after it where the restore went
+   * backwards (a revocation made after the backup). Returns how many rows were written back.
+   */
+  pki?: { snapshot(cluster: string, tenant: string): Promise<unknown>; reapply(cluster: string, tenant: string, snapshot: unknown): Promise<number> };
   /** The tenant id a bundle file was exported from (its header). */
   bundleTenant(path: string): Promise<string>;
   removeFile(path: string): Promise<void>;
@@ -227,10 +233,12 @@ export class BackupService {
     const b = await this.preflightRestore(cluster, tenant, backupId, into);
     await this.checkFile(b, tenant);
     let safetyBackup: string | null = null;
+    let pkiBefore: unknown = null;
     if (into.kind === 'same') {
       // Before any TRUNCATE: every bundle table must fit the live schema as it is now.
       const problems = await this.p.shapeProblems(cluster, tenant, b.path);
       if (problems.length > 0) throw new AppError('BAD_INPUT', `backup ${backupId} does not fit ${tenant}'s current schema; nothing was restored: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` and ${problems.length - 5} more` : ''}`);
+      pkiBefore = this.p.pki ? await this.p.pki.snapshot(cluster, tenant) : null;
       // The state being replaced is kept as a backup of its own; no retention now (it could remove the backup being restored).
       const safety = await this.create(cluster, tenant, 'manual', true, opts, false);
       safetyBackup = safety.backup.id;
@@ -256,6 +264,11 @@ export class BackupService {
     const report = await this.p.core.verifyAgainstBundle(cluster, restored, b.path);
     if (!report.ok) throw new AppError('CONFLICT', `restore of backup ${backupId} into ${restored} does not match the backup: ${report.notes.slice(0, 3).join('; ') || 'tables or grants differ'}`);
     await this.p.repo(cluster).recordMeasure(tenant, ms, 'restore');
+    // Revocations (and CRLs) made after the backup are not undone by restoring it.
+    if (into.kind === 'same' && this.p.pki && pkiBefore !== null) {
+      const n = await this.p.pki.reapply(cluster, tenant, pkiBefore);
+      if (n > 0) report.notes.push(`${n} certificate revocation/CRL rows made after the backup were written back`);
+    }
     return { tenant: r.tenant, tables: r.tables, rows: r.rows, report, ms, safetyBackup };
   }
 

@@ -208,6 +208,45 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         await reader.close();
       }
     },
+    pki: {
+      snapshot: async (cluster, tenant) => {
+        const client = operator(cluster);
+        const ks = tenantConsoleKeyspace(tenant);
+        const have = new Set((await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [ks], { prepare: true })).rows.map((r) => String(r['table_name'])));
+        const all = async (t: string): Promise<Record<string, unknown>[]> => {
+          if (!have.has(t)) return [];
+          const out: Record<string, unknown>[] = [];
+          for await (const r of await client.execute(`SELECT * FROM ${qualified(ks, t)}`, [], { fetchSize: 1000 })) out.push({ ...(r as Record<string, unknown>) });
+          return out;
+        };
+        return { revoked: (await all('pki_certs')).filter((r) => r['status'] === 'revoked'), crls: await all('pki_crls') };
+      },
+      reapply: async (cluster, tenant, snap) => {
+        const { revoked, crls } = snap as { revoked: Record<string, unknown>[]; crls: Record<string, unknown>[] };
+        const client = operator(cluster);
+        const ks = tenantConsoleKeyspace(tenant);
+        const put = async (t: string, row: Record<string, unknown>): Promise<void> => {
+          const cols = Object.keys(row);
+          await client.execute(`INSERT INTO ${qualified(ks, t)} (${cols.map((c) => column(c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, cols.map((c) => row[c] ?? null), { prepare: true });
+        };
+        let n = 0;
+        for (const row of revoked) {
+          const now = (await client.execute(`SELECT status FROM ${qualified(ks, 'pki_certs')} WHERE serial = ?`, [row['serial']], { prepare: true })).rows[0];
+          if (now?.['status'] !== 'revoked') {
+            await put('pki_certs', row);
+            n++;
+          }
+        }
+        for (const row of crls) {
+          const now = (await client.execute(`SELECT crl_number FROM ${qualified(ks, 'pki_crls')} WHERE k = ? AND crl_number = ?`, [row['k'], row['crl_number']], { prepare: true })).rows[0];
+          if (!now) {
+            await put('pki_crls', row);
+            n++;
+          }
+        }
+        return n;
+      },
+    },
     bundleTenant: async (p) => (await readBundleHeader(p)).tenant,
     removeFile,
     newId: () => `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(4).toString('hex')}`,

@@ -298,6 +298,26 @@ describe('restore in place (8): shapes checked before any truncate, the replaced
   });
 });
 
+describe('revocations made after the backup survive a restore in place (8)', () => {
+  it('reads the PKI state before, writes back what the restore undid, and says so', async () => {
+    const { w, svc, ports } = backupWorld({ t: T0 });
+    w.add('c', 'acme', { orders: { a: '1' }, pki_certs: { s1: 'valid' } });
+    const { backup } = await svc.create('c', 'acme', 'manual', undefined);
+    w.tenant('c', 'acme')!.tables.get('pki_certs')!.set('s1', 'revoked');
+    ports.pki = {
+      snapshot: async (c, t) => new Map(w.tenant(c, t)!.tables.get('pki_certs')!),
+      reapply: async (c, t, snap) => {
+        let n = 0;
+        for (const [k, v] of snap as Map<string, string>) if (v === 'revoked' && w.tenant(c, t)!.tables.get('pki_certs')!.get(k) !== 'revoked') (w.tenant(c, t)!.tables.get('pki_certs')!.set(k, v), n++);
+        return n;
+      },
+    };
+    const r = await svc.restore('c', 'acme', backup.id, { kind: 'same', confirm: 'acme' });
+    expect(w.tenant('c', 'acme')!.tables.get('pki_certs')!.get('s1')).toBe('revoked');
+    expect(r.report.notes).toContain('1 certificate revocation/CRL rows made after the backup were written back');
+  });
+});
+
 describe('backups of decommissioned tenants (13)', () => {
   it('removes this console\'s files and rows of a deleted tenant; keeps another console\'s row and live tenants\' backups', async () => {
     const now = { t: T0 };
