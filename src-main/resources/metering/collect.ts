@@ -2,11 +2,13 @@ import type { CqlClient } from '../../cassandra/connections';
 import { fromDriverError } from '../../cassandra/driver-errors';
 import { qualified } from '../../cassandra/identifiers';
 import { tenantConsoleKeyspace } from '../../../src-shared/rules/lifecycle';
-import type { ClientRow, ClusterReading, LatencyRow } from './maths';
+import type { ClientRow, ClusterReading, HostReading, LatencyRow } from './maths';
 
 /**
  * Reading the cluster for usage metering, as a platform operator. Virtual tables (system_views)
- * are node-local: they describe the node that answered. Schema and role counts are exact.
+ * are node-local: they describe the node that answered, so they are read on EVERY up node (the
+ * driver's `host` execution option) and kept per host id; a node down or not answering is listed
+ * as missing. Schema and role counts are exact.
  * `keyspaces` narrows the per-keyspace reads to one tenant's keyspaces; 'all' scans once for every
  * tenant (usage.collect without a tenant, the bench).
  */
@@ -15,11 +17,7 @@ const P = { prepare: true, fetchSize: 2000 } as const;
 type Row = Record<string, unknown>;
 type Host = ReturnType<CqlClient['hosts']['values']>[number];
 
-/**
- * The node one sample reads: an up host of the client's local data centre (else any up host).
- * Every query of the reading goes to it (the driver's `host` execution option), so node-local
- * virtual tables of one sample all describe the same node, and its id is stored with the counters.
- */
+/** The node cluster-wide queries (schema, roles, peers, size estimates) go to: an up host of the local data centre, else any up host. */
 export function pickHost(client: CqlClient): Host | null {
   const up = client.hosts.values().filter((h) => h.isUp());
   // `options` is on the client at run time, not in the driver's typings.
@@ -54,40 +52,21 @@ async function optional<T>(fn: () => Promise<T>): Promise<T | null> {
 const num = (v: unknown): number => (typeof v === 'number' ? v : v === null || v === undefined ? 0 : Number(String(v)));
 const key = (r: Row): string => `${String(r['keyspace_name'])}.${String(r['table_name'])}`;
 
-export async function readCluster(client: CqlClient, keyspaces: string[] | 'all', now: number): Promise<ClusterReading> {
+export const hostKey = (h: Host): string => String(h.hostId ?? h.address);
+
+/** One node's virtual tables, every query on that node; null when the node does not answer (unavailable, timeout). */
+async function readHost(client: CqlClient, h: Host, keyspaces: string[] | 'all'): Promise<HostReading | null> {
   try {
-    const h = pickHost(client);
-    const q = (text: string, params: unknown[] = []): Promise<Row[]> => rows(client, text, params, h);
-    const [peers, ks, tbls, roles, disk, reads, writes, clients] = await Promise.all([
-      q('SELECT peer FROM system.peers_v2').catch(() => q('SELECT peer FROM system.peers')),
-      keyspaces === 'all' ? q('SELECT keyspace_name FROM system_schema.keyspaces') : Promise.all(keyspaces.map((k) => q('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [k]))).then((x) => x.flat()),
-      perKeyspace(client, 'SELECT keyspace_name, table_name FROM system_schema.tables', keyspaces, h),
-      q('SELECT role FROM system_auth.roles'),
+    const [disk, reads, writes, clients] = await Promise.all([
       optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, mebibytes FROM system_views.disk_usage', keyspaces, h)),
       optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, count, p99th_ms FROM system_views.local_read_latency', keyspaces, h)),
       optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, count, p99th_ms FROM system_views.local_write_latency', keyspaces, h)),
-      optional(() => q('SELECT address, port, username, request_count, client_options FROM system_views.clients')),
+      optional(() => rows(client, 'SELECT address, port, username, request_count, client_options FROM system_views.clients', [], h)),
     ]);
-    const tables = new Map<string, string[]>();
-    for (const r of ks) tables.set(String(r['keyspace_name']), []);
-    for (const r of tbls) tables.get(String(r['keyspace_name']))?.push(String(r['table_name']));
     const latency = (rs: Row[] | null): Map<string, LatencyRow> | null => (rs ? new Map(rs.map((r) => [key(r), { count: num(r['count']), p99Ms: num(r['p99th_ms']) }])) : null);
-    let sizeEstimates: Map<string, number> | null = null;
-    if (!disk) {
-      const est = await optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, mean_partition_size, partitions_count FROM system.size_estimates', keyspaces, h));
-      if (est) {
-        sizeEstimates = new Map();
-        for (const r of est) sizeEstimates.set(key(r), (sizeEstimates.get(key(r)) ?? 0) + num(r['mean_partition_size']) * num(r['partitions_count']));
-      }
-    }
     return {
-      at: now,
-      host: h ? String(h.hostId ?? h.address) : null,
-      nodes: 1 + peers.length,
-      tables,
-      roles: roles.map((r) => String(r['role'])),
+      host: hostKey(h),
       disk: disk ? new Map(disk.map((r) => [key(r), num(r['mebibytes'])])) : null,
-      sizeEstimates,
       reads: latency(reads),
       writes: latency(writes),
       clients: clients
@@ -97,6 +76,41 @@ export async function readCluster(client: CqlClient, keyspaces: string[] | 'all'
           })
         : null,
     };
+  } catch (e) {
+    const err = fromDriverError(e, `reading the virtual tables of node ${hostKey(h)}`);
+    if (err.code === 'UNAVAILABLE' || err.code === 'TIMEOUT') return null;
+    throw err;
+  }
+}
+
+export async function readCluster(client: CqlClient, keyspaces: string[] | 'all', now: number): Promise<ClusterReading> {
+  try {
+    const h = pickHost(client);
+    const q = (text: string, params: unknown[] = []): Promise<Row[]> => rows(client, text, params, h);
+    const all = client.hosts.values();
+    const up = all.filter((x) => x.isUp());
+    const [peers, ks, tbls, roles, perHost] = await Promise.all([
+      q('SELECT peer FROM system.peers_v2').catch(() => q('SELECT peer FROM system.peers')),
+      keyspaces === 'all' ? q('SELECT keyspace_name FROM system_schema.keyspaces') : Promise.all(keyspaces.map((k) => q('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [k]))).then((x) => x.flat()),
+      perKeyspace(client, 'SELECT keyspace_name, table_name FROM system_schema.tables', keyspaces, h),
+      q('SELECT role FROM system_auth.roles'),
+      Promise.all(up.map((x) => readHost(client, x, keyspaces))),
+    ]);
+    const hosts = perHost.filter((x): x is HostReading => x !== null);
+    const answered = new Set(hosts.map((x) => x.host));
+    const missing = all.map(hostKey).filter((id) => !answered.has(id)).sort();
+    const tables = new Map<string, string[]>();
+    for (const r of ks) tables.set(String(r['keyspace_name']), []);
+    for (const r of tbls) tables.get(String(r['keyspace_name']))?.push(String(r['table_name']));
+    let sizeEstimates: Map<string, number> | null = null;
+    if (!hosts.some((x) => x.disk)) {
+      const est = await optional(() => perKeyspace(client, 'SELECT keyspace_name, table_name, mean_partition_size, partitions_count FROM system.size_estimates', keyspaces, h));
+      if (est) {
+        sizeEstimates = new Map();
+        for (const r of est) sizeEstimates.set(key(r), (sizeEstimates.get(key(r)) ?? 0) + num(r['mean_partition_size']) * num(r['partitions_count']));
+      }
+    }
+    return { at: now, nodes: Math.max(1 + peers.length, all.length), tables, roles: roles.map((r) => String(r['role'])), hosts, missing, sizeEstimates };
   } catch (e) {
     throw fromDriverError(e, 'reading usage from the cluster');
   }

@@ -22,49 +22,49 @@ export interface LatencyRow {
   p99Ms: number;
 }
 
-/** What the collector read from the cluster (one node's virtual tables + schema + roles). */
-export interface ClusterReading {
-  at: number;
-  /** The node every query of this reading went to (its host id): node-local counters are compared only with the same node's. */
-  host?: string | null;
-  /** Nodes in the cluster (1 + peers): virtual tables are node-local, so with more they are estimates. */
-  nodes: number;
-  /** Existing keyspaces → their tables (system_schema), for the keyspaces asked about. */
-  tables: Map<string, string[]>;
-  /** Every role name (system_auth.roles). */
-  roles: string[];
-  /** "ks.t" → MiB on disk (system_views.disk_usage); null when the view could not be read. */
+/** One node's virtual tables (node-local: they describe only the node that answered). */
+export interface HostReading {
+  /** The node's host id: its counters are compared only with the same node's. */
+  host: string;
+  /** "ks.t" → MiB on disk (system_views.disk_usage) of this node's replicas; null when unreadable. */
   disk: Map<string, number> | null;
-  /** "ks.t" → estimated bytes (system.size_estimates); read only where disk_usage lacks. */
-  sizeEstimates: Map<string, number> | null;
   reads: Map<string, LatencyRow> | null;
   writes: Map<string, LatencyRow> | null;
   clients: ClientRow[] | null;
 }
 
-/** The counters a sample keeps so the next one can take deltas. */
-export interface RawCounters {
+/** What the collector read from the cluster: every up node's virtual tables + schema + roles. */
+export interface ClusterReading {
+  at: number;
+  /** Nodes in the cluster (1 + peers). */
+  nodes: number;
+  /** Existing keyspaces → their tables (system_schema), for the keyspaces asked about. */
+  tables: Map<string, string[]>;
+  /** Every role name (system_auth.roles). */
+  roles: string[];
+  /** Each node that answered, its virtual tables read on it (driver `host` option). */
+  hosts: HostReading[];
+  /** Host ids of the nodes known to the driver that were down or did not answer: their figures are missing. */
+  missing: string[];
+  /** "ks.t" → estimated bytes (system.size_estimates); read only when no node gave disk_usage. */
+  sizeEstimates: Map<string, number> | null;
+}
+
+/** One node's cumulative counters, kept so the next sample can take that node's deltas. */
+export interface HostCounters {
   /** "ks.t" → [reads, writes] cumulative. */
   tables: Record<string, [number, number]>;
   /** connection key → request_count. */
   clients: Record<string, number>;
-  /** The node these node-local counters were read from (absent: unknown, never a base for deltas). */
-  host?: string;
   /** A view was unreadable and there was no earlier counter to carry forward: not a base for deltas. */
   incomplete?: true;
 }
 
-/**
- * The previous counters usable as the base of deltas for this reading: from the same node, and
- * complete. Anything else makes this sample a baseline (deltas unavailable), never a "reset" that
- * would bill a node's lifetime counts.
- */
-export function usableBase(prev: RawCounters | null, r: ClusterReading): { base: RawCounters | null; why: string | null } {
-  if (!prev) return { base: null, why: null };
-  if (prev.incomplete) return { base: null, why: 'the previous sample lacked a counter view' };
-  if (!r.host || !prev.host) return { base: null, why: 'the previous sample does not name the node it read' };
-  if (prev.host !== r.host) return { base: null, why: `the previous sample read another node (${prev.host})` };
-  return { base: prev, why: null };
+/** The counters a sample keeps, per node (host id). */
+export interface RawCounters {
+  hosts: Record<string, HostCounters>;
+  /** Read from the older single-node format: no node's base, the next sample is a baseline. */
+  legacy?: true;
 }
 
 export interface TenantInputs {
@@ -123,24 +123,35 @@ const fig = (metric: UsageMetric, value: number | null, unit: string, precision:
 });
 
 /**
- * The figures of one tenant from one reading. `prev` is the previous sample's raw counters (null
- * for the first sample: its counters are the baseline, its deltas unavailable).
+ * The figures of one tenant from one reading. `prevStored` is the previous sample's raw counters
+ * (null for the first sample). Node-local counters are taken per node: each node's delta against
+ * that node's previous counters, then summed. A node with no previous counters (new, or the old
+ * single-node format) is a baseline for that node, never a reset; a node down now has no figure,
+ * which makes the sum an estimate naming it (its counters are carried forward for when it is back).
  */
 export function deriveFigures(input: TenantInputs, r: ClusterReading, prevStored: RawCounters | null): { figures: UsageFigure[]; raw: RawCounters } {
   const t = input.tenant;
-  const { base: prev, why: noBase } = usableBase(prevStored, r);
+  const prevHosts: Record<string, HostCounters> = prevStored && !prevStored.legacy ? prevStored.hosts : {};
   const existing = input.keyspaces.filter((k) => r.tables.has(k)).sort();
   const qualifiedTables = existing.flatMap((k) => (r.tables.get(k) ?? []).map((tb) => `${k}.${tb}`));
-  const multi = r.nodes > 1;
-  const nodeNote = multi ? `node-local view of 1 of ${r.nodes} nodes` : null;
+  const list = (xs: string[]): string => xs.join(', ');
+  const missingNote = r.missing.length ? `no figure from ${r.missing.length === 1 ? 'node' : 'nodes'} ${list(r.missing)} (down or not answering)` : null;
+  const summed = r.hosts.length > 1 ? `summed over ${r.hosts.length} nodes` : null;
   const figures: UsageFigure[] = [];
 
-  // Storage: SSTables on disk per table (MiB, as the node rounds it), else size estimates.
+  // Storage: SSTables on disk per table on every node (MiB, as each node rounds it), else size estimates.
   let storage: UsageFigure;
-  const onDisk = r.disk ? qualifiedTables.filter((q) => r.disk!.has(q)) : [];
-  if (r.disk && (onDisk.length > 0 || qualifiedTables.length === 0)) {
-    const mib = onDisk.reduce((s, q) => s + (r.disk!.get(q) ?? 0), 0);
-    const note = ['SSTables on disk, per table in whole MiB as the node reports them; writes still in memtables count once flushed', nodeNote].filter(Boolean).join('; ');
+  const withDisk = r.hosts.filter((h) => h.disk);
+  const anyOnDisk = qualifiedTables.some((q) => withDisk.some((h) => h.disk!.has(q)));
+  if (withDisk.length > 0 && (anyOnDisk || qualifiedTables.length === 0)) {
+    const mib = withDisk.reduce((s, h) => s + qualifiedTables.reduce((x, q) => x + (h.disk!.get(q) ?? 0), 0), 0);
+    const noDisk = r.hosts.filter((h) => !h.disk).map((h) => h.host);
+    const note = [
+      'SSTables on disk across replicas (each node\u2019s copy counted: the on-disk bytes of every replica), per table in whole MiB as each node reports them; writes still in memtables count once flushed',
+      summed,
+      missingNote,
+      noDisk.length ? `disk_usage unreadable on ${list(noDisk)}` : null,
+    ].filter(Boolean).join('; ');
     storage = fig('storage_bytes', mib * MIB, 'bytes', 'estimate', 'system_views.disk_usage', note);
   } else if (r.sizeEstimates) {
     const bytes = qualifiedTables.reduce((s, q) => s + (r.sizeEstimates!.get(q) ?? 0), 0);
@@ -155,71 +166,98 @@ export function deriveFigures(input: TenantInputs, r: ClusterReading, prevStored
   figures.push(fig('users', r.roles.filter((x) => isTenantUser(t, x)).length, 'count', 'exact', 'system_auth.roles', `roles tenant_${t}_u_*`));
   figures.push(fig('certificates', input.certificates.value, 'count', input.certificates.precision, input.certificates.source, input.certificates.note));
 
-  // Connections and requests of the tenant's roles.
-  const mine = r.clients?.filter((c) => isTenantRole(t, c.username)) ?? null;
-  figures.push(fig('connections', mine ? mine.length : null, 'count', multi ? 'estimate' : 'exact', 'system_views.clients', nodeNote ?? 'connections open at the time of the sample'));
-  // A view that could not be read carries the previous counters forward (never 0: the next
-  // sample would bill everything the node ever counted); with nothing to carry, the raw counters
-  // are marked incomplete and the next sample is a baseline.
-  const clients: Record<string, number> = {};
-  if (mine) for (const c of mine) clients[c.key] = c.requests;
-  else if (prev) Object.assign(clients, prev.clients);
-
-  // Per-table cumulative counters.
-  const tables: Record<string, [number, number]> = {};
-  for (const q of qualifiedTables) {
-    const before = prev?.tables[q];
-    const rd = r.reads ? (r.reads.get(q)?.count ?? 0) : before?.[0];
-    const wr = r.writes ? (r.writes.get(q)?.count ?? 0) : before?.[1];
-    if (rd === undefined || wr === undefined) continue;
-    tables[q] = [rd, wr];
+  // Per node: counters now (a view that could not be read carries that node's previous counters
+  // forward, never 0: the next sample would bill everything the node ever counted), and deltas.
+  type Acc = { delta: number; reset: boolean; from: number; unread: string[] };
+  const acc = (): Acc => ({ delta: 0, reset: false, from: 0, unread: [] });
+  const sums = { reads: acc(), writes: acc(), requests: acc() };
+  const baselines: string[] = [];
+  const conns = { n: 0, read: 0, unread: [] as string[] };
+  const raw: RawCounters = { hosts: {} };
+  for (const h of r.hosts) {
+    const before = prevHosts[h.host];
+    const base = before && !before.incomplete ? before : null;
+    const mine = h.clients?.filter((c) => isTenantRole(t, c.username)) ?? null;
+    if (mine) (conns.n += mine.length), conns.read++;
+    else conns.unread.push(h.host);
+    const clients: Record<string, number> = {};
+    if (mine) for (const c of mine) clients[c.key] = c.requests;
+    else if (base) Object.assign(clients, base.clients);
+    const tables: Record<string, [number, number]> = {};
+    for (const q of qualifiedTables) {
+      const b = base?.tables[q];
+      const rd = h.reads ? (h.reads.get(q)?.count ?? 0) : b?.[0];
+      const wr = h.writes ? (h.writes.get(q)?.count ?? 0) : b?.[1];
+      if (rd === undefined || wr === undefined) continue;
+      tables[q] = [rd, wr];
+    }
+    const counters: HostCounters = { tables, clients };
+    if ((!h.reads || !h.writes || !mine) && !base) counters.incomplete = true;
+    raw.hosts[h.host] = counters;
+    if (!base) {
+      baselines.push(before ? `${h.host} (its previous counters were incomplete)` : h.host);
+      continue;
+    }
+    const column = (i: 0 | 1, from: Record<string, [number, number]>): Record<string, number> => Object.fromEntries(Object.entries(from).map(([q, v]) => [q, v[i]]));
+    const add = (a: Acc, readable: boolean, d: () => CounterDelta): void => {
+      if (!readable) return void a.unread.push(h.host);
+      const x = d();
+      a.delta += x.delta;
+      a.reset ||= x.reset;
+      a.from++;
+    };
+    add(sums.reads, !!h.reads, () => sumDeltas(column(0, base.tables), column(0, tables)));
+    add(sums.writes, !!h.writes, () => sumDeltas(column(1, base.tables), column(1, tables)));
+    add(sums.requests, !!mine, () => sumDeltas(base.clients, clients));
   }
-  const incomplete = (!r.reads || !r.writes || !mine) && !prev;
+  // A node down now keeps its last counters: when it answers again its deltas start from them.
+  for (const id of r.missing) if (prevHosts[id] && !raw.hosts[id]) raw.hosts[id] = prevHosts[id]!;
 
-  const baseline = noBase ? `${noBase}: counters recorded as the baseline, deltas start with the next sample` : 'first sample: counters recorded as the baseline, deltas start with the next sample';
-  if (!prev) {
-    figures.push(fig('reads', null, 'count', 'unavailable', 'system_views.local_read_latency', r.reads ? baseline : 'local_read_latency unreadable'));
-    figures.push(fig('writes', null, 'count', 'unavailable', 'system_views.local_write_latency', r.writes ? baseline : 'local_write_latency unreadable'));
-    figures.push(fig('requests', null, 'count', 'unavailable', 'system_views.clients', mine ? baseline : 'clients unreadable'));
-  } else {
-    const prevReads: Record<string, number> = {};
-    const prevWrites: Record<string, number> = {};
-    for (const [q, [a, b]] of Object.entries(prev.tables)) (prevReads[q] = a), (prevWrites[q] = b);
-    const curReads: Record<string, number> = {};
-    const curWrites: Record<string, number> = {};
-    for (const [q, [a, b]] of Object.entries(tables)) (curReads[q] = a), (curWrites[q] = b);
-    const dr = sumDeltas(prevReads, curReads);
-    const dw = sumDeltas(prevWrites, curWrites);
-    const resetNote = 'a counter went down (node restarted): counted from zero since';
-    const counterNote = (d: CounterDelta): string | null => [d.reset ? resetNote : null, nodeNote].filter(Boolean).join('; ') || 'since the previous sample';
-    figures.push(fig('reads', r.reads ? dr.delta : null, 'count', multi || dr.reset ? 'estimate' : 'exact', 'system_views.local_read_latency', counterNote(dr)));
-    figures.push(fig('writes', r.writes ? dw.delta : null, 'count', multi || dw.reset ? 'estimate' : 'exact', 'system_views.local_write_latency', counterNote(dw)));
-    const dc = sumDeltas(prev.clients, clients);
-    figures.push(
-      fig('requests', mine ? dc.delta : null, 'count', 'estimate', 'system_views.clients', [
-        'request_count deltas of the tenant roles\u2019 connections since the previous sample; requests of connections closed in between are missed',
-        dc.reset ? 'a connection was replaced or the node restarted: counted from zero' : null,
-        nodeNote,
-      ]
-        .filter(Boolean)
-        .join('; ')),
-    );
-  }
+  figures.push(
+    fig('connections', conns.read ? conns.n : null, 'count', conns.unread.length || r.missing.length ? 'estimate' : 'exact', 'system_views.clients', [
+      'connections open at the time of the sample',
+      summed,
+      missingNote,
+      conns.unread.length ? `clients unreadable on ${list(conns.unread)}` : null,
+    ].filter(Boolean).join('; ')),
+  );
 
-  const p99 = (m: Map<string, LatencyRow> | null): number | null => {
-    if (!m) return null;
-    const vals = qualifiedTables.map((q) => m.get(q)).filter((x): x is LatencyRow => !!x && x.count > 0).map((x) => x.p99Ms);
+  const firstNote = prevStored?.legacy
+    ? 'the previous sample stored one node\u2019s counters (older format): counters recorded as the baseline, deltas start with the next sample'
+    : 'first sample: counters recorded as the baseline, deltas start with the next sample';
+  const counterFigure = (metric: 'reads' | 'writes' | 'requests', source: string, view: string, a: Acc, always?: string): UsageFigure => {
+    if (a.from === 0) {
+      const why = r.hosts.length === 0 ? 'no node answered' : a.unread.length === r.hosts.length ? `${view} unreadable` : a.unread.length === 0 && Object.keys(prevHosts).length === 0 ? firstNote : `no node had a base: baseline for ${list(baselines)}; deltas start with the next sample`;
+      return fig(metric, null, 'count', 'unavailable', source, [why, missingNote].filter(Boolean).join('; '));
+    }
+    const exact = !always && !a.reset && a.unread.length === 0 && baselines.length === 0 && r.missing.length === 0;
+    const note = [
+      always ?? 'since the previous sample',
+      a.reset ? (metric === 'requests' ? 'a connection was replaced or a node restarted: counted from zero' : 'a counter went down (node restarted): counted from zero since') : null,
+      summed ? `per-node deltas ${summed}` : null,
+      baselines.length ? `baseline for ${list(baselines)} (first reading of that node): its part counts from the next sample` : null,
+      a.unread.length ? `${view} unreadable on ${list(a.unread)}` : null,
+      missingNote,
+    ].filter(Boolean).join('; ');
+    return fig(metric, a.delta, 'count', exact ? 'exact' : 'estimate', source, note);
+  };
+  figures.push(counterFigure('reads', 'system_views.local_read_latency', 'local_read_latency', sums.reads));
+  figures.push(counterFigure('writes', 'system_views.local_write_latency', 'local_write_latency', sums.writes));
+  figures.push(counterFigure('requests', 'system_views.clients', 'clients', sums.requests, 'request_count deltas of the tenant roles\u2019 connections since the previous sample; requests of connections closed in between are missed'));
+
+  const p99 = (pick: (h: HostReading) => Map<string, LatencyRow> | null): number | null => {
+    const vals = r.hosts.flatMap((h) => {
+      const m = pick(h);
+      return m ? qualifiedTables.map((q) => m.get(q)).filter((x): x is LatencyRow => !!x && x.count > 0).map((x) => x.p99Ms) : [];
+    });
     return vals.length ? Math.round(Math.max(...vals) * 1000) / 1000 : null;
   };
-  const latNote = 'the highest per-table p99 of the node\u2019s recent (decaying) histogram';
-  const rp = p99(r.reads);
-  const wp = p99(r.writes);
+  const latNote = ['the highest per-table p99 of the nodes\u2019 recent (decaying) histograms', missingNote].filter(Boolean).join('; ');
+  const rp = p99((h) => h.reads);
+  const wp = p99((h) => h.writes);
   figures.push(fig('read_latency_p99_ms', rp, 'ms', 'estimate', 'system_views.local_read_latency', rp === null ? 'no reads recorded on the tenant\u2019s tables' : latNote));
   figures.push(fig('write_latency_p99_ms', wp, 'ms', 'estimate', 'system_views.local_write_latency', wp === null ? 'no writes recorded on the tenant\u2019s tables' : latNote));
   figures.push(fig('console_ops', input.consoleOps, 'count', 'exact', 'console audit (this console)', 'router-audited calls naming the tenant in the last hour, made through this console only'));
-  const raw: RawCounters = { tables, clients };
-  if (r.host) raw.host = r.host;
-  if (incomplete) raw.incomplete = true;
   return { figures, raw };
 }
 

@@ -30,7 +30,11 @@ export interface UsageAlert {
 }
 
 const figuresSchema = z.array(usageFigureSchema);
-const rawSchema = z.object({ tables: z.record(z.string(), z.tuple([z.number(), z.number()])), clients: z.record(z.string(), z.number()), host: z.string().optional(), incomplete: z.literal(true).optional() });
+const hostCountersSchema = z.object({ tables: z.record(z.string(), z.tuple([z.number(), z.number()])), clients: z.record(z.string(), z.number()), incomplete: z.literal(true).optional() });
+/** Per node (host id) since multi-node metering. */
+const rawSchema = z.object({ hosts: z.record(z.string(), hostCountersSchema) });
+/** The older single-node format ({tables, clients, host?}): read as a baseline for every node, never as a reset. */
+const legacyRawSchema = hostCountersSchema.extend({ host: z.string().optional() });
 
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 /** Every UTC day from `from` to `to` (inclusive), as 'YYYY-MM-DD'. */
@@ -50,7 +54,11 @@ function parseFigures(text: unknown, where: string): UsageSample['figures'] {
 function parseRaw(text: unknown): RawCounters | null {
   if (typeof text !== 'string' || !text) return null;
   try {
-    return rawSchema.parse(JSON.parse(text));
+    const json: unknown = JSON.parse(text);
+    const now = rawSchema.safeParse(json);
+    if (now.success) return now.data;
+    legacyRawSchema.parse(json);
+    return { hosts: {}, legacy: true };
   } catch {
     return null; // a damaged base only costs one delta: the next sample is a baseline again
   }

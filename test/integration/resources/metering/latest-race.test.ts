@@ -13,7 +13,7 @@ describe('usage_latest compare-and-set', () => {
   let su: cassandra.Client;
   const t = unique('ur');
   const sample = (at: string): UsageSample => ({ tenant: t, at, trigger: 'manual', figures: [] });
-  const raw = (n: number) => ({ tables: { 'k.t': [n, n] as [number, number] }, clients: {}, host: 'h1' });
+  const raw = (n: number) => ({ hosts: { h1: { tables: { 'k.t': [n, n] as [number, number] }, clients: {} } } });
 
   beforeAll(async () => {
     su = await driverClient();

@@ -18,12 +18,12 @@ describe('usage cache (SQLite migration 6)', () => {
     const store = openStore({ dir: tmp() });
     try {
       const c = new UsageCache(store.db);
-      c.put('c1', sample('a', '2026-11-27T00:00:00.000Z', 1), { tables: { 'k.t': [1, 2] }, clients: {} });
+      c.put('c1', sample('a', '2026-11-27T00:00:00.000Z', 1), { hosts: { h1: { tables: { 'k.t': [1, 2] }, clients: {} } } });
       c.put('c1', sample('a', '2026-11-28T00:00:00.000Z', 2), null);
-      c.put('c1', sample('a', '2026-11-29T00:00:00.000Z', 3), { tables: {}, clients: { x: 5 } });
+      c.put('c1', sample('a', '2026-11-29T00:00:00.000Z', 3), { hosts: { h1: { tables: {}, clients: { x: 5 } } } });
       c.put('c1', sample('b', '2026-11-28T12:00:00.000Z', 9), null);
       c.put('c2', sample('a', '2026-11-30T00:00:00.000Z', 99), null);
-      expect(c.latest('c1', 'a')).toEqual({ sample: sample('a', '2026-11-29T00:00:00.000Z', 3), raw: { tables: {}, clients: { x: 5 } } });
+      expect(c.latest('c1', 'a')).toEqual({ sample: sample('a', '2026-11-29T00:00:00.000Z', 3), raw: { hosts: { h1: { tables: {}, clients: { x: 5 } } } } });
       expect(c.latest('c1', 'zz')).toBeNull();
       const range = c.samples('c1', 'a', Date.parse('2026-11-27T12:00:00Z'), Date.parse('2026-11-29T00:00:00Z'));
       expect(range.map((s) => s.at)).toEqual(['2026-11-27T00:00:00.000Z', '2026-11-28T00:00:00.000Z', '2026-11-29T00:00:00.000Z']);
@@ -31,6 +31,21 @@ describe('usage cache (SQLite migration 6)', () => {
         ['a', 3],
         ['b', 9],
       ]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('reads counters stored in the older single-node format as a baseline marker (no crash, no base), and damaged ones as none', () => {
+    const store = openStore({ dir: tmp() });
+    try {
+      const c = new UsageCache(store.db);
+      const put = store.db.prepare('INSERT INTO usage_samples (cluster, tenant, at, trigger, figures, raw) VALUES (?, ?, ?, ?, ?, ?)');
+      const figures = JSON.stringify(sample('a', '2026-11-27T00:00:00.000Z', 1).figures);
+      put.run('c1', 'a', Date.parse('2026-11-27T00:00:00Z'), 'manual', figures, JSON.stringify({ tables: { 'k.t': [1, 2] }, clients: { x: 5 }, host: 'h1' }));
+      expect(c.latest('c1', 'a')?.raw).toEqual({ hosts: {}, legacy: true });
+      put.run('c1', 'b', Date.parse('2026-11-27T00:00:00Z'), 'manual', figures, JSON.stringify({ hosts: { h1: { tables: 'nope' } } }));
+      expect(c.latest('c1', 'b')?.raw).toBeNull();
     } finally {
       store.close();
     }
