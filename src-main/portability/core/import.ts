@@ -390,7 +390,7 @@ export function createImporter(deps: ModuleDeps, _operations: PortabilityCore['o
     const out = [...notes];
     if (!configTable) out.push('the bundle carries no configuration table: configuration not compared');
     const certsTable = plan.tables.find((t) => t.console && t.shape.table === 'pki_certs');
-    return buildReport({ tables, grants, configEqual: configTable ? configTable.ok : true, certificates: { source: certsTable?.rows ?? 0, target: await certificateCount(client, plan.target) }, notes: out });
+    return buildReport({ tables, grants, configEqual: configTable ? configTable.ok : true, certificates: { source: certsTable?.rows ?? 0, target: await certificateCount(client, plan.target) }, notes: out, newTenantId: plan.source !== plan.target });
   }
 
   async function verifyReader(cluster: string, tenant: string, reader: BundleReader, notes: string[] = []): Promise<VerificationReport> {

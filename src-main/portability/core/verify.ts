@@ -179,13 +179,17 @@ export function mapGrants(grants: readonly PlannedGrant[], source: string, targe
   );
 }
 
-export function buildReport(parts: { tables: TableCheck[]; grants: { grants: VerificationReport['grants']; equal: boolean }; configEqual: boolean; certificates: { source: number; target: number }; notes: string[] }): VerificationReport {
+export function buildReport(parts: { tables: TableCheck[]; grants: { grants: VerificationReport['grants']; equal: boolean }; configEqual: boolean; certificates: { source: number; target: number }; notes: string[]; newTenantId?: boolean }): VerificationReport {
   const tablesOk = parts.tables.every((t) => t.ok);
-  const certsOk = parts.certificates.source === parts.certificates.target;
+  // Under a new tenant id the source's keys and CA do not come along (a CA key shared by two
+  // tenants would break their isolation): the new tenant has its own CA and no certificates yet.
+  const certsOk = parts.newTenantId === true || parts.certificates.source === parts.certificates.target;
   const notes = [...parts.notes];
   if (!tablesOk) notes.push(`${parts.tables.filter((t) => !t.ok).length} table(s) differ`);
   if (!parts.grants.equal) notes.push(`${parts.grants.grants.filter((g) => g.side !== 'both').length} grant line(s) differ`);
-  if (!certsOk) notes.push(`certificates: ${parts.certificates.source} at the source, ${parts.certificates.target} at the target`);
+  if (parts.newTenantId === true && parts.certificates.source !== parts.certificates.target) {
+    notes.push(`certificates: ${parts.certificates.source} at the source are not carried to a new tenant id (the new tenant has its own keys and CA; issue new certificates from it)`);
+  } else if (!certsOk) notes.push(`certificates: ${parts.certificates.source} at the source, ${parts.certificates.target} at the target`);
   return {
     ok: tablesOk && parts.grants.equal && parts.configEqual && certsOk,
     tables: parts.tables,

@@ -227,6 +227,10 @@ describe('verification', () => {
     expect(report.ok).toBe(false);
     expect(report.grantsEqual).toBe(false);
     expect(buildReport({ tables: [], grants: same, configEqual: true, certificates: { source: 1, target: 0 }, notes: [] }).ok).toBe(false);
+    // Under a new tenant id certificates are not carried (the new tenant has its own CA): said, not a mismatch.
+    const renamed = buildReport({ tables: [], grants: same, configEqual: true, certificates: { source: 1, target: 0 }, notes: [], newTenantId: true });
+    expect(renamed.ok).toBe(true);
+    expect(renamed.notes.join(' ')).toMatch(/not carried to a new tenant id/);
     expect(buildReport({ tables: [], grants: same, configEqual: true, certificates: { source: 1, target: 1 }, notes: [] }).ok).toBe(true);
   });
 });
