@@ -1,32 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { node, unique } from '../../support/cassandra';
-import { REPO_ROOT } from '../../support/web-host';
 import { platformConsole, provision, scrub, type Svc } from '../tenancy/support';
+import { csmRunner, type CliRun } from '../../support/cli';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 const PW = 'correct-horse-battery';
 const keychain = unique('csm-config-cli');
 
 /** The real `csm` binary with its own data dir and keychain service: a tenant admin's installation. */
-function csm(dir: string, args: string[], stdin = ''): Promise<Run> {
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', dir], { env: { ...process.env, CSM_KEYCHAIN_SERVICE: keychain }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const csm = csmRunner(keychain);
 
 describe('csm config / integration as a tenant admin on the real node', () => {
   let svc: Svc;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,26 +5,12 @@ import type cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../../../src-main/resources/billing/csv';
 import { driverClient, node, SUPERUSER, unique } from '../../../support/cassandra';
-import { REPO_ROOT } from '../../../support/web-host';
+import { csmRunner, type CliRun } from '../../../support/cli';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 const keychain = unique('csm-billing-cli');
-function csm(dir: string, args: string[], stdin = ''): Promise<Run> {
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', dir], { env: { ...process.env, CSM_KEYCHAIN_SERVICE: keychain }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const csm = csmRunner(keychain);
 
 /** `csm billing …` and `csm analytics …` on the real node, as a platform installation. */
 describe('csm billing and csm analytics', () => {

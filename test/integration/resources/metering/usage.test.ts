@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +8,8 @@ import type { Result } from '../../../../src-shared/contract';
 import type { UsageMetric, UsageSample } from '../../../../src-shared/contract/resources';
 import { localClient, type LocalClient } from '../../../../src-main/ipc/local-client';
 import { driverClient, node, realServices, SUPERUSER, unique } from '../../../support/cassandra';
-import { REPO_ROOT } from '../../../support/web-host';
 import { platformConsole, provision, scrub, userClient, type Svc } from '../../tenancy/support';
+import { csmRunner, type CliRun } from '../../../support/cli';
 
 /**
  * Issue 10 items 1 and 5 against the real node: a platform console samples a tenant from the
@@ -25,24 +24,10 @@ function value<T>(r: Result<T>): T {
   return r.value;
 }
 const code = (r: Result<unknown>): string => (r.ok ? 'ok' : r.error.code);
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 /** The real `csm` binary with its own data dir and keychain service, as an operator runs it. */
 const keychain = unique('csm-usage-cli');
-function csm(dir: string, args: string[], stdin = ''): Promise<Run> {
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', dir], { env: { ...process.env, CSM_KEYCHAIN_SERVICE: keychain }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (c) => ok({ code: c ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const csm = csmRunner(keychain);
 const fig = (s: UsageSample, m: UsageMetric) => s.figures.find((f) => f.metric === m)!;
 
 describe('usage metering on the real node', () => {

@@ -1,17 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { node, SUPERUSER, unique } from '../../../support/cassandra';
-import { REPO_ROOT } from '../../../support/web-host';
 import { platformConsole, provision, scrub, type Svc } from '../../tenancy/support';
+import { csmRunner, type CliRun } from '../../../support/cli';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 const PW = 'correct-horse-battery';
 /** Two installations, each with its own keychain (cluster secrets are keyed by cluster name). */
 const keychains = new Map<string, string>();
@@ -19,15 +14,7 @@ const keychains = new Map<string, string>();
 function csm(dir: string, args: string[], stdin = ''): Promise<Run> {
   if (!keychains.has(dir)) keychains.set(dir, unique('csm-quota-cli'));
   const keychain = keychains.get(dir)!;
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'src-main/cli/csm.mjs'), ...args, '--data-dir', dir], { env: { ...process.env, CSM_KEYCHAIN_SERVICE: keychain }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+  return csmRunner(keychain)(dir, args, stdin);
 }
 
 /** `csm quota …` on the real node: a platform installation sets, raises and sweeps; a tenant admin's reads. */
