@@ -109,3 +109,16 @@ export function passwordLiteral(password: string): string {
   if (/[\u0000-\u001f\u007f-\u009f]/.test(password)) throw new AppError('BAD_INPUT', 'password must not contain control characters');
   return `'${password.replace(/'/g, "''")}'`;
 }
+
+/** What Cassandra's PasswordAuthenticator stores in system_auth.roles.salted_hash: a bcrypt hash. */
+export const BCRYPT_HASH_PATTERN = /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
+/**
+ * A role's stored password hash, inlined for `WITH HASHED PASSWORD` (Cassandra 5; no bind marker
+ * there either). Only a well-formed bcrypt hash passes — its alphabet has no quote, so nothing a
+ * bundle carries can end the literal.
+ */
+export function hashedPasswordLiteral(hash: string): string {
+  if (typeof hash !== 'string' || !BCRYPT_HASH_PATTERN.test(hash)) throw new AppError('BAD_INPUT', 'a password hash must be a bcrypt hash ($2a$NN$ and 53 characters of ./A-Za-z0-9)');
+  return `'${hash}'`;
+}

@@ -106,7 +106,12 @@ export interface BundleManifest {
   keyspaces: { name: string; cql: string; replication: Record<string, string> }[];
   tables: BundleManifestTable[];
   /** Tenant roles (names at the source), their options, and grants (role_permissions rows). */
-  roles: { name: string; login: boolean; superuser: false; memberOf: string[] }[];
+  roles: { name: string; login: boolean; superuser: false; memberOf: string[]; passwordHash?: string }[];
+  /**
+   * Users' bcrypt hashes (system_auth.roles.salted_hash) travel as `passwordHash` on their role, in
+   * the encrypted manifest only, so imported and migrated users keep their passwords (created WITH
+   * HASHED PASSWORD). Absent when the exporting role could not read them. Never shown by inspect.
+   */
   grants: { role: string; resource: string; permissions: string[] }[];
   /** Audit chain heads per stream at export time. */
   auditHeads: { stream: string; seq: number; hash: string }[];

@@ -1,5 +1,5 @@
 import { AppError } from '../app/errors';
-import { column, dcLiteral, keyspace, newRole, passwordLiteral, qualified, tenantId as checkTenantId, type CqlIdent } from '../cassandra/identifiers';
+import { column, dcLiteral, hashedPasswordLiteral, keyspace, newRole, passwordLiteral, qualified, tenantId as checkTenantId, type CqlIdent } from '../cassandra/identifiers';
 import { isTenantKeyspace, tenantConsoleKeyspace, tenantKeyspace } from '../../src-shared/rules/lifecycle';
 import { tenantAdminRole, tenantAuditorRole } from '../../src-shared/rules/names';
 import type { TableDef, Template } from '../../src-shared/rules/templates';
@@ -68,6 +68,11 @@ export function createGroupRole(name: string, dcs: readonly string[]): string {
 
 export function createLoginRole(name: string, password: string, dcs: readonly string[]): string {
   return `CREATE ROLE IF NOT EXISTS ${newRole(name)} WITH LOGIN = true AND SUPERUSER = false AND PASSWORD = ${passwordLiteral(password)} AND ${dcClause(dcs)}`;
+}
+
+/** A login role that keeps the password it had elsewhere: created from its bcrypt hash (import, migration). */
+export function createLoginRoleHashed(name: string, hash: string, dcs: readonly string[]): string {
+  return `CREATE ROLE IF NOT EXISTS ${newRole(name)} WITH LOGIN = true AND SUPERUSER = false AND HASHED PASSWORD = ${hashedPasswordLiteral(hash)} AND ${dcClause(dcs)}`;
 }
 
 export function alterLogin(role: string, login: boolean): string {

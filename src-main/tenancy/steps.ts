@@ -25,6 +25,7 @@ import {
   createGroupRole,
   createKeyspace,
   createLoginRole,
+  createLoginRoleHashed,
   createTable,
   dropKeyspace,
   dropRole,
@@ -95,6 +96,8 @@ export interface SagaCtx {
   signal: AbortSignal;
   /** The initial admin's password, in memory only, when this console was given it (create, resume). */
   adminPassword?: string;
+  /** Import only: the initial admin's bcrypt hash from the bundle, so the admin keeps its password (wins over adminPassword). */
+  adminPasswordHash?: string;
 }
 
 export const SECRET_SERVICE_PASSWORD = 'service-password';
@@ -287,7 +290,8 @@ const adminUserStep: StepDef<SagaCtx> = {
     if (!password && !exists) {
       throw new AppError('CONFLICT', `the initial admin's password is not held by this console: resume with the password (--admin-password-stdin)`);
     }
-    if (password && !exists) await exec(ctx, createLoginRole(user, password, ctx.params.dataCenters), [], `creating user ${user}`);
+    if (ctx.adminPasswordHash && !exists) await exec(ctx, createLoginRoleHashed(user, ctx.adminPasswordHash, ctx.params.dataCenters), [], `creating user ${user}`);
+    else if (password && !exists) await exec(ctx, createLoginRole(user, password, ctx.params.dataCenters), [], `creating user ${user}`);
     await exec(ctx, grantRole(fixedRoles(ctx.tenantId).admin, user), [], `granting the admin role to ${user}`);
     await exec(
       ctx,

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { AppError } from '../../app/errors';
 import type { CqlClient } from '../../cassandra/connections';
 import { fromDriverError } from '../../cassandra/driver-errors';
-import { column, keyspace, qualified } from '../../cassandra/identifiers';
+import { BCRYPT_HASH_PATTERN, column, keyspace, qualified } from '../../cassandra/identifiers';
 import { ChainStore } from '../../audit/streams/store';
 import { streamOf } from '../../audit/types';
 import type { KeyService } from '../../keys/hierarchy';
@@ -176,6 +176,19 @@ interface Metadata {
   compliance: CarriedProfile | null;
 }
 
+/**
+ * system_auth.roles with the users' password hashes when the exporting role may read them; a role
+ * that may read the roles but not that column (a custom authenticator's table) exports without them.
+ */
+async function readRoles(client: CqlClient): Promise<Record<string, unknown>[]> {
+  try {
+    return (await client.execute('SELECT role, can_login, member_of, salted_hash FROM system_auth.roles', [], { ...Q, fetchSize: 5000 })).rows;
+  } catch (e) {
+    if (!/salted_hash|Undefined column|unauthori[sz]ed|not authori[sz]ed/i.test(String((e as Error)?.message))) throw e;
+    return (await client.execute('SELECT role, can_login, member_of FROM system_auth.roles', [], { ...Q, fetchSize: 5000 })).rows;
+  }
+}
+
 async function readMetadata(client: CqlClient, tenant: string): Promise<Metadata> {
   const reg = new TenantRegistry(client);
   const registry = await reg.get(tenant);
@@ -205,10 +218,16 @@ async function readMetadata(client: CqlClient, tenant: string): Promise<Metadata
         tables.push({ keyspace: k.name, table: t, cql: tableCql(k.name, t, cols), columns: cols.map((c) => ({ name: c.name, type: c.type, kind: c.kind })).sort((a, b) => a.name.localeCompare(b.name)) });
       }
     }
-    const roleRows = (await client.execute('SELECT role, can_login, member_of FROM system_auth.roles', [], { ...Q, fetchSize: 5000 })).rows;
-    const roles = roleRows
+    const roleRows = await readRoles(client);
+    const roles: BundleManifest['roles'] = roleRows
       .filter((r) => isTenantRole(tenant, String(r['role']), others))
-      .map((r) => ({ name: String(r['role']), login: r['can_login'] === true, superuser: false as const, memberOf: ((r['member_of'] as string[] | null) ?? []).map(String).sort() }))
+      .map((r) => {
+        const name = String(r['role']);
+        const hash = r['salted_hash'];
+        // Users' hashes only: the service role's password is this console's own (keychain), and group roles have none.
+        const carry = name.startsWith(`tenant_${tenant}_u_`) && typeof hash === 'string' && BCRYPT_HASH_PATTERN.test(hash);
+        return { name, login: r['can_login'] === true, superuser: false as const, memberOf: ((r['member_of'] as string[] | null) ?? []).map(String).sort(), ...(carry ? { passwordHash: hash } : {}) };
+      })
       .sort((a, b) => a.name.localeCompare(b.name));
     const names = new Set(roles.map((r) => r.name));
     const grants: BundleManifest['grants'] = [];

@@ -1,4 +1,5 @@
 import { AppError } from '../../app/errors';
+import { BCRYPT_HASH_PATTERN } from '../../cassandra/identifiers';
 import { z } from 'zod';
 import { boundaryEntrySchema, type BoundaryEntry } from '../../../src-shared/contract/compliance';
 import { frameworkSchema, overridesSchema, type Framework, type Overrides } from '../../../src-shared/rules/compliance';
@@ -59,6 +60,8 @@ export interface PlannedRole {
   login: boolean;
   memberOf: string[];
   kind: 'admin' | 'auditor' | 'service' | 'user' | 'other';
+  /** The user's bcrypt hash from the bundle: created WITH HASHED PASSWORD, so it keeps its password. */
+  passwordHash: string | null;
 }
 export interface PlannedGrant {
   role: string;
@@ -286,7 +289,14 @@ export function planImport(m: BundleManifest, opts: PlanOptions, target: TargetF
       if (!mg) throw new AppError('BAD_INPUT', `bundle: role ${r.name} is a member of ${g.slice(0, 64)}, outside tenant ${source}; refused`);
       return mg;
     });
-    return { from: r.name, to, login: r.login, memberOf: memberOf.sort(), kind: roleKind(source, r.name) };
+    const kind = roleKind(source, r.name);
+    let passwordHash: string | null = null;
+    if (r.passwordHash !== undefined) {
+      if (kind !== 'user') throw new AppError('BAD_INPUT', `bundle: role ${r.name} carries a password hash, but only users do`);
+      if (typeof r.passwordHash !== 'string' || !BCRYPT_HASH_PATTERN.test(r.passwordHash)) throw new AppError('BAD_INPUT', `bundle: the password hash of ${r.name} is not a bcrypt hash`);
+      passwordHash = r.passwordHash;
+    }
+    return { from: r.name, to, login: r.login, memberOf: memberOf.sort(), kind, passwordHash };
   });
   const other = roles.find((r) => r.kind === 'other');
   if (other) throw new AppError('BAD_INPUT', `bundle: role ${other.from} is not a tenant admin/auditor/service role or user`);
@@ -296,9 +306,12 @@ export function planImport(m: BundleManifest, opts: PlanOptions, target: TargetF
   }
   const admin = roles.find((r) => r.kind === 'user' && r.login && r.memberOf.includes(`tenant_${id}_admin`));
   const adminUser = admin ? admin.to.slice(`tenant_${id}_u_`.length) : null;
-  if (roles.some((r) => r.kind === 'user' || r.kind === 'service')) {
-    notes.push('role passwords cannot be exported (Cassandra keeps only their hashes): imported users have new random passwords — reset them before use; the service role has a new password in this console’s keychain');
-  }
+  const users = roles.filter((r) => r.kind === 'user');
+  const kept = users.filter((r) => r.passwordHash !== null);
+  const fresh = users.filter((r) => r.passwordHash === null);
+  if (kept.length) notes.push(`${kept.length} user${kept.length === 1 ? ' keeps its' : 's keep their'} password${kept.length === 1 ? '' : 's'}: the bundle carries their bcrypt hashes (encrypted), and the import creates them WITH HASHED PASSWORD`);
+  if (fresh.length) notes.push(`${fresh.length} user${fresh.length === 1 ? ' has' : 's have'} a new random password (the bundle carries no hash for ${fresh.length === 1 ? 'it' : 'them'}: the exporting role could not read them): reset ${fresh.length === 1 ? 'it' : 'them'} before use — ${fresh.map((r) => r.to).slice(0, 5).join(', ')}${fresh.length > 5 ? ' …' : ''}`);
+  if (roles.some((r) => r.kind === 'service')) notes.push('the service role has a new password, held in this console’s keychain');
 
   const grants = mergeGrants(
     m.grants.map((g) => {

@@ -7,7 +7,7 @@ import { fromDriverError } from '../../cassandra/driver-errors';
 import { newRole, qualified } from '../../cassandra/identifiers';
 import { waitForAgreement } from '../../cassandra/system-schema';
 import { emptyProfile, ProfileStore, isMissingTable, writeMirror } from '../../compliance/store';
-import { alterLogin, createLoginRole, dropRole, grantRole, TENANT_USERS_TABLE } from '../../tenancy/cql';
+import { alterLogin, createLoginRole, createLoginRoleHashed, dropRole, grantRole, TENANT_USERS_TABLE } from '../../tenancy/cql';
 import { TenantRegistry } from '../../tenancy/registry';
 import { newSaga, rollbackSaga, runSaga, toWire, type SagaIo, type StepDef } from '../../tenancy/saga';
 import { createSteps, type CreateParams, type SagaCtx } from '../../tenancy/steps';
@@ -213,13 +213,18 @@ export function createImporter(deps: ModuleDeps, _operations: PortabilityCore['o
     }
   }
 
-  /** Users (random passwords: hashes cannot be exported) and memberships, inside the tenant only. */
+  /**
+   * Users and memberships, inside the tenant only. A user the bundle carries a hash for keeps its
+   * password (WITH HASHED PASSWORD); one without gets a random password (the plan's notes say so).
+   * A user that already exists (restore in place) keeps the password it has now.
+   */
   async function applyRoles(client: CqlClient, plan: ImportPlan, operatorRole: string): Promise<string[]> {
     const created: string[] = [];
     for (const r of plan.roles.filter((x) => x.kind === 'user')) {
       const exists = (await client.execute('LIST ROLES')).rows.some((x) => String(x['role']) === r.to);
       if (!exists) {
-        await guard(`creating user ${r.to}`, () => client.execute(createLoginRole(r.to, randomBytes(24).toString('base64url'), plan.dataCenters)));
+        const stmt = r.passwordHash ? createLoginRoleHashed(r.to, r.passwordHash, plan.dataCenters) : createLoginRole(r.to, randomBytes(24).toString('base64url'), plan.dataCenters);
+        await guard(`creating user ${r.to}`, () => client.execute(stmt));
         created.push(r.to);
       }
       if (!r.login) await guard(`locking ${r.to}`, () => client.execute(alterLogin(r.to, false)));
@@ -277,6 +282,7 @@ export function createImporter(deps: ModuleDeps, _operations: PortabilityCore['o
     const steps = createSteps(false).filter((s) => plan.adminUser !== null || s.name !== 'admin-user');
     const jobId = randomUUID();
     const opRole = deps.sessions.scopeOf(cluster)?.role ?? 'unknown';
+    const adminHash = plan.adminUser ? (plan.roles.find((r) => r.to === `tenant_${plan.target}_u_${plan.adminUser}`)?.passwordHash ?? null) : null;
     const registry = new TenantRegistry(client);
     const ctx: SagaCtx = {
       cluster,
@@ -292,6 +298,7 @@ export function createImporter(deps: ModuleDeps, _operations: PortabilityCore['o
       wipeLocal: async (id) => deps.store.tenantMirror.wipeCachedValues(id),
       signal,
       ...(plan.adminUser ? { adminPassword: randomBytes(24).toString('base64url') } : {}),
+      ...(adminHash ? { adminPasswordHash: adminHash } : {}),
     };
     const rec = newSaga({ jobId, cluster, tenantId: plan.target, kind: 'create', startedBy: opRole, owner: `import-${jobId}`, params: params as unknown as Record<string, unknown> }, steps as StepDef<unknown>[]);
     const io: SagaIo = {

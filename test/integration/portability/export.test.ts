@@ -145,6 +145,11 @@ describe('tenant export on the real node', () => {
     expect(firstOp.rows).toBeGreaterThanOrEqual(ROWS);
     expect(firstInfo).toMatchObject({ tenant, sourceCluster: cluster, withData: true, wrap: 'installation', signatureOk: true, complete: true, signedByThisInstallation: true, sha256: firstOp.sha256 });
     expect(firstInfo.roles).toBeGreaterThanOrEqual(3);
+    // The user's bcrypt hash travels only inside the encrypted manifest: not in the file's clear bytes, not in what inspection shows.
+    const hash = String((await su.execute('SELECT salted_hash FROM system_auth.roles WHERE role = ?', [`tenant_${tenant}_u_boss`], { prepare: true })).rows[0]!['salted_hash']);
+    expect(hash).toMatch(/^\$2a\$/);
+    expect(readFileSync(firstPath).includes(Buffer.from(hash))).toBe(false);
+    expect(JSON.stringify(firstInfo)).not.toContain(hash.slice(7, 29));
     expect(firstInfo.grants).toBeGreaterThan(0);
     expect(firstInfo.keyspaces).toEqual(expect.arrayContaining([dataKs, `tenant_${tenant}_csm`]));
     const direct = await directDigests(dataKs);

@@ -115,7 +115,22 @@ describe('import plan', () => {
     // Console tables: config is loaded, keys are not (they are the target's own).
     expect(p.tables.find((t) => t.shape.table === 'config')!.load).toBe(true);
     expect(p.tables.find((t) => t.shape.table === 'data_keys')!.load).toBe(false);
-    expect(p.notes.join(' ')).toMatch(/passwords cannot be exported/);
+    // No hash in this bundle: the user gets a new password and the notes name it.
+    expect(p.roles.find((r) => r.kind === 'user')!.passwordHash).toBeNull();
+    expect(p.notes.join(' ')).toMatch(/1 user has a new random password .* tenant_beta_u_boss/);
+  });
+
+  it("carries a user's bcrypt hash, and refuses a hash that is not bcrypt or sits on a non-user role", () => {
+    const H = '$2a$10$' + 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY./'.slice(0, 53);
+    const withHash = (name: string, passwordHash: string) => manifest({ roles: [...manifest().roles.filter((r) => r.name !== name), { ...manifest().roles.find((r) => r.name === name)!, passwordHash }] });
+    const p = planImport(withHash('tenant_acme_u_boss', H), { newId: 'beta' }, facts());
+    expect(p.roles.find((r) => r.to === 'tenant_beta_u_boss')!.passwordHash).toBe(H);
+    expect(p.notes.join(' ')).toMatch(/1 user keeps its password/);
+    expect(p.notes.join(' ')).not.toMatch(/new random password/);
+    // A quote would end the CQL literal: nothing but bcrypt's alphabet passes.
+    expect(code(() => planImport(withHash('tenant_acme_u_boss', "x' AND SUPERUSER = true AND PASSWORD = 'y"), { newId: 'beta' }, facts()))).toMatch(/^BAD_INPUT: bundle: the password hash of tenant_acme_u_boss is not a bcrypt hash/);
+    expect(code(() => planImport(withHash('tenant_acme_u_boss', H.slice(0, -1) + "'"), { newId: 'beta' }, facts()))).toMatch(/^BAD_INPUT/);
+    expect(code(() => planImport(withHash('tenant_acme_svc', H), { newId: 'beta' }, facts()))).toMatch(/^BAD_INPUT: bundle: role tenant_acme_svc carries a password hash, but only users do/);
   });
 
   it('refuses before anything exists: taken id, invalid id, unknown DC, stray DC map, boundary, long names', () => {
