@@ -84,7 +84,9 @@ describe('tenant migration between clusters', () => {
    * test tenant's KEK rows when it starts, and an export needs the tenant's keys — keep the window short.
    */
   const tenantWithData = async (id: string, n: number): Promise<void> => {
-    expect((await provision(shared.svc, shared.api, shared.cluster, id)).state).toBe('succeeded');
+    const saga = await provision(shared.svc, shared.api, shared.cluster, id);
+    // On failure, say which step failed and why (a bare 'failed' told a CI run nothing).
+    expect({ state: saga.state, error: saga.error, failed: saga.steps.filter((s) => s.state === 'failed') }).toEqual({ state: 'succeeded', error: null, failed: [] });
     await fill(id, n);
   };
 
@@ -208,6 +210,14 @@ describe('tenant migration between clusters', () => {
     expect(await registryState(own, moved)).toBe('active');
     expect(await contents(own, moved)).toEqual(before.rows);
     expect(await grants(own, moved)).toEqual(before.grants);
+    // The tenant's user signs in on the target with the password it had (its bcrypt hash moved with it), and reads its rows.
+    const mover = new cassandra.Client({ contactPoints: ['127.0.0.1:9192'], localDataCenter: 'dc1', credentials: { username: `tenant_${moved}_u_boss`, password: 'correct-horse-battery' }, monitorReporting: { enabled: false } });
+    try {
+      await mover.connect();
+      expect(Number((await mover.execute(`SELECT count(*) FROM "tenant_${moved}_data"."notes"`)).rows[0]!['count'])).toBe(120);
+    } finally {
+      await mover.shutdown();
+    }
     // Both clusters record the move.
     for (const c of [su, own]) {
       const m = (await c.execute('SELECT state, phase, from_cluster, to_cluster FROM csm_system.tenant_moves WHERE tenant_id = ?', [moved], { prepare: true })).rows;
