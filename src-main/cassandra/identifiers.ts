@@ -111,12 +111,13 @@ export function passwordLiteral(password: string): string {
 }
 
 /** What Cassandra's PasswordAuthenticator stores in system_auth.roles.salted_hash: a bcrypt hash. */
-export const BCRYPT_HASH_PATTERN = /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/;
+export const BCRYPT_HASH_PATTERN = /^\$2[abxy]?\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
 
 /**
  * A role's stored password hash, inlined for `WITH HASHED PASSWORD` (Cassandra 5; no bind marker
- * there either). Only a well-formed bcrypt hash passes — its alphabet has no quote, so nothing a
- * bundle carries can end the literal.
+ * there either). Only a well-formed bcrypt hash (cost 4–31, what Cassandra accepts) passes — its
+ * alphabet has no quote, so nothing a bundle or a request row carries can end the literal. The
+ * users module adds its own cost floor for hashes it makes (users/rules.ts checkedUserHash).
  */
 export function hashedPasswordLiteral(hash: string): string {
   if (typeof hash !== 'string' || !BCRYPT_HASH_PATTERN.test(hash)) throw new AppError('BAD_INPUT', 'a password hash must be a bcrypt hash ($2a$NN$ and 53 characters of ./A-Za-z0-9)');

@@ -21,10 +21,13 @@ export function bcryptHash(password: string, cost = BCRYPT_COST): string {
   return bcrypt.hashSync(password, cost).replace(/^\$2b\$/, '$2a$');
 }
 
-/** A hash that came back from a request row is checked like any input before it reaches CQL. */
-export function hashedPasswordLiteral(hash: string): string {
-  if (!BCRYPT_HASH_PATTERN.test(hash)) throw new AppError('BAD_INPUT', 'the password hash is not a bcrypt $2a$ hash of cost 10–31');
-  return `'${hash}'`;
+/**
+ * A hash that came back from a request row is checked like any input before it reaches CQL: this
+ * module's own form and cost floor; identifiers.hashedPasswordLiteral then quotes it.
+ */
+export function checkedUserHash(hash: string): string {
+  if (typeof hash !== 'string' || !BCRYPT_HASH_PATTERN.test(hash)) throw new AppError('BAD_INPUT', 'the password hash is not a bcrypt $2a$ hash of cost 10–31');
+  return hash;
 }
 
 // Password history: scrypt with a per-entry salt; never the password itself. -----------------------

@@ -11,7 +11,7 @@ import { AppError } from '../app/errors';
 import type { Logger } from '../app/log';
 import type { ConnectionManager, CqlClient } from '../cassandra/connections';
 import { fromDriverError } from '../cassandra/driver-errors';
-import { dcLiteral, existingRole, newRole, qualified } from '../cassandra/identifiers';
+import { dcLiteral, existingRole, hashedPasswordLiteral, newRole, qualified } from '../cassandra/identifiers';
 import { assertWithinBoundary } from '../compliance/boundary';
 import type { TenantPolicySource } from '../config/ports';
 import type { SessionService } from '../identity/sessions';
@@ -19,7 +19,7 @@ import type { AuditEntry, HostKind } from '../ipc/router';
 import { alterLogin, dropRole, tenantUserRole, TENANT_USERS_TABLE } from '../tenancy/cql';
 import type { TenantService } from '../tenancy/service';
 import { roleExists } from '../tenancy/steps';
-import { adminHoldsUser, bcryptHash, customGrantStatement, customGrantTarget, hashedPasswordLiteral, historyHash, historyMatches, templateGrants, throttleMessage } from './rules';
+import { adminHoldsUser, bcryptHash, checkedUserHash, customGrantStatement, customGrantTarget, historyHash, historyMatches, templateGrants, throttleMessage } from './rules';
 import { ensureTables, guard, history, LWT, meta, Q, requests, tablesExist, USER_REQUESTS_TABLE } from './tables';
 
 export interface UsersDeps {
@@ -212,7 +212,7 @@ export class UsersService {
     await ensureTables(client, tenant);
     const dcs = row.dataCenters.map(dcLiteral).join(', ');
     // HASHED PASSWORD: the clear password never reaches a CQL statement, a request row or a log.
-    await this.exec(client, `CREATE ROLE ${newRole(role)} WITH LOGIN = true AND SUPERUSER = false AND HASHED PASSWORD = ${hashedPasswordLiteral(hash)} AND ACCESS TO DATACENTERS {${dcs}}`, `creating user ${name}`);
+    await this.exec(client, `CREATE ROLE ${newRole(role)} WITH LOGIN = true AND SUPERUSER = false AND HASHED PASSWORD = ${hashedPasswordLiteral(checkedUserHash(hash))} AND ACCESS TO DATACENTERS {${dcs}}`, `creating user ${name}`);
     await this.deps.tenants.registry(cluster).update(tenant, { roles: [role] });
     const withFunctions = new Set<string>();
     if (template === 'application') {
@@ -237,7 +237,7 @@ export class UsersService {
     await this.checkNewPassword(client, cluster, tenant, name, input.newPassword, true);
     const role = tenantUserRole(tenant, name);
     const hash = bcryptHash(input.newPassword);
-    await this.exec(client, `ALTER ROLE ${newRole(role)} WITH HASHED PASSWORD = ${hashedPasswordLiteral(hash)}`, `changing the password of ${name}`);
+    await this.exec(client, `ALTER ROLE ${newRole(role)} WITH HASHED PASSWORD = ${hashedPasswordLiteral(checkedUserHash(hash))}`, `changing the password of ${name}`);
     const at = new Date();
     if (await tablesExist(client, tenant)) await this.recordHistory(client, tenant, name, historyHash(input.newPassword), at);
     return { user: name, changedAt: at.toISOString() };
@@ -387,7 +387,7 @@ export class UsersService {
       const template = userTemplateSchema.safeParse(r['template']);
       if (!template.success) throw new AppError('BAD_INPUT', 'the request names no valid template');
       const hash = String(r['password_hash'] ?? '');
-      hashedPasswordLiteral(hash); // a bcrypt $2a$ hash or nothing
+      checkedUserHash(hash); // a bcrypt $2a$ hash or nothing
       const hist = String(r['history_hash'] ?? '');
       if (!/^scrypt\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/.test(hist)) throw new AppError('BAD_INPUT', 'the request carries no valid history hash');
       await this.checkQuota(cluster, tenant, name.data);

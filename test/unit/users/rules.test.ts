@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPassword, DEFAULT_PASSWORD_POLICY, passwordStrength } from '../../../src-shared/rules/password-policy';
-import { bcryptHash, BCRYPT_HASH_PATTERN, customGrantStatement, customGrantTarget, hashedPasswordLiteral, historyHash, historyMatches, templateGrants, throttleMessage } from '../../../src-main/users/rules';
+import { bcryptHash, BCRYPT_HASH_PATTERN, customGrantStatement, customGrantTarget, checkedUserHash, historyHash, historyMatches, templateGrants, throttleMessage } from '../../../src-main/users/rules';
 import { USERS_COMMANDS } from '../../../src-main/cli/commands/users';
 
 const OWN = ['tenant_acme_data', 'tenant_acme_logs', 'tenant_acme_csm'];
@@ -32,8 +32,10 @@ describe('hashes', () => {
   it('bcrypt hashes are $2a$ (what Cassandra accepts) and anything else is refused before CQL', () => {
     const h = bcryptHash('Secret-pass-1');
     expect(h).toMatch(BCRYPT_HASH_PATTERN);
-    expect(hashedPasswordLiteral(h)).toBe(`'${h}'`);
-    expect(() => hashedPasswordLiteral("x' AND SUPERUSER = true --")).toThrow(/bcrypt/);
+    expect(checkedUserHash(h)).toBe(h);
+    expect(() => checkedUserHash("x' AND SUPERUSER = true --")).toThrow(/bcrypt/);
+    // Well-formed bcrypt, but below this module's cost floor: refused here (identifiers would quote it).
+    expect(() => checkedUserHash(h.replace('$2a$10$', '$2a$04$'))).toThrow(/cost 10–31/);
     expect(() => bcryptHash('x', 4)).toThrow(/at least 10/);
   });
 });
