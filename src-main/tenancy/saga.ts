@@ -16,7 +16,28 @@ export interface SagaIo {
   publish(rec: SagaRecord): void;
   progress(step: string, fraction: number, message?: string): void;
   signal: AbortSignal;
+  /** Waits before re-running a step that timed out (tests shorten them); default STEP_TIMEOUT_RETRY_MS. */
+  retryDelaysMs?: readonly number[];
 }
+
+/**
+ * A step whose statement timed out (TIMEOUT: the node answered too late — a schema change on a
+ * loaded node, a GC pause) is run again after these waits: steps are idempotent by contract, and
+ * an administrator expects a slow moment not to fail a provisioning. Any other failure, and a
+ * third timeout, fail the saga as before.
+ */
+export const STEP_TIMEOUT_RETRY_MS: readonly number[] = [2_000, 6_000];
+
+const pause = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 
 const now = (): string => new Date().toISOString();
 
@@ -62,10 +83,23 @@ export async function runSaga<C>(rec: SagaRecord, steps: StepDef<C>[], ctx: C, i
       st.message = null;
       await persist(io, rec);
       io.progress(def.label, i / steps.length);
-      await def.run(ctx, (m) => {
-        st.message = m;
-        io.publish(rec);
-      });
+      const delays = io.retryDelaysMs ?? STEP_TIMEOUT_RETRY_MS;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await def.run(ctx, (m) => {
+            st.message = m;
+            io.publish(rec);
+          });
+          break;
+        } catch (e) {
+          const wait = delays[attempt];
+          if (!(e instanceof AppError) || e.code !== 'TIMEOUT' || wait === undefined || io.signal.aborted) throw e;
+          st.message = `${e.message} — retrying (attempt ${attempt + 2} of ${delays.length + 1})`;
+          io.publish(rec);
+          await pause(wait, io.signal);
+          if (io.signal.aborted) throw new AppError('CANCELLED', `cancelled while retrying "${def.label}"`);
+        }
+      }
       st.state = 'done';
       await persist(io, rec);
     } catch (err) {

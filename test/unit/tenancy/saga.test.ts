@@ -136,6 +136,59 @@ describe('runSaga', () => {
     expect(puts.at(-1)).toEqual({ state: 'failed', error: 'Step B: CONFLICT: role already exists', steps: { a: 'done', b: 'failed', c: 'pending' } });
   });
 
+  it('re-runs a step that timed out (idempotent by contract), saying so; a third timeout fails the saga', async () => {
+    const { io, log } = fakeIo();
+    io.retryDelaysMs = [1, 1];
+    const said: string[] = [];
+    io.publish = (r) => void said.push(r.steps[0]!.message ?? '');
+    let left = 2;
+    const steps = makeSteps(['a', 'b'], log, {
+      a: {
+        async run(_ctx, report) {
+          log.push('run:a');
+          if (left-- > 0) throw new AppError('TIMEOUT', 'creating the keyspaces: the node did not answer in time');
+          report('a ok');
+        },
+      },
+    });
+    const rec = newRec(steps);
+    await runSaga(rec, steps, { n: 0 }, io);
+    const runs = (l: string[]) => l.filter((x) => x.startsWith('run:'));
+    expect(runs(log)).toEqual(['run:a', 'run:a', 'run:a', 'run:b']);
+    expect(rec.state).toBe('succeeded');
+    // Every retry was announced on the step before it ran again.
+    expect(said).toEqual(expect.arrayContaining(['creating the keyspaces: the node did not answer in time — retrying (attempt 2 of 3)', 'creating the keyspaces: the node did not answer in time — retrying (attempt 3 of 3)']));
+    expect(rec.steps[0]).toMatchObject({ state: 'done', message: 'a ok' });
+
+    const again = fakeIo();
+    again.io.retryDelaysMs = [1, 1];
+    const always = makeSteps(['a'], again.log, {
+      a: {
+        async run() {
+          again.log.push('run:a');
+          throw new AppError('TIMEOUT', 'the node did not answer in time');
+        },
+      },
+    });
+    const failed = newRec(always);
+    await expect(runSaga(failed, always, { n: 0 }, again.io)).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(runs(again.log)).toEqual(['run:a', 'run:a', 'run:a']);
+    expect(failed.error).toBe('Step A: TIMEOUT: the node did not answer in time');
+
+    // Any other failure is not retried.
+    const other = fakeIo();
+    const once = makeSteps(['a'], other.log, {
+      a: {
+        async run() {
+          other.log.push('run:a');
+          throw new AppError('UNAVAILABLE', 'node down');
+        },
+      },
+    });
+    await expect(runSaga(newRec(once), once, { n: 0 }, other.io)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(runs(other.log)).toEqual(['run:a']);
+  });
+
   it('records a non-AppError failure as INTERNAL without its text, and rethrows the original', async () => {
     const { io } = fakeIo();
     const raw = new Error('driver said host 10.0.0.7 password=hunter2');
