@@ -77,6 +77,16 @@ export const operationSchema = z.object({
   sha256: z.string().nullable(),
   error: z.string().nullable(),
   report: verificationReportSchema.nullable(),
+  /**
+   * Absent or 'cache': this console's own record. 'cluster': a migration another console ran, read
+   * from csm_system.tenant_moves of a signed-in cluster (a `paused` one is orphaned: its console
+   * stopped heartbeating; `migration.abort` recovers it from here).
+   */
+  recordedIn: z.enum(['cache', 'cluster']).optional(),
+  /** Migration recorded in csm_system: the last heartbeat of the console running it (updated_at). */
+  heartbeatAt: z.string().nullable().optional(),
+  /** Migration recorded in csm_system: the role that started it. */
+  startedBy: z.string().nullable().optional(),
 });
 export type Operation = z.infer<typeof operationSchema>;
 

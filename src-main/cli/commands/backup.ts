@@ -135,6 +135,9 @@ export const BACKUP_COMMANDS: Command[] = [
     text: (o) => operationText(o as unknown as Operation),
   }),
   // Also lifts the 'restore' write freeze a crashed restore in place left (give the restore's operation id, on the console that ran it).
+  // A migration another console ran is found in csm_system.tenant_moves of --cluster: one whose console
+  // stopped heartbeating (60 s) is recovered here; a live one is asked to abort (exit 1, CONFLICT).
+  // The target cluster is signed in to with its stored credentials.
   command({
     words: ['migration', 'abort'],
     usage: 'csm migration abort OPERATION_ID --cluster C [--json]',

@@ -37,6 +37,8 @@ export const operationText = (o: Operation): string =>
     `  ${o.tables} tables, ${o.rows} rows`,
     ...(o.error ? [`  error: ${o.error}`] : []),
     ...(o.state === 'interrupted' && o.kind === 'export' ? ['  the process running it is gone: run the same export with --resume to continue'] : []),
+    ...(o.recordedIn === 'cluster' ? [`  recorded in csm_system of ${o.cluster} (run by another console${o.startedBy ? ` as ${o.startedBy}` : ''}${o.heartbeatAt && (o.state === 'running' || o.state === 'paused') ? `, last heartbeat ${o.heartbeatAt}` : ''})`] : []),
+    ...(o.kind === 'migrate' && (o.state === 'paused' || o.state === 'interrupted') && o.phase !== 'cleanup' && o.phase !== 'done' ? [`  nothing runs it and the source's writes stay paused: csm migration abort ${o.id} --cluster ${o.cluster} gives them back`] : []),
     ...(o.report
       ? [
           `  verification: ${o.report.ok ? 'OK' : 'MISMATCH'} — grants ${o.report.grantsEqual ? 'equal' : 'differ'}, config ${o.report.configEqual ? 'equal' : 'differs'}, certificates ${o.report.certificates.source}/${o.report.certificates.target}`,

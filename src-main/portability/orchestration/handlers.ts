@@ -24,18 +24,26 @@ import { TableDigest } from '../core/digest';
 import type { PortabilityCore, ProgressSink } from '../types';
 import { BackupService, type BackupPorts } from './backups';
 import { isOwnTenantRole, scratchTenantId } from './maths';
-import { MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from './migration';
+import { operationVisible } from '../core/handlers';
+import { MIGRATION_PHASES, MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from './migration';
+import { MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS, movesAsOperations, recoveryDecision } from './recovery';
 import { BackupScheduler } from './scheduler';
-import { OrchestrationRepo } from './system-repo';
+import { OrchestrationRepo, type MoveRecord } from './system-repo';
 
-type Channels = 'tenant.migrate' | 'migration.abort' | 'backup.create' | 'backup.list' | 'backup.setPolicy' | 'backup.restore' | 'backup.verify';
+type Channels = 'tenant.migrate' | 'migration.abort' | 'portability.list' | 'portability.result' | 'backup.create' | 'backup.list' | 'backup.setPolicy' | 'backup.restore' | 'backup.verify';
 export type OrchestrationChannels = Extract<keyof typeof portabilityChannels, Channels>;
 
 /**
- * Tests only: a pause point after each migration phase (e.g. to abort at a known phase). Never
- * set in the product; the migration works the same without it.
+ * Tests only: a pause point after each migration phase (e.g. to abort at a known phase), and
+ * shorter heartbeat/staleness periods than MIGRATION_HEARTBEAT_MS / MIGRATION_STALE_MS (so a test
+ * need not wait a minute for an orphaned move). Never set in the product; the migration works the
+ * same without them.
  */
-export const orchestrationTestHooks: { afterPhase?: (operationId: string, phase: MigrationPhase, signal: AbortSignal) => Promise<void> } = {};
+export const orchestrationTestHooks: {
+  afterPhase?: (operationId: string, phase: MigrationPhase, signal: AbortSignal) => Promise<void>;
+  heartbeatMs?: number;
+  staleMs?: number;
+} = {};
 
 const LWT = { prepare: true, consistency: 0x06, serialConsistency: 0x09 } as const;
 
@@ -56,6 +64,9 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     if (!scope.platform) throw new AppError('FORBIDDEN', `${what} needs platform scope on ${cluster}`);
   };
   const by = (cluster: string): string | null => deps.sessions.scopeOf(cluster)?.role ?? null;
+  const staleMs = (): number => orchestrationTestHooks.staleMs ?? MIGRATION_STALE_MS;
+  const visible = (op: Operation): boolean => operationVisible(op, (c) => deps.sessions.scopeOf(c));
+  const errText = (e: unknown): string => (e instanceof AppError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
   const repo = (cluster: string): OrchestrationRepo => new OrchestrationRepo(operator(cluster), cluster);
   const removeFile = async (path: string): Promise<void> => {
     await rm(path, { force: true });
@@ -278,6 +289,15 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
 
   // Migration -----------------------------------------------------------------------------------
 
+  /** Why a migration may not be rolled back from its record: a newer move of the tenant on either cluster (null: none). */
+  const newerMove = async (plan: MigrationPlan, started: number): Promise<string | null> => {
+    for (const side of [plan.source, plan.target]) {
+      const newer = (await repo(side.cluster).moves(side.tenant)).find((m) => m.operationId !== plan.operationId && Date.parse(m.startedAt) > started);
+      if (newer) return `migration ${plan.operationId} is stale: a newer move of ${side.tenant} (${newer.operationId}, ${newer.state}) is recorded on ${side.cluster}; nothing was rolled back`;
+    }
+    return null;
+  };
+
   const migrationPorts = (plan: MigrationPlan, job: JobHandle | null): MigrationPorts => {
     const op = core.operations.get(plan.operationId)!;
     let phase: MigrationPhase = 'copy';
@@ -330,7 +350,18 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         }
         if (saga.state !== 'succeeded') throw new AppError('CONFLICT', `decommissioning ${tenant} on ${cluster} (job ${jobId}) ended ${saga.state}${saga.error ? `: ${saga.error}` : ''}`);
       },
-      recordMove: (cluster, side, p, ph, state, error) => repo(cluster).putMove(p, side, ph, state, error),
+      recordMove: (cluster, side, p, ph, state, error, opts) => repo(cluster).putMove(p, side, ph, state, error, opts),
+      heartbeat: async (expect) => {
+        const [src] = await Promise.all([
+          repo(plan.source.cluster).heartbeat(plan.source.tenant, plan.operationId, expect),
+          repo(plan.target.cluster)
+            .heartbeat(plan.target.tenant, plan.operationId, expect)
+            .catch((e: unknown) => deps.logger.warn('migration heartbeat on the target failed', { operationId: plan.operationId, cluster: plan.target.cluster, error: errText(e) })),
+        ]);
+        return { outcome: src.outcome, abortRequested: src.abortRequested };
+      },
+      heartbeatMs: orchestrationTestHooks.heartbeatMs ?? MIGRATION_HEARTBEAT_MS,
+      warn: (message, fields) => deps.logger.warn(message, fields),
       targetOwned: async () => {
         const { cluster, tenant } = plan.target;
         const started = Date.parse(op.startedAt);
@@ -341,11 +372,8 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         return null;
       },
       guardRecovery: async () => {
-        const started = Date.parse(op.startedAt);
-        for (const side of [plan.source, plan.target]) {
-          const newer = (await repo(side.cluster).moves(side.tenant)).find((m) => m.operationId !== plan.operationId && Date.parse(m.startedAt) > started);
-          if (newer) throw new AppError('CONFLICT', `migration ${plan.operationId} is stale: a newer move of ${side.tenant} (${newer.operationId}, ${newer.state}) is recorded on ${side.cluster}; nothing was rolled back`);
-        }
+        const why = await newerMove(plan, Date.parse(op.startedAt));
+        if (why) throw new AppError('CONFLICT', why);
       },
       consoleDigests: async (cluster, tenant) => {
         const client = operator(cluster);
@@ -457,10 +485,75 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     return core.operations.update(op.id, { state: 'aborted', endedAt: new Date().toISOString(), error: 'interrupted; the restore freeze was lifted by the operator (the tenant holds what the interrupted load left: restore again or restore the safety backup)' });
   };
 
+  const isPhase = (p: string | null | undefined): p is MigrationPhase => (MIGRATION_PHASES as readonly string[]).includes(p ?? '');
+
+  /** The CLI is a fresh process signed in to --cluster only: sign in to another cluster with its stored credentials. */
+  const signInForCli = async (cluster: string): Promise<void> => {
+    if (!deps.connections.operator(cluster) && deps.host === 'cli') await deps.dispatch('session.signIn', { cluster });
+  };
+
+  /**
+   * Roll a migration back from its record, after claiming the record (LWT on the state and
+   * updated_at read): `seen` is the source's row as read, null when there is none (a legacy
+   * interrupted run of this console that never wrote one). The outcome lands on the record (by the
+   * roll-back) and on this console's operation record.
+   */
+  const recoverFromRecord = async (plan: MigrationPlan, phase: MigrationPhase, seen: MoveRecord | null, claimed: () => void = () => undefined): Promise<Operation> => {
+    const { operationId } = plan;
+    if (seen) {
+      const newer = await newerMove(plan, Date.parse(seen.startedAt));
+      if (newer) throw new AppError('CONFLICT', newer);
+      const claim = await repo(plan.source.cluster).claimMove(seen, `being recovered by ${by(plan.source.cluster) ?? 'a platform console'}: found ${seen.state} at ${seen.phase}, last written ${seen.updatedAt}`);
+      if (!claim.applied) {
+        throw new AppError('CONFLICT', `the record of migration ${operationId} changed since it was read (now ${claim.state ?? 'gone'}): another console is recovering it, or its runner is alive; list the operations again`);
+      }
+    }
+    claimed();
+    try {
+      const out = await new MigrationRun(plan, migrationPorts(plan, null)).recover(phase);
+      return core.operations.update(operationId, { state: out.state === 'aborted' ? 'aborted' : 'failed', endedAt: new Date().toISOString(), error: out.state === 'aborted' ? null : out.error });
+    } catch (e) {
+      // Refused after the claim (a newer move recorded meanwhile): nothing was rolled back; the record says so.
+      const msg = `recovery refused, nothing rolled back: ${errText(e)}`;
+      if (seen) await repo(plan.source.cluster).putMove(plan, 'source', phase, 'failed', msg).catch(() => undefined);
+      core.operations.update(operationId, { state: 'failed', endedAt: new Date().toISOString(), error: msg });
+      throw e;
+    }
+  };
+
+  /**
+   * `migration.abort` for a migration this console has no record of: another console ran it. It is
+   * looked up in csm_system.tenant_moves of the (source) cluster; a live one (fresh heartbeat) is
+   * asked to abort (CONFLICT, saying so); an orphaned one is recovered here (recovery.ts).
+   */
+  const abortRecorded = async (cluster: string, operationId: string): Promise<Operation> => {
+    requirePlatform(cluster, 'aborting a migration');
+    const r = repo(cluster);
+    const move = await r.findMove(operationId);
+    if (!move) throw new AppError('NOT_FOUND', `no migration ${operationId} recorded in this console or in csm_system.tenant_moves of ${cluster}`);
+    const decision = recoveryDecision(move, cluster, await r.serverNow(), staleMs());
+    if (decision.kind === 'refuse') throw new AppError(decision.code, decision.message);
+    if (decision.kind === 'request-abort') {
+      await r.requestAbort(move.tenant, operationId);
+      throw new AppError('CONFLICT', decision.message);
+    }
+    const to = move.toCluster;
+    if (!to) throw new AppError('CONFLICT', `migration ${operationId} has no target recorded`);
+    await signInForCli(to);
+    requirePlatform(to, `recovering a migration to ${to}`);
+    const phase = isPhase(move.phase) ? move.phase : 'copy';
+    const plan: MigrationPlan = { operationId, source: { cluster, tenant: move.tenant }, target: { cluster: to, tenant: move.targetTenant || move.tenant }, by: move.startedBy };
+    // Once claimed, this console's own record of it, so it shows in lists and reads back (portability.result).
+    return recoverFromRecord(plan, phase, move, () => {
+      if (!core.operations.get(operationId)) core.operations.start({ id: operationId, kind: 'migrate', cluster, tenant: move.tenant, targetCluster: to, targetTenant: plan.target.tenant, phase, startedAt: move.startedAt });
+    });
+  };
+
   const abort = async ({ cluster, operationId }: { cluster: string; operationId: string }): Promise<Operation> => {
     const op = core.operations.get(operationId);
     if (op && op.kind === 'restore' && op.cluster === cluster) return liftStaleRestore(op);
-    if (!op || op.kind !== 'migrate') throw new AppError('NOT_FOUND', `no migration ${operationId} recorded in this console`);
+    if (!op) return abortRecorded(cluster, operationId);
+    if (op.kind !== 'migrate') throw new AppError('NOT_FOUND', `no migration ${operationId} recorded in this console`);
     if (op.cluster !== cluster) throw new AppError('BAD_INPUT', `migration ${operationId} moves a tenant from ${op.cluster}, not ${cluster}`);
     requirePlatform(cluster, 'aborting a migration');
     const live = runs.get(operationId);
@@ -477,7 +570,7 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     if (op.phase === 'cleanup' || op.phase === 'done') throw new AppError('CONFLICT', `migration ${operationId} reached ${op.phase}: the source is being (or was) removed; it can no longer be aborted`);
     if (op.state === 'running') {
       // Running in another process of this installation (the recorded operation is shared): ask
-      // it through csm_system; it aborts at its next phase boundary and rolls back itself.
+      // it through csm_system; it aborts within a heartbeat and rolls back itself.
       await repo(cluster).requestAbort(op.tenant, operationId);
       const deadline = Date.now() + 120_000;
       for (;;) {
@@ -488,11 +581,73 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     }
     const to = op.targetCluster;
     if (!to) throw new AppError('CONFLICT', `migration ${operationId} has no target recorded`);
+    await signInForCli(to);
     requirePlatform(to, 'aborting a migration');
-    // Not running here (its console stopped, or its roll-back was left incomplete): roll back from the record.
-    const plan: MigrationPlan = { operationId, source: { cluster, tenant: op.tenant }, target: { cluster: to, tenant: op.targetTenant ?? op.tenant }, by: by(cluster) };
-    const out = await new MigrationRun(plan, migrationPorts(plan, null)).recover((op.phase ?? 'copy') as MigrationPhase);
-    return core.operations.update(operationId, { state: out.state === 'aborted' ? 'aborted' : 'failed', endedAt: new Date().toISOString(), error: out.state === 'aborted' ? null : out.error });
+    // Not running here (its process is gone, or its roll-back was left incomplete). The record on
+    // the cluster decides too: another console may have recovered it meanwhile.
+    const seen = (await repo(cluster).moves(op.tenant)).find((m) => m.operationId === operationId && m.side === 'source') ?? null;
+    if (seen && seen.state !== 'running' && !(seen.state === 'failed' && /roll-back incomplete/.test(seen.error ?? ''))) {
+      if (seen.state === 'recovering') {
+        const d = recoveryDecision(seen, cluster, await repo(cluster).serverNow(), staleMs());
+        if (d.kind !== 'recover') throw new AppError('CONFLICT', d.kind === 'refuse' ? d.message : `migration ${operationId} is being recovered by another console (last heartbeat ${seen.updatedAt})`);
+      } else {
+        if (['aborted', 'failed', 'succeeded'].includes(seen.state)) core.operations.update(operationId, { state: seen.state as Operation['state'], endedAt: seen.updatedAt, error: seen.error });
+        throw new AppError('CONFLICT', `migration ${operationId} is recorded on ${cluster} as ${seen.state} at ${seen.phase} (by another console): nothing to abort`);
+      }
+    }
+    // Its process is gone (this console's record says so): no need to wait for the heartbeat to age.
+    const phase = isPhase(op.phase) ? op.phase : 'copy';
+    const plan: MigrationPlan = { operationId, source: { cluster, tenant: op.tenant }, target: { cluster: to, tenant: op.targetTenant ?? op.tenant }, by: seen?.startedBy ?? by(cluster) };
+    return recoverFromRecord(plan, phase, seen);
+  };
+
+  /**
+   * Migrations recorded in csm_system.tenant_moves of every cluster this console has platform scope
+   * on, as operations (recovery.ts): what other consoles ran or are running. A cluster that cannot
+   * be read is skipped (logged): the list still shows the rest.
+   */
+  const recordedMoves = async (): Promise<Operation[]> => {
+    const all: MoveRecord[] = [];
+    const nowOf = new Map<MoveRecord, number>();
+    for (const c of deps.sessions.platformClusters()) {
+      try {
+        const r = repo(c);
+        const [moves, now] = await Promise.all([r.allMoves(), r.serverNow()]);
+        for (const m of moves) {
+          all.push(m);
+          nowOf.set(m, now);
+        }
+      } catch (e) {
+        deps.logger.warn('reading csm_system.tenant_moves for the operations list failed', { cluster: c, error: errText(e) });
+      }
+    }
+    return movesAsOperations(all, (m) => nowOf.get(m) ?? Date.now(), staleMs());
+  };
+
+  const ENDED = new Set<Operation['state']>(['succeeded', 'failed', 'aborted']);
+  /** A cached migration that another console ended since (it recovered it) reads as recorded. */
+  const overlay = (op: Operation, recorded: Operation | undefined): Operation =>
+    op.kind === 'migrate' && recorded && ENDED.has(recorded.state) && !ENDED.has(op.state) && !runs.has(op.id) ? { ...op, state: recorded.state, endedAt: recorded.endedAt, error: recorded.error, phase: recorded.phase ?? op.phase } : op;
+
+  const listOperations = async (filter: { cluster?: string | undefined; tenant?: string | undefined; kind?: Operation['kind'] | undefined }): Promise<Operation[]> => {
+    const f = { ...(filter.cluster ? { cluster: filter.cluster } : {}), ...(filter.tenant ? { tenant: filter.tenant } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
+    const local = core.operations.list(f).filter(visible);
+    if (filter.kind && filter.kind !== 'migrate') return local;
+    const recorded = await recordedMoves();
+    const byId = new Map(recorded.map((o) => [o.id, o]));
+    const extra = recorded.filter((o) => !core.operations.get(o.id) && (!filter.cluster || o.cluster === filter.cluster) && (!filter.tenant || o.tenant === filter.tenant) && visible(o));
+    return [...local.map((o) => overlay(o, byId.get(o.id))), ...extra].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  };
+
+  const operationResult = async (operationId: string): Promise<Operation> => {
+    const op = core.operations.get(operationId);
+    // One the caller may not see reads as absent (its existence is not disclosed either).
+    if (op && !visible(op)) throw new AppError('NOT_FOUND', `no operation ${operationId} on this console`);
+    if (op && (op.kind !== 'migrate' || ENDED.has(op.state) || runs.has(op.id))) return op;
+    const found = (await recordedMoves()).find((o) => o.id === operationId);
+    if (op) return overlay(op, found);
+    if (!found || !visible(found)) throw new AppError('NOT_FOUND', `no operation ${operationId} on this console or in csm_system of its signed-in clusters`);
+    return found;
   };
 
   // Backups -------------------------------------------------------------------------------------
@@ -562,6 +717,9 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     handlers: {
       'tenant.migrate': async (input) => migrate(input),
       'migration.abort': async (input) => abort(input),
+      // Also what other consoles ran: migrations recorded in csm_system (these override the core's handlers).
+      'portability.list': async (filter) => listOperations(filter),
+      'portability.result': async ({ operationId }) => operationResult(operationId),
       'backup.create': async ({ cluster, tenant, withData }) => {
         requirePlatform(cluster, 'a backup');
         await backups.preflightCreate(cluster, tenant);

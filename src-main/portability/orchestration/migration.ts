@@ -2,6 +2,7 @@ import { AppError } from '../../app/errors';
 import type { Operation, VerificationReport } from '../../../src-shared/contract/portability';
 import type { FreezeState } from '../../tenancy/write-freeze';
 import type { PortabilityCore } from '../types';
+import { MIGRATION_HEARTBEAT_MS } from './recovery';
 
 /**
  * A tenant's move between clusters (issue 11 item 3) as a phase machine over ports, so the
@@ -44,8 +45,20 @@ export interface MigrationPorts {
   dropTenant(cluster: string, tenant: string): Promise<void>;
   /** Decommission the source tenant through the tenancy service (after verification only). */
   decommission(cluster: string, tenant: string): Promise<void>;
-  /** Record the move's phase/state in csm_system of one cluster (both are told). */
-  recordMove(cluster: string, side: 'source' | 'target', plan: MigrationPlan, phase: MigrationPhase, state: 'running' | 'aborted' | 'failed' | 'succeeded', error: string | null): Promise<void>;
+  /**
+   * Record the move's phase/state in csm_system of one cluster (both are told). `ifRunning`: only
+   * while the row still says running (false when another console took the move over).
+   */
+  recordMove(cluster: string, side: 'source' | 'target', plan: MigrationPlan, phase: MigrationPhase, state: 'running' | 'aborted' | 'failed' | 'succeeded', error: string | null, opts?: { ifRunning?: boolean }): Promise<boolean | void>;
+  /**
+   * Refresh the heartbeat (updated_at) of the move's rows while their state is `expect`, every
+   * heartbeatMs (MIGRATION_HEARTBEAT_MS). 'lost': the source's row says otherwise — another console
+   * took the move over; abortRequested: someone asked for an abort (abort_requested_at).
+   */
+  heartbeat?(expect: 'running' | 'recovering'): Promise<{ outcome: 'ok' | 'missing' | 'lost'; abortRequested: boolean }>;
+  heartbeatMs?: number;
+  /** Failures that must not stop the run (a heartbeat write that failed). */
+  warn?(message: string, fields: Record<string, unknown>): void;
   /** Keychain entries keyed by tenant id that an import may overwrite: saved before, put back on abort and after cleanup. */
   saveLocal(tenant: string): Promise<() => Promise<void>>;
   bundlePath(operationId: string, label: string): string;
@@ -123,8 +136,16 @@ const problems = (r: VerificationReport): string => {
     .join('; ');
 };
 
+/** The move's record says another console took it over (recovering it): this run stops and touches nothing more. */
+export class MoveTakenOver extends AppError {
+  constructor(operationId: string) {
+    super('CONFLICT', `migration ${operationId} was taken over by another console (its record is no longer running here): stopped without touching either cluster; that console rolls it back`);
+  }
+}
+
 export class MigrationRun {
   private phase: MigrationPhase = 'copy';
+  private superseded = false;
   private abortRequested = false;
   private readonly ctl = new AbortController();
   private readonly files: string[] = [];
@@ -173,13 +194,59 @@ export class MigrationRun {
   private async enter(phase: MigrationPhase, message: string): Promise<void> {
     if (phase !== 'cleanup') await this.checkRemote();
     else this.check();
+    if (this.superseded) throw new MoveTakenOver(this.plan.operationId);
     this.phase = phase;
     this.ports.update({ phase });
     this.ports.progress(phase, MIGRATION_PHASES.indexOf(phase), MIGRATION_PHASES.length - 1, message);
-    await Promise.all([
-      this.ports.recordMove(this.plan.source.cluster, 'source', this.plan, phase, 'running', null),
+    // After the first write, the source's row is advanced only while it still says running: a
+    // console that took the move over (its heartbeat looked dead) must not be overwritten, and
+    // above all this run must not pass the point of no return behind its back.
+    const [ours] = await Promise.all([
+      this.ports.recordMove(this.plan.source.cluster, 'source', this.plan, phase, 'running', null, phase === 'copy' ? {} : { ifRunning: true }),
       this.ports.recordMove(this.plan.target.cluster, 'target', this.plan, phase, 'running', null).catch(() => undefined),
     ]);
+    if (ours === false) {
+      this.superseded = true;
+      throw new MoveTakenOver(this.plan.operationId);
+    }
+  }
+
+  /**
+   * While this run works on the move (roll-back included) its rows' updated_at is refreshed every
+   * heartbeatMs, so other consoles can tell it is alive (recovery.ts). A failed write is logged, not
+   * fatal (a missed beat or two is within the staleness limit). A row taken over (recovering) stops
+   * the run; an abort asked for in csm_system is acted on at once, not only at the next phase.
+   */
+  private startHeartbeat(expect: 'running' | 'recovering'): () => void {
+    const beat = this.ports.heartbeat;
+    if (!beat) return () => undefined;
+    let busy = false;
+    const tick = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      try {
+        const r = await beat(expect);
+        if (r.outcome === 'lost' && expect === 'running') {
+          this.superseded = true;
+          this.tryAbort();
+        } else if (r.abortRequested && expect === 'running') this.tryAbort();
+      } catch (e) {
+        this.ports.warn?.('migration heartbeat failed', { operationId: this.plan.operationId, phase: this.phase, error: e instanceof Error ? e.message : String(e) });
+      } finally {
+        busy = false;
+      }
+    };
+    const timer = setInterval(() => void tick(), this.ports.heartbeatMs ?? MIGRATION_HEARTBEAT_MS);
+    timer.unref?.();
+    return () => clearInterval(timer);
+  }
+
+  private tryAbort(): void {
+    try {
+      this.abort();
+    } catch {
+      /* at cleanup: past the point of no return, the run finishes */
+    }
   }
 
   private async done(phase: MigrationPhase): Promise<void> {
@@ -248,6 +315,15 @@ export class MigrationRun {
   }
 
   async run(): Promise<MigrationOutcome> {
+    const stop = this.startHeartbeat('running');
+    try {
+      return await this.phases();
+    } finally {
+      stop();
+    }
+  }
+
+  private async phases(): Promise<MigrationOutcome> {
     const { source, target } = this.plan;
     try {
       this.restoreLocal = await this.ports.saveLocal(target.tenant);
@@ -342,14 +418,28 @@ export class MigrationRun {
     if (this.ports.guardRecovery) await this.ports.guardRecovery();
     this.phase = phase;
     this.abortRequested = true;
-    return this.rollBack(new AppError('CANCELLED', 'migration aborted by the operator'));
+    const stop = this.startHeartbeat('recovering');
+    try {
+      return await this.rollBack(new AppError('CANCELLED', 'migration aborted by the operator'));
+    } finally {
+      stop();
+    }
   }
 
   /** Put the source back as it was and drop what the target got. Each step runs even if an earlier one failed. */
   private async rollBack(err: unknown): Promise<MigrationOutcome> {
+    const failedAt = this.phase;
+    if (this.superseded || err instanceof MoveTakenOver) {
+      // The console that claimed the move rolls it back from its record; a second roll-back here
+      // would race it. Only what is this process's own goes: its bundle files and keychain entries.
+      const msg = err instanceof MoveTakenOver ? err.message : new MoveTakenOver(this.plan.operationId).message;
+      if (this.restoreLocal) await this.restoreLocal().catch(() => undefined);
+      for (const f of this.files) await this.ports.removeFile(f).catch(() => undefined);
+      this.ports.progress(failedAt, 0, null, msg);
+      return { state: 'failed', phase: failedAt, error: msg, report: this.report, resynced: this.resynced };
+    }
     const aborted = this.abortRequested;
     const reason = aborted ? 'aborted by the operator' : err instanceof AppError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
-    const failedAt = this.phase;
     const { source, target } = this.plan;
     const leftovers: string[] = [];
     const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {

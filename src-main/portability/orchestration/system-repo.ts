@@ -10,6 +10,8 @@ const BK = qualified(SYS, 'backups');
 const MV = qualified(SYS, 'tenant_moves');
 // types.consistencies.localQuorum (the driver's enum stays in src-main/cassandra/).
 const Q = { prepare: true, consistency: 0x06 } as const;
+// …and serial consistency localSerial for the conditional writes (LWT) on tenant_moves.
+const LWT = { ...Q, serialConsistency: 0x09 } as const;
 
 export interface StoredPolicy {
   policy: BackupPolicy | null;
@@ -39,7 +41,9 @@ export interface MoveRecord {
   error: string | null;
   startedBy: string | null;
   startedAt: string;
+  /** Last write by the console working on it (phase change or heartbeat), on Cassandra's clock. */
   updatedAt: string;
+  abortRequestedAt: string | null;
 }
 
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : new Date(0).toISOString());
@@ -73,6 +77,24 @@ function backupOf(r: Record<string, unknown>, cluster: string): BackupRecord {
     tables: num(r['table_count']),
     withData: r['with_data'] !== false,
     createdBy: str(r['created_by']),
+  };
+}
+
+function moveOf(r: Record<string, unknown>): MoveRecord {
+  return {
+    tenant: String(r['tenant_id']),
+    operationId: String(r['operation_id']),
+    fromCluster: String(r['from_cluster'] ?? ''),
+    toCluster: String(r['to_cluster'] ?? ''),
+    targetTenant: String(r['target_tenant'] ?? ''),
+    side: r['side'] === 'target' ? 'target' : 'source',
+    phase: String(r['phase'] ?? ''),
+    state: String(r['state'] ?? ''),
+    error: str(r['error']),
+    startedBy: str(r['started_by']),
+    startedAt: iso(r['started_at']),
+    updatedAt: iso(r['updated_at']),
+    abortRequestedAt: isoOrNull(r['abort_requested_at']),
   };
 }
 
@@ -170,19 +192,82 @@ export class OrchestrationRepo {
     });
   }
 
-  putMove(plan: MigrationPlan, side: 'source' | 'target', phase: MigrationPhase, state: string, error: string | null): Promise<void> {
+  /**
+   * Record a move's phase and state. `ifRunning`: only while the row still says `running` (an LWT)
+   * — the runner's phase changes after the first, so a runner whose move another console took over
+   * (recovering) learns it (false) instead of overwriting that console's claim. updated_at is
+   * Cassandra's clock (toTimestamp(now())): heartbeat ages are compared on one clock.
+   */
+  putMove(plan: MigrationPlan, side: 'source' | 'target', phase: MigrationPhase, state: string, error: string | null, opts: { ifRunning?: boolean } = {}): Promise<boolean> {
     const tenant = side === 'source' ? plan.source.tenant : plan.target.tenant;
     return run(`recording the move of ${tenant}`, async () => {
       const now = new Date();
-      await this.client.execute(
-        `UPDATE ${MV} SET from_cluster = ?, to_cluster = ?, target_tenant = ?, side = ?, phase = ?, state = ?, error = ?, started_by = ?, updated_at = ? WHERE tenant_id = ? AND operation_id = ?`,
-        [plan.source.cluster, plan.target.cluster, plan.target.tenant, side, phase, state, error, plan.by, now, tenant, plan.operationId],
-        Q,
+      const rs = await this.client.execute(
+        `UPDATE ${MV} SET from_cluster = ?, to_cluster = ?, target_tenant = ?, side = ?, phase = ?, state = ?, error = ?, started_by = ?, updated_at = toTimestamp(now()) WHERE tenant_id = ? AND operation_id = ?${opts.ifRunning ? " IF state = 'running'" : ''}`,
+        [plan.source.cluster, plan.target.cluster, plan.target.tenant, side, phase, state, error, plan.by, tenant, plan.operationId],
+        opts.ifRunning ? LWT : Q,
       );
+      if (opts.ifRunning && rs.rows[0]?.['[applied]'] !== true) return false;
       // started_at once: an UPDATE … IF started_at = null would cost a Paxos round per phase; a read is cheaper.
       const r = (await this.client.execute(`SELECT started_at FROM ${MV} WHERE tenant_id = ? AND operation_id = ?`, [tenant, plan.operationId], Q)).rows[0];
       if (!r?.['started_at']) await this.client.execute(`UPDATE ${MV} SET started_at = ? WHERE tenant_id = ? AND operation_id = ?`, [now, tenant, plan.operationId], Q);
+      return true;
     });
+  }
+
+  /**
+   * The heartbeat of whoever works on a move: updated_at refreshed while the row is in `expect`
+   * (running for the runner, recovering for a recovery). 'missing': no row yet; 'lost': the row
+   * says something else — another console took the move over, or it ended.
+   */
+  heartbeat(tenant: string, operationId: string, expect: 'running' | 'recovering'): Promise<{ outcome: 'ok' | 'missing' | 'lost'; state: string | null; abortRequested: boolean }> {
+    return run(`refreshing the heartbeat of the move of ${tenant}`, async () => {
+      const rs = await this.client.execute(`UPDATE ${MV} SET updated_at = toTimestamp(now()) WHERE tenant_id = ? AND operation_id = ? IF state = ?`, [tenant, operationId, expect], LWT);
+      const r: Record<string, unknown> = rs.rows[0] ?? {};
+      const state = str(r['state']);
+      if (r['[applied]'] === true) return { outcome: 'ok' as const, state: expect, abortRequested: await this.abortRequested(tenant, operationId) };
+      return { outcome: state === null ? ('missing' as const) : ('lost' as const), state, abortRequested: false };
+    });
+  }
+
+  /**
+   * Take over an orphaned move: its row goes to `recovering` only if nobody wrote it since it was
+   * read (state and updated_at as seen) — two consoles cannot both recover it, and a runner that
+   * comes back finds its row no longer `running`.
+   */
+  claimMove(m: Pick<MoveRecord, 'tenant' | 'operationId' | 'state' | 'updatedAt'>, note: string): Promise<{ applied: boolean; state: string | null }> {
+    return run(`claiming the move of ${m.tenant} for recovery`, async () => {
+      const rs = await this.client.execute(
+        `UPDATE ${MV} SET state = 'recovering', error = ?, updated_at = toTimestamp(now()) WHERE tenant_id = ? AND operation_id = ? IF state = ? AND updated_at = ?`,
+        [note, m.tenant, m.operationId, m.state, Date.parse(m.updatedAt) > 0 ? new Date(m.updatedAt) : null],
+        LWT,
+      );
+      const r: Record<string, unknown> = rs.rows[0] ?? {};
+      return { applied: r['[applied]'] === true, state: str(r['state']) };
+    });
+  }
+
+  /** Cassandra's clock (the coordinator's), against which heartbeat ages are measured. */
+  serverNow(): Promise<number> {
+    return run('reading the cluster clock', async () => {
+      const v = (await this.client.execute('SELECT toTimestamp(now()) AS now FROM system.local')).rows[0]?.['now'];
+      return v instanceof Date ? v.getTime() : Date.now();
+    });
+  }
+
+  /** Every move recorded on this cluster (either side), newest first: one small table, read whole. */
+  allMoves(): Promise<MoveRecord[]> {
+    return run('reading the recorded tenant moves', async () => {
+      const out: MoveRecord[] = [];
+      for await (const r of await this.client.execute(`SELECT * FROM ${MV}`, [], { ...Q, fetchSize: 5000 })) out.push(moveOf(r));
+      return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    });
+  }
+
+  /** One move by operation id (the table is keyed by tenant: the caller knows only the id). */
+  async findMove(operationId: string): Promise<MoveRecord | null> {
+    const all = (await this.allMoves()).filter((m) => m.operationId === operationId);
+    return all.find((m) => m.side === 'source') ?? all[0] ?? null;
   }
 
   /** Ask the console running a migration to abort it (it looks at every phase boundary). A column of its own: the runner's phase updates never overwrite it. */
@@ -200,20 +285,7 @@ export class OrchestrationRepo {
   moves(tenant: string): Promise<MoveRecord[]> {
     return run(`reading the moves of ${tenant}`, async () =>
       (await this.client.execute(`SELECT * FROM ${MV} WHERE tenant_id = ?`, [tenant], Q)).rows
-        .map((r) => ({
-          tenant: String(r['tenant_id']),
-          operationId: String(r['operation_id']),
-          fromCluster: String(r['from_cluster'] ?? ''),
-          toCluster: String(r['to_cluster'] ?? ''),
-          targetTenant: String(r['target_tenant'] ?? ''),
-          side: (r['side'] === 'target' ? 'target' : 'source') as 'source' | 'target',
-          phase: String(r['phase'] ?? ''),
-          state: String(r['state'] ?? ''),
-          error: str(r['error']),
-          startedBy: str(r['started_by']),
-          startedAt: iso(r['started_at']),
-          updatedAt: iso(r['updated_at']),
-        }))
+        .map(moveOf)
         .sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
     );
   }

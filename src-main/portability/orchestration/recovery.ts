@@ -1,0 +1,124 @@
+import type { Operation } from '../../../src-shared/contract/portability';
+import type { MoveRecord } from './system-repo';
+
+/**
+ * A migration outlives the console that runs it only through its csm_system.tenant_moves rows, so
+ * any platform console can tell a live move from an orphaned one by the row's heartbeat:
+ *
+ * - the runner refreshes `updated_at` every MIGRATION_HEARTBEAT_MS (15 s) while it runs, roll-back
+ *   included (migration.ts);
+ * - a `running` row not refreshed for MIGRATION_STALE_MS (4 heartbeats, 60 s: three missed beats
+ *   and a slow write are still "alive") is orphaned — its console died, hung or lost the cluster —
+ *   and may be recovered from any platform console;
+ * - the recovering console claims the row (LWT: state and updated_at as it read them →
+ *   `recovering`), so two consoles never roll back the same move, and a runner that comes back
+ *   finds its row taken (its conditional writes fail) and stops without touching the clusters.
+ *
+ * Ages are measured on Cassandra's clock (updated_at is written as toTimestamp(now()) and compared
+ * with the coordinator's now), so clock skew between console machines cannot make a live move
+ * look stale.
+ */
+export const MIGRATION_HEARTBEAT_MS = 15_000;
+export const MIGRATION_STALE_MS = 4 * MIGRATION_HEARTBEAT_MS;
+
+/** Row states of a move that someone is (or was, until its console died) working on. */
+const ACTIVE_STATES = new Set(['running', 'recovering']);
+
+export type MoveLiveness = 'live' | 'stale' | 'ended';
+
+/** Live (heartbeat fresh), stale (orphaned) or ended, for a row read at `nowMs` (Cassandra's clock). */
+export function moveLiveness(m: Pick<MoveRecord, 'state' | 'updatedAt'>, nowMs: number, staleMs: number): MoveLiveness {
+  if (!ACTIVE_STATES.has(m.state)) return 'ended';
+  const at = Date.parse(m.updatedAt);
+  // Never refreshed (no updated_at: read as the epoch) counts as orphaned; a row from the future (skew between nodes) as live.
+  if (!Number.isFinite(at) || at <= 0) return 'stale';
+  return nowMs - at >= staleMs ? 'stale' : 'live';
+}
+
+export type RecoveryDecision =
+  | { kind: 'recover' }
+  /** The runner is alive: ask it (abort_requested_at) and refuse with CONFLICT. */
+  | { kind: 'request-abort'; message: string }
+  | { kind: 'refuse'; code: 'CONFLICT' | 'BAD_INPUT'; message: string };
+
+const secondsAgo = (m: Pick<MoveRecord, 'updatedAt'>, nowMs: number): number => Math.max(0, Math.round((nowMs - Date.parse(m.updatedAt)) / 1000));
+
+/**
+ * What `migration.abort` may do with a move recorded in csm_system that this console is not
+ * running. The order matters: a move past the point of no return is never rolled back, whatever
+ * its heartbeat says.
+ */
+export function recoveryDecision(m: MoveRecord, cluster: string, nowMs: number, staleMs: number): RecoveryDecision {
+  const id = m.operationId;
+  if (m.side !== 'source') return { kind: 'refuse', code: 'BAD_INPUT', message: `${cluster} holds the target's record of migration ${id}: abort it on its source cluster ${m.fromCluster || '(unknown)'}` };
+  // A source row read from `cluster` is that cluster's own record, whatever name the console that
+  // ran it gave the cluster (from_cluster); only the target must be known here by its recorded name.
+  if (m.phase === 'cleanup' || m.phase === 'done') return { kind: 'refuse', code: 'CONFLICT', message: `migration ${id} reached ${m.phase}: the source is being (or was) removed; it can no longer be aborted` };
+  if (m.state === 'succeeded' || m.state === 'aborted') return { kind: 'refuse', code: 'CONFLICT', message: `migration ${id} already ${m.state}` };
+  if (m.state === 'failed') {
+    // Its own roll-back ran; undoing it again could drop a tenant a later move created.
+    return /roll-back incomplete/.test(m.error ?? '') ? { kind: 'recover' } : { kind: 'refuse', code: 'CONFLICT', message: `migration ${id} already failed and was rolled back; nothing to abort` };
+  }
+  const live = moveLiveness(m, nowMs, staleMs);
+  if (live === 'ended') return { kind: 'refuse', code: 'CONFLICT', message: `migration ${id} is recorded as ${m.state || '(no state)'}; nothing to abort` };
+  if (live === 'live') {
+    const who = m.state === 'recovering' ? 'being recovered by another console' : 'running on another console';
+    return { kind: 'request-abort', message: `migration ${id} is ${who} (last heartbeat ${secondsAgo(m, nowMs)} s ago, at ${m.phase}): abort requested there — it rolls back itself within ${Math.round(staleMs / 4000)} s or, if that console is gone, can be recovered here once its heartbeat is ${Math.round(staleMs / 1000)} s old` };
+  }
+  return { kind: 'recover' };
+}
+
+/**
+ * A move this console has no record of, as an operation of kind 'migrate' for the operations list.
+ * A live row reads `running` (another console runs it, or is recovering it); an orphaned one reads
+ * `paused` — nothing runs it any more and the source's writes stay frozen until someone aborts it —
+ * with the reason in `error`; an ended one reads as recorded.
+ */
+export function operationFromMove(m: MoveRecord, nowMs: number, staleMs: number): Operation {
+  const live = moveLiveness(m, nowMs, staleMs);
+  const ended = ['succeeded', 'aborted', 'failed'].includes(m.state);
+  const state: Operation['state'] = live === 'live' ? 'running' : live === 'stale' ? 'paused' : ended ? (m.state as Operation['state']) : 'failed';
+  const error =
+    live === 'stale'
+      ? `orphaned: no heartbeat from the console ${m.state === 'recovering' ? 'recovering' : 'running'} it since ${m.updatedAt} (${secondsAgo(m, nowMs)} s); the source's writes stay paused until it is aborted (migration abort recovers it from this console)`
+      : live === 'ended' && !ended
+        ? `unknown recorded state ${JSON.stringify(m.state.slice(0, 40))}`
+        : m.error;
+  return {
+    id: m.operationId,
+    jobId: null,
+    kind: 'migrate',
+    state,
+    cluster: m.fromCluster || '?',
+    // The migration keeps the tenant id (target_tenant = tenant_id on both sides).
+    tenant: m.tenant,
+    targetCluster: m.toCluster || null,
+    targetTenant: m.targetTenant || m.tenant,
+    phase: m.phase || null,
+    startedAt: m.startedAt,
+    endedAt: ended ? m.updatedAt : null,
+    path: null,
+    bytes: null,
+    tables: 0,
+    rows: 0,
+    sha256: null,
+    error,
+    report: null,
+    recordedIn: 'cluster',
+    heartbeatAt: m.updatedAt,
+    startedBy: m.startedBy,
+  };
+}
+
+/**
+ * Several clusters may record the same move (its source and its target): one operation per id,
+ * the source's row preferred (it is the one recovery and abort act on).
+ */
+export function movesAsOperations(moves: MoveRecord[], nowOf: (m: MoveRecord) => number, staleMs: number): Operation[] {
+  const best = new Map<string, MoveRecord>();
+  for (const m of moves) {
+    const have = best.get(m.operationId);
+    if (!have || (have.side !== 'source' && m.side === 'source')) best.set(m.operationId, m);
+  }
+  return [...best.values()].map((m) => operationFromMove(m, nowOf(m), staleMs)).sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id));
+}
