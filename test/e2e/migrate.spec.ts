@@ -219,17 +219,11 @@ test('Migrate wizard: a tenant with data moves to a second real cluster, live ph
     await expect(events).toHaveAttribute('data-ok', 'true');
     await expect(events.getByTestId('report-source-rows')).toHaveText(String(ROWS));
     await expect(events.getByTestId('report-target-rows')).toHaveText(String(ROWS));
-    // Grants: the same on both sides, except what the cut-over freeze paused at the (now removed)
-    // source — MODIFY/CREATE held only at the target, which the report explains in a note.
+    // Grants: the same on both sides. What the cut-over freeze paused at the (now removed) source
+    // counts as held on both sides, and a note says how much was paused — no false mismatch.
     await expect(report.locator('[data-testid="report-grant"][data-side="both"]')).not.toHaveCount(0);
-    const uneven = await report.locator('[data-testid="report-grant"]:not([data-side="both"])').evaluateAll((trs) =>
-      trs.map((tr) => ({ side: tr.getAttribute('data-side'), role: tr.children[0]?.textContent ?? '', permissions: (tr.children[2]?.textContent ?? '').split(/,\s*/) })),
-    );
-    for (const g of uneven) {
-      expect(g, JSON.stringify(uneven)).toMatchObject({ side: 'target', role: expect.stringMatching(new RegExp(`^tenant_${tenantId}_`)) as unknown });
-      expect(g.permissions.every((p) => p === 'MODIFY' || p === 'CREATE'), JSON.stringify(uneven)).toBe(true);
-    }
-    if (uneven.length > 0) await expect(report.getByTestId('report-notes')).toContainText('cut-over freeze');
+    await expect(report.locator('[data-testid="report-grant"]:not([data-side="both"])')).toHaveCount(0);
+    await expect(report.getByTestId('report-notes')).toContainText('paused at the source by the cut-over freeze');
     await page.screenshot({ path: join(SHOTS, 'migrate-report.png'), fullPage: true });
 
     await wiz.getByTestId('migrate-close').click();

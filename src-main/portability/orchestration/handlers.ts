@@ -17,7 +17,7 @@ import { dropKeyspace, dropRole, fixedRoles, TENANT_CONFIG_TABLE } from '../../t
 import { SECRET_SERVICE_PASSWORD } from '../../tenancy/steps';
 import { writeFreeze, type FreezeState } from '../../tenancy/write-freeze';
 import { openBundle, readBundleHeader, type InstallationKey } from '../core/bundle';
-import type { TableShape } from '../core/import-cql';
+import { truncateCql, type TableShape } from '../core/import-cql';
 import { shapesOf } from '../core/verify';
 import { MasterKeyProvider } from '../../keys/master';
 import { TableDigest } from '../core/digest';
@@ -394,6 +394,9 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         for (const t of names) {
           const cols = (await from.execute('SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [ks, t], { prepare: true })).rows.map((r) => String(r['column_name']));
           if (cols.length === 0) continue;
+          // Verbatim means the source's rows and no others: a row deleted at the source since the
+          // copy must not stay at the target (the source is frozen; the target is not live yet).
+          await to.execute(truncateCql(tenantConsoleKeyspace(plan.target.tenant), t));
           const insert = `INSERT INTO ${qualified(tenantConsoleKeyspace(plan.target.tenant), t)} (${cols.map((c) => column(c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
           for await (const r of await from.execute(`SELECT ${cols.map((c) => column(c)).join(', ')} FROM ${qualified(ks, t)}`, [], { fetchSize: 500 })) {
             await to.execute(insert, cols.map((c) => (r as Record<string, unknown>)[c] ?? null), { prepare: true });

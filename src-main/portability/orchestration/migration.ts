@@ -124,8 +124,35 @@ export function verifiedAllowingFreeze(report: VerificationReport, frozen: Freez
     if (!explained) unexplained.push(`grant ${g.permissions.join(',')} on ${g.resource} to ${g.role} only at the ${g.side}`);
   }
   if (!report.configEqual) unexplained.push('configuration differs');
+  // A migration keeps the tenant's id: its certificates come along, so their counts must agree.
+  if (report.certificates.source !== report.certificates.target) unexplained.push(`certificates: ${report.certificates.source} at the source, ${report.certificates.target} at the target`);
   if (report.ok) return { ok: true, unexplained: [] };
   return { ok: unexplained.length === 0, unexplained };
+}
+
+/**
+ * The report a migration shows once verifiedAllowingFreeze accepted it: the permissions the
+ * cut-over freeze paused at the source count as held on both sides (the source held them until
+ * the freeze, and the freeze gives them back on an abort), so the grants table shows no false
+ * mismatch beside a "verified" verdict; a note says how many were paused.
+ */
+export function foldFrozenGrants(report: VerificationReport, frozen: FreezeState | null): VerificationReport {
+  const revoked = new Set((frozen?.revoked ?? []).map((r) => `${r.role}\u0000${norm(r.resource)}\u0000${String(r.permission)}`));
+  const lines = new Map<string, VerificationReport['grants'][number]>();
+  let paused = 0;
+  for (const g of report.grants) {
+    const explained = g.side === 'target' && g.permissions.length > 0 && g.permissions.every((p) => revoked.has(`${g.role}\u0000${norm(g.resource)}\u0000${p}`));
+    if (explained) paused += g.permissions.length;
+    const side = explained ? 'both' : g.side;
+    const key = `${g.role}\u0000${g.resource}\u0000${side}`;
+    const cur = lines.get(key);
+    lines.set(key, { role: g.role, resource: g.resource, side, permissions: [...new Set([...(cur?.permissions ?? []), ...g.permissions])].sort() });
+  }
+  const grants = [...lines.values()].sort((a, b) => a.role.localeCompare(b.role) || a.resource.localeCompare(b.resource) || a.side.localeCompare(b.side));
+  const grantsEqual = grants.every((g) => g.side === 'both');
+  const notes = report.notes.filter((n) => !(grantsEqual && /grant line\(s\) differ$/.test(n)));
+  if (paused > 0) notes.push(`${paused} permission${paused === 1 ? '' : 's'} (MODIFY/CREATE) paused at the source by the cut-over freeze counted as held on both sides: the target holds them as the source did before the freeze`);
+  return { ...report, grants, grantsEqual, notes };
 }
 
 const problems = (r: VerificationReport): string => {
@@ -307,7 +334,7 @@ export class MigrationRun {
     const live = await this.ports.core.verifyLive(this.plan.source, this.plan.target);
     const v = verifiedAllowingFreeze(live, frozen);
     // The verdict recorded is the migration's: differences the freeze explains are expected, and said so.
-    const r = v.ok && !live.ok ? { ...live, ok: true, notes: [...live.notes, 'grants differ only by what the cut-over freeze paused at the source (MODIFY/CREATE); the target holds them as the source did before'] } : live;
+    const r = v.ok && !live.ok ? { ...foldFrozenGrants(live, frozen), ok: true } : live;
     this.report = r;
     this.ports.update({ report: r });
     if (!v.ok) throw new AppError('CONFLICT', `verification failed: ${v.unexplained.length ? v.unexplained.slice(0, 5).join('; ') : problems(live)}`);
@@ -348,11 +375,13 @@ export class MigrationRun {
       const before = await this.ports.core.verifyLive(source, target);
       const changed = before.tables.filter((t) => !t.ok);
       const consoleChanged = await this.consoleDiff();
-      if (changed.length > 0 || consoleChanged.length > 0) {
+      // Only a data table that changed makes the data go again; console-keyspace tables alone (the
+      // migration's own audit events change the chain) are copied verbatim below.
+      if (changed.length > 0) {
         this.ports.progress('cutover', 0, changed.length, `${changed.length} tables changed since the copy: copying the data again`);
         await this.copy('final', true);
         this.resynced = true;
-      } else this.ports.progress('cutover', 1, 1, 'no table changed since the copy: nothing to re-copy');
+      } else this.ports.progress('cutover', 1, 1, consoleChanged.length > 0 ? `no data table changed since the copy; console keyspace tables to bring over: ${consoleChanged.join(', ')}` : 'no table changed since the copy: nothing to re-copy');
       this.check();
       await this.verify(frozen);
       // The console keyspace (certificates revoked, keys rotated, audit chain appended since the
@@ -394,7 +423,8 @@ export class MigrationRun {
       await keepTarget();
       for (const f of this.files) await this.ports.removeFile(f).catch(() => undefined);
       this.phase = 'done';
-      this.ports.update({ phase: 'done' });
+      // The bundles were working files of the move and are gone: the record names no file.
+      this.ports.update({ phase: 'done', path: null });
       await this.ports.recordMove(target.cluster, 'target', this.plan, 'done', 'succeeded', null).catch(() => undefined);
       await this.ports.recordMove(source.cluster, 'source', this.plan, 'done', 'succeeded', null).catch(() => undefined);
       await this.ports.refresh([source.cluster, target.cluster]);
@@ -464,6 +494,7 @@ export class MigrationRun {
     });
     if (this.restoreLocal) await step('restoring keychain entries', () => this.restoreLocal!());
     for (const f of this.files) await step(`removing ${f}`, () => this.ports.removeFile(f));
+    if (this.files.length > 0 && !leftovers.some((l) => l.startsWith('removing '))) this.ports.update({ path: null });
     const state = aborted ? 'aborted' : 'failed';
     const error = leftovers.length ? `${reason}; roll-back incomplete: ${leftovers.join('; ')}` : aborted ? null : reason;
     await step('recording the move', () => this.ports.recordMove(source.cluster, 'source', this.plan, failedAt, state, error ?? reason));

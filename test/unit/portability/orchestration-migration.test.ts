@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isOwnTenantRole } from '../../../src-main/portability/orchestration/maths';
-import { MigrationRun, verifiedAllowingFreeze, type MigrationPlan } from '../../../src-main/portability/orchestration/migration';
+import { foldFrozenGrants, MigrationRun, verifiedAllowingFreeze, type MigrationPlan } from '../../../src-main/portability/orchestration/migration';
 import { FakeWorld } from './orchestration-fakes';
 
 const plan: MigrationPlan = { operationId: 'op1', source: { cluster: 'east', tenant: 'acme' }, target: { cluster: 'west', tenant: 'acme' }, by: 'ops' };
@@ -235,7 +235,7 @@ describe('security review: stale aborts, freeze gaps, live writes', () => {
     expect(w.tenant('east', 'acme')!.tables.get('orders')!.get('slip')).toBe('1');
   });
 
-  it('a certificate revoked in the console keyspace after the copy is carried over at cut-over (re-copy, then verbatim copy); else the source is kept', async () => {
+  it('a certificate revoked in the console keyspace after the copy is carried over at cut-over (verbatim copy; no data table changed, so no data re-copy); else the source is kept', async () => {
     const w = world();
     const consoles: Record<string, Record<string, string>> = { east: { pki_certs: 'c1:valid', audit_chain: 'h1' }, west: {} };
     const copied: string[][] = [];
@@ -259,7 +259,7 @@ describe('security review: stale aborts, freeze gaps, live writes', () => {
           : {}),
       });
     const out = await new MigrationRun(plan, mk(true)).run();
-    expect(out).toMatchObject({ state: 'succeeded', resynced: true });
+    expect(out).toMatchObject({ state: 'succeeded', resynced: false });
     expect(copied).toEqual([['audit_chain', 'pki_certs']]);
     expect(consoles['west']).toEqual({ pki_certs: 'c1:revoked', audit_chain: 'h2' });
 
@@ -315,5 +315,28 @@ describe('verification while the source is frozen', () => {
     expect(v.ok).toBe(false);
     expect(v.unexplained).toHaveLength(2);
     expect(verifiedAllowingFreeze({ ...base, ok: false, grants: [{ role: 'tenant_acme_admin', resource: 'data/tenant_acme_data', permissions: ['MODIFY'], side: 'target' as const }] }, null).ok).toBe(false);
+    // The tenant keeps its id: a certificate count that differs is not explained by the freeze.
+    expect(verifiedAllowingFreeze({ ...base, ok: false, grants: [], certificates: { source: 3, target: 2 } }, frozen)).toEqual({ ok: false, unexplained: ['certificates: 3 at the source, 2 at the target'] });
+  });
+
+  it('the report shown folds what the freeze paused into the lines held on both sides; anything else stays a mismatch', () => {
+    const r = {
+      ...base,
+      ok: false,
+      notes: ['1 grant line(s) differ'],
+      grants: [
+        { role: 'tenant_acme_admin', resource: 'data/tenant_acme_data', permissions: ['SELECT'], side: 'both' as const },
+        { role: 'tenant_acme_admin', resource: 'data/tenant_acme_data', permissions: ['MODIFY'], side: 'target' as const },
+      ],
+    };
+    const f = foldFrozenGrants(r, frozen);
+    expect(f.grants).toEqual([{ role: 'tenant_acme_admin', resource: 'data/tenant_acme_data', permissions: ['MODIFY', 'SELECT'], side: 'both' }]);
+    expect(f.grantsEqual).toBe(true);
+    expect(f.notes).toEqual([expect.stringMatching(/^1 permission \(MODIFY\/CREATE\) paused at the source by the cut-over freeze/)]);
+    // A target-only line the freeze did not revoke is left as it is, and so is the note.
+    const other = foldFrozenGrants({ ...r, grants: [...r.grants, { role: 'tenant_acme_admin', resource: 'data/tenant_acme_other', permissions: ['MODIFY'], side: 'target' as const }] }, frozen);
+    expect(other.grantsEqual).toBe(false);
+    expect(other.grants.filter((g) => g.side === 'target')).toEqual([{ role: 'tenant_acme_admin', resource: 'data/tenant_acme_other', permissions: ['MODIFY'], side: 'target' }]);
+    expect(other.notes[0]).toBe('1 grant line(s) differ');
   });
 });
