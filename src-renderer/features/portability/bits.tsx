@@ -219,7 +219,11 @@ export function OperationView({ operationId, cluster }: { operationId: string; c
   const kind = op?.kind ?? p?.kind ?? null;
   const phase = p?.phase ?? op?.phase ?? null;
   const fraction = ended ? (op?.state === 'succeeded' ? 1 : null) : p && p.total !== null && p.total > 0 ? Math.min(1, p.done / p.total) : null;
-  const canAbort = kind === 'migrate' && !ended && phase !== 'cleanup' && phase !== 'done';
+  const beforeCleanup = phase !== 'cleanup' && phase !== 'done';
+  // A move whose console stopped (interrupted here, or orphaned elsewhere: 'paused' with no
+  // heartbeat), or whose roll-back was left incomplete, is rolled back from its record.
+  const stranded = kind === 'migrate' && op !== null && (op.state === 'interrupted' || op.state === 'paused' || (op.state === 'failed' && /roll-back incomplete/.test(op.error ?? '')));
+  const canAbort = kind === 'migrate' && beforeCleanup && (!ended || stranded);
   return (
     <section className="port-op" aria-label="Operation progress" data-testid="op-view" data-operation={operationId} data-state={op?.state ?? 'running'}>
       <div className="port-op-head">
@@ -227,7 +231,12 @@ export function OperationView({ operationId, cluster }: { operationId: string; c
         <code className="mono small">{operationId}</code>
       </div>
       {kind === 'migrate' ? <PhaseStepper phase={phase} state={op?.state ?? 'running'} /> : null}
-      {!ended ? (
+      {stranded && op?.error ? (
+        <p className="small" data-testid="op-stranded">
+          {op.error}
+        </p>
+      ) : null}
+      {!ended && !stranded ? (
         <div className="port-progress" data-testid="op-progress">
           <Progress fraction={fraction} label={`Progress of ${kind ?? 'the operation'}`} testId="op-progress-bar" />
           <span className="small" data-testid="op-message">
@@ -236,8 +245,8 @@ export function OperationView({ operationId, cluster }: { operationId: string; c
         </div>
       ) : null}
       {canAbort ? (
-        <button type="button" className="btn btn-danger btn-small" onClick={() => void abortMigration(client, cluster, operationId)} data-testid="migrate-abort">
-          Abort migration
+        <button type="button" className="btn btn-danger btn-small" onClick={() => void abortMigration(client, cluster, operationId)} data-testid="migrate-abort" title={stranded ? 'Roll the move back from its record: the source gets its writes back, a copy this move made on the target is dropped' : undefined}>
+          {stranded ? 'Roll back migration' : 'Abort migration'}
         </button>
       ) : null}
       {op && ended ? (

@@ -461,6 +461,30 @@ describe('Migration & export screen (unit: fake bridge)', () => {
     expect((within(wiz).getByTestId('migrate-phase-cleanup')).getAttribute('data-state')).toBe('done');
   });
 
+  it('a stranded migration (orphaned elsewhere, or interrupted here) offers Roll back, which calls migration.abort; a finished one offers nothing', async () => {
+    useSession.getState().setScope('prod', scope('prod'));
+    useSession.getState().setScope('dev', scope('dev'));
+    const orphan = op('mo', { kind: 'migrate', state: 'paused', phase: 'cutover', targetCluster: 'dev', error: 'orphaned: no heartbeat from its console since 2026-11-29T15:00:00Z' });
+    const gone = op('mi', { kind: 'migrate', state: 'interrupted', phase: 'copy', targetCluster: 'dev', endedAt: AT, error: 'interrupted: its process is gone' });
+    const done = op('md', { kind: 'migrate', state: 'succeeded', phase: 'done', targetCluster: 'dev', endedAt: AT });
+    const fake = base({ 'portability.list': () => ok([orphan, gone, done]), 'portability.result': ({ operationId }: { operationId: string }) => ok([orphan, gone, done].find((o) => o.id === operationId)!), 'migration.abort': () => ok({ ...orphan, state: 'aborted', endedAt: AT, error: null }) });
+    mountPage(fake);
+    fireEvent.click(within(await screen.findByTestId('op-row-mo')).getByTestId('op-open'));
+    const view = await screen.findByTestId('op-view');
+    expect(text(within(view).getByTestId('op-stranded'))).toMatch(/orphaned: no heartbeat/);
+    expect(within(view).queryByTestId('op-progress')).toBeNull();
+    const rollBack = within(view).getByTestId('migrate-abort');
+    expect(text(rollBack)).toBe('Roll back migration');
+    fireEvent.click(rollBack);
+    await waitFor(() => expect(fake.callsTo('migration.abort').map((c) => c.input)).toEqual([{ cluster: 'prod', operationId: 'mo' }]));
+    fireEvent.click(within(screen.getByTestId('op-row-mi')).getByTestId('op-open'));
+    await waitFor(() => expect(screen.getByTestId('op-view').getAttribute('data-operation')).toBe('mi'));
+    expect(text(within(screen.getByTestId('op-view')).getByTestId('migrate-abort'))).toBe('Roll back migration');
+    fireEvent.click(within(screen.getByTestId('op-row-md')).getByTestId('op-open'));
+    await waitFor(() => expect(screen.getByTestId('op-view').getAttribute('data-operation')).toBe('md'));
+    expect(within(screen.getByTestId('op-view')).queryByTestId('migrate-abort')).toBeNull();
+  });
+
   it('migrate wizard: Abort calls migration.abort and the phases show undone', async () => {
     useSession.getState().setScope('prod', scope('prod'));
     useSession.getState().setScope('dev', scope('dev'));
