@@ -16,9 +16,15 @@ export function portabilityModule(deps: ModuleDeps): ConsoleModule<PortabilityCh
   const core = corePart(deps);
   const orchestration = orchestrationPart(deps, core.core);
   const parts: ConsoleModule<never>[] = [core, orchestration] as unknown as ConsoleModule<never>[];
+  // portability.list and portability.result are answered by the orchestration, which adds the
+  // migrations recorded in csm_system (other consoles' moves) to the core's cache of operations;
+  // the core's own handlers for those two channels are deliberately not routed.
+  const { 'portability.list': _coreList, 'portability.result': _coreResult, ...coreOnly } = core.handlers;
+  void _coreList;
+  void _coreResult;
   return {
     core: core.core,
-    handlers: { ...core.handlers, ...orchestration.handlers },
+    handlers: { ...coreOnly, ...orchestration.handlers },
     onSignIn: async (cluster, platform) => {
       for (const p of parts) await p.onSignIn?.(cluster, platform);
     },
