@@ -26,7 +26,7 @@ import { BackupService, type BackupPorts } from './backups';
 import { isOwnTenantRole, scratchTenantId } from './maths';
 import { operationVisible } from '../core/handlers';
 import { MIGRATION_PHASES, MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from './migration';
-import { MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS, movesAsOperations, recoveryDecision } from './recovery';
+import { afterFailedRecovery, gatherMoves, MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS, movesAsOperations, RecoveryRefused, recoveryDecision, validMoves } from './recovery';
 import { BackupScheduler } from './scheduler';
 import { OrchestrationRepo, type MoveRecord } from './system-repo';
 
@@ -46,6 +46,8 @@ export const orchestrationTestHooks: {
 } = {};
 
 const LWT = { prepare: true, consistency: 0x06, serialConsistency: 0x09 } as const;
+/** portability.list/result read tenant_moves of every platform cluster at once; one slower than this is skipped. */
+const RECORDED_MOVES_TIMEOUT_MS = 3000;
 
 /** Migration between clusters and per-tenant backups (issue 11 items 3–4). */
 export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): ConsoleModule<OrchestrationChannels> & { backups: BackupService; scheduler: BackupScheduler } {
@@ -289,10 +291,15 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
 
   // Migration -----------------------------------------------------------------------------------
 
-  /** Why a migration may not be rolled back from its record: a newer move of the tenant on either cluster (null: none). */
+  /**
+   * Why a migration may not be rolled back from its record: a newer move of the tenant on either
+   * cluster (null: none). `started`: when it began — for a row without started_at (unknown) its last
+   * write, which is no earlier than its start. Another move without started_at counts as newer when
+   * it was written after that (unknown is never "older than everything").
+   */
   const newerMove = async (plan: MigrationPlan, started: number): Promise<string | null> => {
     for (const side of [plan.source, plan.target]) {
-      const newer = (await repo(side.cluster).moves(side.tenant)).find((m) => m.operationId !== plan.operationId && Date.parse(m.startedAt) > started);
+      const newer = (await repo(side.cluster).moves(side.tenant)).find((m) => m.operationId !== plan.operationId && startOf(m) > started);
       if (newer) return `migration ${plan.operationId} is stale: a newer move of ${side.tenant} (${newer.operationId}, ${newer.state}) is recorded on ${side.cluster}; nothing was rolled back`;
     }
     return null;
@@ -351,6 +358,7 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         if (saga.state !== 'succeeded') throw new AppError('CONFLICT', `decommissioning ${tenant} on ${cluster} (job ${jobId}) ended ${saga.state}${saga.error ? `: ${saga.error}` : ''}`);
       },
       recordMove: (cluster, side, p, ph, state, error, opts) => repo(cluster).putMove(p, side, ph, state, error, opts),
+      readMove: () => repo(plan.source.cluster).moveState(plan.source.tenant, plan.operationId),
       heartbeat: async (expect) => {
         const [src] = await Promise.all([
           repo(plan.source.cluster).heartbeat(plan.source.tenant, plan.operationId, expect),
@@ -367,13 +375,13 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         const started = Date.parse(op.startedAt);
         const row = await deps.tenants.registry(cluster).get(tenant);
         if (row && row.state !== 'deleted' && Date.parse(row.createdAt) < started) return `${tenant} on ${cluster} was registered (${row.createdAt}) before migration ${plan.operationId} started: not created by it`;
-        const newer = (await repo(cluster).moves(tenant)).find((m) => m.operationId !== plan.operationId && Date.parse(m.startedAt) > started);
+        const newer = (await repo(cluster).moves(tenant)).find((m) => m.operationId !== plan.operationId && startOf(m) > started);
         if (newer) return `a newer move of ${tenant} (${newer.operationId}, ${newer.state}) is recorded on ${cluster}`;
         return null;
       },
       guardRecovery: async () => {
         const why = await newerMove(plan, Date.parse(op.startedAt));
-        if (why) throw new AppError('CONFLICT', why);
+        if (why) throw new RecoveryRefused(why);
       },
       consoleDigests: async (cluster, tenant) => {
         const client = operator(cluster);
@@ -477,6 +485,9 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
    * one that ended, is refused; the tenant's data is as the interrupted load left it (restore
    * again, or restore the safety backup taken before it).
    */
+  /** When a move began: started_at, or (unknown) its last write, no earlier than its start. */
+  const startOf = (m: Pick<MoveRecord, 'startedAt' | 'updatedAt'>): number => Date.parse(m.startedAt ?? m.updatedAt);
+
   const liftStaleRestore = async (op: Operation): Promise<Operation> => {
     requirePlatform(op.cluster, 'lifting a stale restore freeze');
     if (runs.has(op.id) || op.state === 'running' || op.state === 'paused') throw new AppError('CONFLICT', `restore ${op.id} is still running; wait for it to end`);
@@ -504,7 +515,7 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
   const recoverFromRecord = async (plan: MigrationPlan, phase: MigrationPhase, seen: MoveRecord | null, claimed: () => void = () => undefined): Promise<Operation> => {
     const { operationId } = plan;
     if (seen) {
-      const newer = await newerMove(plan, Date.parse(seen.startedAt));
+      const newer = await newerMove(plan, startOf(seen));
       if (newer) throw new AppError('CONFLICT', newer);
       const claim = await repo(plan.source.cluster).claimMove(seen, `being recovered by ${by(plan.source.cluster) ?? 'a platform console'}: found ${seen.state} at ${seen.phase}, last written ${seen.updatedAt}`);
       if (!claim.applied) {
@@ -516,10 +527,16 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
       const out = await new MigrationRun(plan, migrationPorts(plan, null)).recover(phase);
       return core.operations.update(operationId, { state: out.state === 'aborted' ? 'aborted' : 'failed', endedAt: new Date().toISOString(), error: out.state === 'aborted' ? null : out.error });
     } catch (e) {
-      // Refused after the claim (a newer move recorded meanwhile): nothing was rolled back; the record says so.
-      const msg = `recovery refused, nothing rolled back: ${errText(e)}`;
-      if (seen) await repo(plan.source.cluster).putMove(plan, 'source', phase, 'failed', msg).catch(() => undefined);
-      core.operations.update(operationId, { state: 'failed', endedAt: new Date().toISOString(), error: msg });
+      const after = afterFailedRecovery(e, errText(e));
+      if (seen) {
+        // A refusal (a newer move recorded meanwhile) ends the move's record: nothing was rolled
+        // back and nothing may be. Any other error (a timeout, a node down) puts the row back to
+        // what the claim found — stale again — so another abort, here or elsewhere, recovers it.
+        const r = repo(plan.source.cluster);
+        const wrote = after.kind === 'refused' ? r.putMove(plan, 'source', phase, 'failed', after.error, { expect: 'recovering' }) : r.releaseClaim(seen);
+        await wrote.catch((w: unknown) => deps.logger.warn('recording a failed recovery failed', { operationId, error: errText(w) }));
+      }
+      core.operations.update(operationId, { state: 'failed', endedAt: new Date().toISOString(), error: after.error });
       throw e;
     }
   };
@@ -548,7 +565,7 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     const plan: MigrationPlan = { operationId, source: { cluster, tenant: move.tenant }, target: { cluster: to, tenant: move.targetTenant || move.tenant }, by: move.startedBy };
     // Once claimed, this console's own record of it, so it shows in lists and reads back (portability.result).
     return recoverFromRecord(plan, phase, move, () => {
-      if (!core.operations.get(operationId)) core.operations.start({ id: operationId, kind: 'migrate', cluster, tenant: move.tenant, targetCluster: to, targetTenant: plan.target.tenant, phase, startedAt: move.startedAt });
+      if (!core.operations.get(operationId)) core.operations.start({ id: operationId, kind: 'migrate', cluster, tenant: move.tenant, targetCluster: to, targetTenant: plan.target.tenant, phase, startedAt: move.startedAt ?? move.updatedAt });
     });
   };
 
@@ -610,18 +627,22 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
    * be read is skipped (logged): the list still shows the rest.
    */
   const recordedMoves = async (): Promise<Operation[]> => {
-    const all: MoveRecord[] = [];
-    const nowOf = new Map<MoveRecord, number>();
-    for (const c of deps.sessions.platformClusters()) {
-      try {
+    const read = await gatherMoves(
+      deps.sessions.platformClusters(),
+      async (c) => {
         const r = repo(c);
         const [moves, now] = await Promise.all([r.allMoves(), r.serverNow()]);
-        for (const m of moves) {
-          all.push(m);
-          nowOf.set(m, now);
-        }
-      } catch (e) {
-        deps.logger.warn('reading csm_system.tenant_moves for the operations list failed', { cluster: c, error: errText(e) });
+        return { moves, now };
+      },
+      RECORDED_MOVES_TIMEOUT_MS,
+      (c, e) => deps.logger.warn('reading csm_system.tenant_moves for the operations list failed', { cluster: c, error: errText(e) }),
+    );
+    const all: MoveRecord[] = [];
+    const nowOf = new Map<MoveRecord, number>();
+    for (const { cluster, moves, now } of read) {
+      for (const m of validMoves(moves, (bad, why) => deps.logger.warn('a malformed csm_system.tenant_moves row was skipped', { cluster, operationId: bad.operationId.slice(0, 80), why }))) {
+        all.push(m);
+        nowOf.set(m, now);
       }
     }
     return movesAsOperations(all, (m) => nowOf.get(m) ?? Date.now(), staleMs());
@@ -646,7 +667,10 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
     const op = core.operations.get(operationId);
     // One the caller may not see reads as absent (its existence is not disclosed either).
     if (op && !visible(op)) throw new AppError('NOT_FOUND', `no operation ${operationId} on this console`);
-    if (op && (op.kind !== 'migrate' || ENDED.has(op.state) || runs.has(op.id))) return op;
+    // In this console's record and not interrupted: it is what it says (ended, running here, or
+    // running in another process of this installation that updates the shared record). Only an
+    // interrupted one, or one unknown here, is looked up in csm_system.
+    if (op && (op.kind !== 'migrate' || op.state !== 'interrupted' || runs.has(op.id))) return op;
     const found = (await recordedMoves()).find((o) => o.id === operationId);
     if (op) return overlay(op, found);
     if (!found || !visible(found)) throw new AppError('NOT_FOUND', `no operation ${operationId} on this console or in csm_system of its signed-in clusters`);

@@ -2,7 +2,7 @@ import { AppError } from '../../app/errors';
 import type { Operation, VerificationReport } from '../../../src-shared/contract/portability';
 import type { FreezeState } from '../../tenancy/write-freeze';
 import type { PortabilityCore } from '../types';
-import { MIGRATION_HEARTBEAT_MS } from './recovery';
+import { MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS } from './recovery';
 
 /**
  * A tenant's move between clusters (issue 11 item 3) as a phase machine over ports, so the
@@ -46,10 +46,22 @@ export interface MigrationPorts {
   /** Decommission the source tenant through the tenancy service (after verification only). */
   decommission(cluster: string, tenant: string): Promise<void>;
   /**
-   * Record the move's phase/state in csm_system of one cluster (both are told). `ifRunning`: only
-   * while the row still says running (false when another console took the move over).
+   * Record the move's phase/state in csm_system of one cluster (both are told). `expect`: only
+   * while the row still says that (false when another console took the move over, or it ended).
    */
-  recordMove(cluster: string, side: 'source' | 'target', plan: MigrationPlan, phase: MigrationPhase, state: 'running' | 'aborted' | 'failed' | 'succeeded', error: string | null, opts?: { ifRunning?: boolean }): Promise<boolean | void>;
+  recordMove(cluster: string, side: 'source' | 'target', plan: MigrationPlan, phase: MigrationPhase, state: 'running' | 'aborted' | 'failed' | 'succeeded', error: string | null, opts?: { expect?: 'running' | 'recovering' }): Promise<boolean | void>;
+  /** The source's row of this move as it is now (null: none); a superseded run reads how the other console ended it. */
+  readMove?(): Promise<{ state: string; phase: string } | null>;
+  /**
+   * Without a successful conditional write (heartbeat or phase change) for this long the run no
+   * longer owns the move (default MIGRATION_STALE_MS / 2: half the age at which another console may
+   * claim it) and stops before its next change to either cluster.
+   */
+  leaseMs?: number;
+  /** How long a superseded run waits for the console that claimed the move to end its recovery (default MIGRATION_STALE_MS). */
+  takeoverWaitMs?: number;
+  /** Tests: the clock the lease is measured on (Date.now). */
+  now?(): number;
   /**
    * Refresh the heartbeat (updated_at) of the move's rows while their state is `expect`, every
    * heartbeatMs (MIGRATION_HEARTBEAT_MS). 'lost': the source's row says otherwise — another console
@@ -170,9 +182,25 @@ export class MoveTakenOver extends AppError {
   }
 }
 
+/** No conditional write of this run succeeded for the lease period: another console may own the move by now. */
+export class LeaseLost extends AppError {
+  constructor(operationId: string, ms: number) {
+    super('CONFLICT', `migration ${operationId}: no heartbeat reached the source's record for ${Math.round(ms / 1000)} s: this console no longer owns the move and stopped before changing anything more`);
+  }
+}
+
+/** What a run changed on a cluster that a console which took the move over might not have seen (and so not undone). */
+type Effect = 'source-migrating' | 'source-frozen' | 'target-created';
+
 export class MigrationRun {
   private phase: MigrationPhase = 'copy';
   private superseded = false;
+  /** Owner of the move as of the last conditional write that succeeded (Date.now of its start). */
+  private leaseAt: number;
+  private seq = 0;
+  /** Changes made since the last conditional write that confirmed this run still owned the move (effect → seq). */
+  private readonly unconfirmed = new Map<Effect, number>();
+  private expect: 'running' | 'recovering' = 'running';
   private abortRequested = false;
   private readonly ctl = new AbortController();
   private readonly files: string[] = [];
@@ -185,6 +213,7 @@ export class MigrationRun {
     private readonly ports: MigrationPorts,
     outer?: AbortSignal,
   ) {
+    this.leaseAt = this.now();
     outer?.addEventListener(
       'abort',
       () => {
@@ -228,14 +257,51 @@ export class MigrationRun {
     // After the first write, the source's row is advanced only while it still says running: a
     // console that took the move over (its heartbeat looked dead) must not be overwritten, and
     // above all this run must not pass the point of no return behind its back.
+    this.guard();
+    const seq = this.seq;
+    const at = this.now();
     const [ours] = await Promise.all([
-      this.ports.recordMove(this.plan.source.cluster, 'source', this.plan, phase, 'running', null, phase === 'copy' ? {} : { ifRunning: true }),
+      this.ports.recordMove(this.plan.source.cluster, 'source', this.plan, phase, 'running', null, phase === 'copy' ? {} : { expect: 'running' }),
       this.ports.recordMove(this.plan.target.cluster, 'target', this.plan, phase, 'running', null).catch(() => undefined),
     ]);
     if (ours === false) {
       this.superseded = true;
       throw new MoveTakenOver(this.plan.operationId);
     }
+    this.confirmed(at, seq);
+  }
+
+  private now(): number {
+    return this.ports.now ? this.ports.now() : Date.now();
+  }
+
+  private leaseMs(): number {
+    return this.ports.leaseMs ?? MIGRATION_STALE_MS / 2;
+  }
+
+  /** A conditional write that started at `at` (after changes up to `seq`) found the row still ours. */
+  private confirmed(at: number, seq: number): void {
+    this.leaseAt = Math.max(this.leaseAt, at);
+    for (const [e, n] of this.unconfirmed) if (n <= seq) this.unconfirmed.delete(e);
+  }
+
+  /**
+   * Before every change to either cluster: stop when another console took the move over, or when
+   * this run cannot know it still owns the move (no conditional write succeeded for the lease period
+   * — a process paused, or its heartbeats failing: the move may look orphaned to others by now).
+   */
+  private guard(): void {
+    if (this.superseded) throw new MoveTakenOver(this.plan.operationId);
+    if (!this.ports.heartbeat) return;
+    const age = this.now() - this.leaseAt;
+    if (age > this.leaseMs()) throw new LeaseLost(this.plan.operationId, age);
+  }
+
+  /** A change to a cluster, made only while the move is this run's, and remembered until a conditional write confirms it. */
+  private async mutate<T>(effect: Effect | null, fn: () => Promise<T>): Promise<T> {
+    this.guard();
+    if (effect) this.unconfirmed.set(effect, ++this.seq);
+    return fn();
   }
 
   /**
@@ -251,12 +317,19 @@ export class MigrationRun {
     const tick = async (): Promise<void> => {
       if (busy) return;
       busy = true;
+      const seq = this.seq;
+      const at = this.now();
       try {
         const r = await beat(expect);
-        if (r.outcome === 'lost' && expect === 'running') {
+        if (r.outcome === 'lost') {
+          // Running: another console took the move over. Recovering: someone else ended or took
+          // the recovery (its writes from here on are refused too).
           this.superseded = true;
           this.tryAbort();
-        } else if (r.abortRequested && expect === 'running') this.tryAbort();
+        } else {
+          if (r.outcome === 'ok') this.confirmed(at, seq);
+          if (r.abortRequested && expect === 'running') this.tryAbort();
+        }
       } catch (e) {
         this.ports.warn?.('migration heartbeat failed', { operationId: this.plan.operationId, phase: this.phase, error: e instanceof Error ? e.message : String(e) });
       } finally {
@@ -285,6 +358,7 @@ export class MigrationRun {
     const { source, target } = this.plan;
     const path = this.ports.bundlePath(this.plan.operationId, label);
     this.files.push(path);
+    this.guard();
     const exp = await this.ports.core.exportTenant({
       cluster: source.cluster,
       tenant: source.tenant,
@@ -296,7 +370,7 @@ export class MigrationRun {
     });
     this.ports.update({ path: exp.path, bytes: exp.bytes, sha256: exp.sha256, tables: exp.tables, rows: exp.rows });
     this.check();
-    const imp = await this.ports.core.importBundle({
+    const imp = await this.mutate(intoExisting ? null : 'target-created', () => this.ports.core.importBundle({
       cluster: target.cluster,
       path: exp.path,
       ...(target.tenant !== source.tenant ? { newId: target.tenant } : {}),
@@ -304,7 +378,7 @@ export class MigrationRun {
       ...(intoExisting ? { intoExisting: true } : {}),
       signal: this.ctl.signal,
       progress: (p) => this.ports.progress(this.phase, p.done, p.total, `import: ${p.message}`),
-    });
+    }));
     if (imp.tenant !== target.tenant) throw new AppError('INTERNAL', `the import created tenant ${imp.tenant}, expected ${target.tenant}`);
   }
 
@@ -342,6 +416,8 @@ export class MigrationRun {
   }
 
   async run(): Promise<MigrationOutcome> {
+    this.expect = 'running';
+    this.leaseAt = this.now();
     const stop = this.startHeartbeat('running');
     try {
       return await this.phases();
@@ -363,13 +439,14 @@ export class MigrationRun {
       await this.done('verify');
 
       await this.enter('cutover', 'pausing writes at the source for the final sync');
-      await this.ports.transition(source.cluster, source.tenant, ['active'], 'migrating');
-      const frozen = await this.ports.freeze(source.cluster, source.tenant);
+      await this.mutate('source-migrating', () => this.ports.transition(source.cluster, source.tenant, ['active'], 'migrating'));
+      const frozen = await this.mutate('source-frozen', () => this.ports.freeze(source.cluster, source.tenant));
       // A REVOKE that did not apply leaves a role able to write: the final sync would not be final.
       if (frozen.failed && frozen.failed.length > 0) throw new AppError('CONFLICT', `the write freeze of ${source.tenant} is incomplete (${frozen.failed.length} grants could not be revoked): the final sync would not be final`);
       // Sessions keep the revoked MODIFY for the permission cache's validity: wait it out before the final digests.
       if (this.ports.settleFreeze) await this.ports.settleFreeze();
       this.check();
+      this.guard();
       // Delta: with writes paused the digests are final. Only if a table changed since the copy is
       // the data copied again (the target's tables truncated and reloaded), then compared again.
       const before = await this.ports.core.verifyLive(source, target);
@@ -383,6 +460,7 @@ export class MigrationRun {
         this.resynced = true;
       } else this.ports.progress('cutover', 1, 1, consoleChanged.length > 0 ? `no data table changed since the copy; console keyspace tables to bring over: ${consoleChanged.join(', ')}` : 'no table changed since the copy: nothing to re-copy');
       this.check();
+      this.guard();
       await this.verify(frozen);
       // The console keyspace (certificates revoked, keys rotated, audit chain appended since the
       // copy) must be the source's: what the re-copy did not bring over is copied verbatim, then
@@ -390,7 +468,7 @@ export class MigrationRun {
       const left = await this.consoleDiff();
       if (left.length > 0 && this.ports.copyConsoleTables) {
         this.ports.progress('cutover', 0, left.length, `console keyspace tables still differ (${left.join(', ')}): copying them verbatim`);
-        await this.ports.copyConsoleTables(left);
+        await this.mutate(null, () => this.ports.copyConsoleTables!(left));
       }
       const still = await this.consoleDiff();
       if (still.length > 0) throw new AppError('CONFLICT', `the console keyspace differs from the source after the final sync: ${still.slice(0, 5).join(', ')}`);
@@ -398,7 +476,7 @@ export class MigrationRun {
 
       await this.enter('switch', `switching ${target.tenant} to ${target.cluster}`);
       const tState = await this.ports.stateOf(target.cluster, target.tenant);
-      if (tState !== 'active') await this.ports.transition(target.cluster, target.tenant, [tState ?? 'provisioning'], 'active');
+      if (tState !== 'active') await this.mutate(null, () => this.ports.transition(target.cluster, target.tenant, [tState ?? 'provisioning'], 'active'));
       await this.ports.refresh([source.cluster, target.cluster]);
       await this.done('switch');
     } catch (err) {
@@ -419,14 +497,14 @@ export class MigrationRun {
     let keepTarget: (() => Promise<void>) | null = null;
     try {
       keepTarget = await this.ports.saveLocal(target.tenant);
-      await this.ports.decommission(source.cluster, source.tenant);
+      await this.mutate(null, () => this.ports.decommission(source.cluster, source.tenant));
       await keepTarget();
       for (const f of this.files) await this.ports.removeFile(f).catch(() => undefined);
       this.phase = 'done';
       // The bundles were working files of the move and are gone: the record names no file.
       this.ports.update({ phase: 'done', path: null });
       await this.ports.recordMove(target.cluster, 'target', this.plan, 'done', 'succeeded', null).catch(() => undefined);
-      await this.ports.recordMove(source.cluster, 'source', this.plan, 'done', 'succeeded', null).catch(() => undefined);
+      await this.ports.recordMove(source.cluster, 'source', this.plan, 'done', 'succeeded', null, { expect: 'running' }).catch(() => undefined);
       await this.ports.refresh([source.cluster, target.cluster]);
       this.ports.progress('done', MIGRATION_PHASES.length - 1, MIGRATION_PHASES.length - 1, `${target.tenant} now lives on ${target.cluster}`);
       return { state: 'succeeded', phase: 'done', error: null, report: this.report, resynced: this.resynced };
@@ -434,7 +512,7 @@ export class MigrationRun {
       // The target is live and verified; only the source's removal failed: resume it with the tenant's delete job.
       const msg = `cleanup of the source failed (the tenant is live on ${target.cluster}; finish with csm tenant resume-job on ${source.cluster}): ${err instanceof Error ? err.message : String(err)}`;
       if (keepTarget) await keepTarget().catch(() => undefined);
-      await this.ports.recordMove(source.cluster, 'source', this.plan, 'cleanup', 'failed', msg).catch(() => undefined);
+      await this.ports.recordMove(source.cluster, 'source', this.plan, 'cleanup', 'failed', msg, { expect: 'running' }).catch(() => undefined);
       return { state: 'failed', phase: 'cleanup', error: msg, report: this.report, resynced: this.resynced };
     }
   }
@@ -448,6 +526,8 @@ export class MigrationRun {
     if (this.ports.guardRecovery) await this.ports.guardRecovery();
     this.phase = phase;
     this.abortRequested = true;
+    this.expect = 'recovering';
+    this.leaseAt = this.now();
     const stop = this.startHeartbeat('recovering');
     try {
       return await this.rollBack(new AppError('CANCELLED', 'migration aborted by the operator'));
@@ -456,15 +536,112 @@ export class MigrationRun {
     }
   }
 
+  /**
+   * Before a roll-back (or a final record) of its own, a run makes sure the move is still its own: a
+   * conditional write on the source's row (state still what this run holds). 'lost': another console
+   * took it over; an error: it cannot tell, so it touches nothing and leaves the move to a recovery.
+   */
+  private async confirmOwnership(): Promise<'ok' | 'missing' | 'lost' | { error: string }> {
+    if (this.superseded) return 'lost';
+    if (!this.ports.heartbeat) return 'ok';
+    const seq = this.seq;
+    const at = this.now();
+    try {
+      const r = await this.ports.heartbeat(this.expect);
+      if (r.outcome === 'lost') this.superseded = true;
+      if (r.outcome === 'ok') this.confirmed(at, seq);
+      return r.outcome;
+    } catch (e) {
+      return { error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /** Only what is this process's own goes: its bundle files and keychain entries. */
+  private async dropOwnFiles(): Promise<void> {
+    if (this.restoreLocal) await this.restoreLocal().catch(() => undefined);
+    for (const f of this.files) await this.ports.removeFile(f).catch(() => undefined);
+  }
+
+  /**
+   * Another console owns the move now and rolls it back from its record; a second roll-back here
+   * would race it. But what THIS run changed after its last confirmed write (a process that was
+   * paused past its lease, then froze the source or recreated the target) may have come after that
+   * console's roll-back, which then could not undo it: once that console has ended the move
+   * (aborted/failed, not `recovering` any more) and no newer move of the tenant exists, those
+   * changes are undone here — the source thawed and active again only while it is still
+   * `migrating` under a migration freeze, the target dropped only while no newer move owns it.
+   */
+  private async undoAfterTakeover(): Promise<{ undone: string[]; kept: string[] }> {
+    const undone: string[] = [];
+    const kept: string[] = [];
+    if (this.unconfirmed.size === 0) return { undone, kept };
+    const { source, target } = this.plan;
+    const what = [...this.unconfirmed.keys()].join(', ');
+    if (!this.ports.readMove) return { undone, kept: [`${what}: no way to read the record; left to the console that took the move over`] };
+    try {
+      const deadline = this.now() + (this.ports.takeoverWaitMs ?? MIGRATION_STALE_MS);
+      const poll = Math.min(this.ports.heartbeatMs ?? MIGRATION_HEARTBEAT_MS, 5000);
+      let rec = await this.ports.readMove();
+      while (rec?.state === 'recovering' && this.now() < deadline) {
+        await new Promise((r) => setTimeout(r, poll));
+        rec = await this.ports.readMove();
+      }
+      if (!rec || !['aborted', 'failed'].includes(rec.state)) return { undone, kept: [`${what}: the record says ${rec?.state ?? 'nothing'}; left to whoever owns the move`] };
+      if (this.ports.guardRecovery) await this.ports.guardRecovery();
+    } catch (e) {
+      return { undone, kept: [`${what}: ${e instanceof Error ? e.message : String(e)}`] };
+    }
+    const step = async (label: string, fn: () => Promise<boolean>): Promise<void> => {
+      try {
+        if (await fn()) undone.push(label);
+      } catch (e) {
+        kept.push(`${label}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    };
+    if (this.unconfirmed.has('target-created')) {
+      await step(`dropped ${target.tenant} on ${target.cluster}`, async () => {
+        const notOurs = this.ports.targetOwned ? await this.ports.targetOwned() : null;
+        if (notOurs) throw new AppError('CONFLICT', `kept: ${notOurs}`);
+        if ((await this.ports.stateOf(target.cluster, target.tenant)) === null) return false;
+        await this.ports.dropTenant(target.cluster, target.tenant);
+        return true;
+      });
+    }
+    if (this.unconfirmed.has('source-frozen') || this.unconfirmed.has('source-migrating')) {
+      // The record says the move ended and no newer move exists: a migration freeze on the source
+      // is this one's, whether the source is still `migrating` or the other console's roll-back had
+      // already put it back to active before this run froze it.
+      await step(`thawed ${source.tenant} and returned it to active`, async () => {
+        const state = await this.ports.stateOf(source.cluster, source.tenant);
+        if (state !== 'migrating' && state !== 'active') return false;
+        const st = await this.ports.freezeState(source.cluster, source.tenant);
+        const thaw = st?.reasons.includes('migration') === true;
+        if (thaw) await this.ports.thaw(source.cluster, source.tenant);
+        if (state === 'migrating') await this.ports.transition(source.cluster, source.tenant, ['migrating'], 'active');
+        return thaw || state === 'migrating';
+      });
+    }
+    return { undone, kept };
+  }
+
   /** Put the source back as it was and drop what the target got. Each step runs even if an earlier one failed. */
   private async rollBack(err: unknown): Promise<MigrationOutcome> {
     const failedAt = this.phase;
-    if (this.superseded || err instanceof MoveTakenOver) {
-      // The console that claimed the move rolls it back from its record; a second roll-back here
-      // would race it. Only what is this process's own goes: its bundle files and keychain entries.
-      const msg = err instanceof MoveTakenOver ? err.message : new MoveTakenOver(this.plan.operationId).message;
-      if (this.restoreLocal) await this.restoreLocal().catch(() => undefined);
-      for (const f of this.files) await this.ports.removeFile(f).catch(() => undefined);
+    const owner = err instanceof MoveTakenOver ? 'lost' : await this.confirmOwnership();
+    if (owner === 'lost') {
+      const base = err instanceof MoveTakenOver ? err.message : new MoveTakenOver(this.plan.operationId).message;
+      const { undone, kept } = await this.undoAfterTakeover();
+      const msg = `${base}${undone.length ? `; undone here (changed after the takeover): ${undone.join('; ')}` : ''}${kept.length ? `; not undone: ${kept.join('; ')}` : ''}`;
+      await this.dropOwnFiles();
+      this.ports.progress(failedAt, 0, null, msg);
+      return { state: 'failed', phase: failedAt, error: msg, report: this.report, resynced: this.resynced };
+    }
+    if (typeof owner === 'object') {
+      // Whether another console claimed the move cannot be known: nothing is touched, the record
+      // stays as it is and ages; migration abort recovers it from any platform console.
+      const cause = err instanceof Error ? err.message : String(err);
+      const msg = `${cause}; this console could not confirm it still owns migration ${this.plan.operationId} (${owner.error}): nothing rolled back — once its record is stale, migration abort recovers it from any platform console`;
+      await this.dropOwnFiles();
       this.ports.progress(failedAt, 0, null, msg);
       return { state: 'failed', phase: failedAt, error: msg, report: this.report, resynced: this.resynced };
     }
@@ -497,9 +674,17 @@ export class MigrationRun {
     if (this.files.length > 0 && !leftovers.some((l) => l.startsWith('removing '))) this.ports.update({ path: null });
     const state = aborted ? 'aborted' : 'failed';
     const error = leftovers.length ? `${reason}; roll-back incomplete: ${leftovers.join('; ')}` : aborted ? null : reason;
-    await step('recording the move', () => this.ports.recordMove(source.cluster, 'source', this.plan, failedAt, state, error ?? reason));
+    // Conditional on still owning the row (no row at all: created), so a console that took the move
+    // over meanwhile is never overwritten.
+    let recorded = true as boolean | void;
+    await step('recording the move', async () => {
+      recorded = await this.ports.recordMove(source.cluster, 'source', this.plan, failedAt, state, error ?? reason, owner === 'missing' ? {} : { expect: this.expect });
+    });
+    // The row left our hands during the roll-back (another console ended or claimed it): it is not
+    // overwritten, and this run's outcome says so.
+    const lostRecord = recorded === false ? `; the record was taken over by another console meanwhile and is left as it is` : '';
     await this.ports.recordMove(target.cluster, 'target', this.plan, failedAt, state, error ?? reason).catch(() => undefined);
     await this.ports.refresh([source.cluster, target.cluster]).catch(() => undefined);
-    return { state: leftovers.length && aborted ? 'failed' : state, phase: failedAt, error: error ?? (aborted ? 'aborted by the operator' : reason), report: this.report, resynced: this.resynced };
+    return { state: (leftovers.length || lostRecord) && aborted ? 'failed' : state, phase: failedAt, error: `${error ?? (aborted ? 'aborted by the operator' : reason)}${lostRecord}`, report: this.report, resynced: this.resynced };
   }
 }

@@ -1,4 +1,6 @@
 import type { Operation } from '../../../src-shared/contract/portability';
+import { tenantIdSchema } from '../../../src-shared/rules/names';
+import { AppError } from '../../app/errors';
 import type { MoveRecord } from './system-repo';
 
 /**
@@ -95,7 +97,8 @@ export function operationFromMove(m: MoveRecord, nowMs: number, staleMs: number)
     targetCluster: m.toCluster || null,
     targetTenant: m.targetTenant || m.tenant,
     phase: m.phase || null,
-    startedAt: m.startedAt,
+    // Unknown (no started_at): its last write stands in, for display and ordering only.
+    startedAt: m.startedAt ?? m.updatedAt,
     endedAt: ended ? m.updatedAt : null,
     path: null,
     bytes: null,
@@ -121,4 +124,60 @@ export function movesAsOperations(moves: MoveRecord[], nowOf: (m: MoveRecord) =>
     if (!have || (have.side !== 'source' && m.side === 'source')) best.set(m.operationId, m);
   }
   return [...best.values()].map((m) => operationFromMove(m, nowOf(m), staleMs)).sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id));
+}
+
+/** A recovery that must not happen (a newer move of the tenant is recorded): nothing was, or may be, rolled back. */
+export class RecoveryRefused extends AppError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+
+/**
+ * What a recovery that failed after its claim leaves on the move's record. Only a refusal ends the
+ * move ('failed', nothing rolled back, and recoveryDecision never recovers it again). Anything else
+ * (a read timeout, a node down) says nothing about the move: the claim is released — the row goes
+ * back to what the claim found, stale again — so a later abort recovers it.
+ */
+export function afterFailedRecovery(e: unknown, text: string): { kind: 'refused' | 'release'; error: string } {
+  if (e instanceof RecoveryRefused) return { kind: 'refused', error: `recovery refused, nothing rolled back: ${text}` };
+  return { kind: 'release', error: `recovery failed, the move is left recoverable (abort it again): ${text}` };
+}
+
+/** Rows of tenant_moves fit to show (tenant ids valid): one malformed row is skipped, not fatal to the whole list. */
+export function validMoves(moves: MoveRecord[], skipped: (m: MoveRecord, why: string) => void): MoveRecord[] {
+  return moves.filter((m) => {
+    const bad = [['tenant', m.tenant], ['target tenant', m.targetTenant || m.tenant]].find(([, v]) => !tenantIdSchema.safeParse(v).success);
+    if (bad) skipped(m, `${bad[0]} id is not a valid tenant id`);
+    return !bad;
+  });
+}
+
+/**
+ * Read every cluster at once, each within `timeoutMs`: a cluster that fails or is slower is
+ * reported (`failed`) and skipped, the others are returned.
+ */
+export async function gatherMoves<T extends object>(clusters: string[], read: (cluster: string) => Promise<T>, timeoutMs: number, failed: (cluster: string, e: unknown) => void): Promise<(T & { cluster: string })[]> {
+  const out = await Promise.all(
+    clusters.map(async (cluster): Promise<(T & { cluster: string }) | null> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        const v: T = await Promise.race([
+          read(cluster),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new AppError('UNAVAILABLE', `no answer from ${cluster} within ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+        return { ...v, cluster };
+      } catch (e) {
+        failed(cluster, e);
+        return null;
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+    }),
+  );
+  const got: (T & { cluster: string })[] = [];
+  for (const x of out) if (x) got.push(x as T & { cluster: string });
+  return got;
 }

@@ -10,8 +10,10 @@ const BK = qualified(SYS, 'backups');
 const MV = qualified(SYS, 'tenant_moves');
 // types.consistencies.localQuorum (the driver's enum stays in src-main/cassandra/).
 const Q = { prepare: true, consistency: 0x06 } as const;
-// …and serial consistency localSerial for the conditional writes (LWT) on tenant_moves.
-const LWT = { ...Q, serialConsistency: 0x09 } as const;
+// …and serial consistency SERIAL (types.consistencies.serial) for the conditional writes (LWT) on
+// tenant_moves: LOCAL_SERIAL serializes within one DC only, and two consoles in two DCs must not both
+// own a move.
+const LWT = { ...Q, serialConsistency: 0x08 } as const;
 
 export interface StoredPolicy {
   policy: BackupPolicy | null;
@@ -40,7 +42,8 @@ export interface MoveRecord {
   state: string;
   error: string | null;
   startedBy: string | null;
-  startedAt: string;
+  /** When the move began (written with the row); null when the row has none (unknown, never "the epoch"). */
+  startedAt: string | null;
   /** Last write by the console working on it (phase change or heartbeat), on Cassandra's clock. */
   updatedAt: string;
   abortRequestedAt: string | null;
@@ -92,11 +95,14 @@ function moveOf(r: Record<string, unknown>): MoveRecord {
     state: String(r['state'] ?? ''),
     error: str(r['error']),
     startedBy: str(r['started_by']),
-    startedAt: iso(r['started_at']),
+    startedAt: isoOrNull(r['started_at']),
     updatedAt: iso(r['updated_at']),
     abortRequestedAt: isoOrNull(r['abort_requested_at']),
   };
 }
+
+/** Newest first by started_at (a row without one by its last write). */
+const newestFirst = (a: MoveRecord, b: MoveRecord): number => (b.startedAt ?? b.updatedAt).localeCompare(a.startedAt ?? a.updatedAt);
 
 /** csm_system access for backups and migrations, over a platform operator's session. */
 export class OrchestrationRepo {
@@ -193,25 +199,60 @@ export class OrchestrationRepo {
   }
 
   /**
-   * Record a move's phase and state. `ifRunning`: only while the row still says `running` (an LWT)
-   * — the runner's phase changes after the first, so a runner whose move another console took over
-   * (recovering) learns it (false) instead of overwriting that console's claim. updated_at is
-   * Cassandra's clock (toTimestamp(now())): heartbeat ages are compared on one clock.
+   * Record a move's phase and state. Every write to a row after it exists is conditional (an LWT),
+   * so the row's writes are ordered by Paxos ballots and never by the clocks of the console machines
+   * (the driver stamps plain writes with the client's clock: a console whose clock lags would lose its
+   * final write to its own earlier LWT claim).
+   *
+   * - `expect` given: only while the row's state is that (`running` for the runner, `recovering` for
+   *   a recovery): false when it says something else — another console took the move over, or it
+   *   ended. A missing row is false too.
+   * - no `expect`: the row is created (INSERT … IF NOT EXISTS, started_at and updated_at in the same
+   *   statement, on Cassandra's clock) or, when it exists, updated IF EXISTS.
+   *
+   * updated_at is Cassandra's clock (toTimestamp(now())): heartbeat ages are compared on one clock.
    */
-  putMove(plan: MigrationPlan, side: 'source' | 'target', phase: MigrationPhase, state: string, error: string | null, opts: { ifRunning?: boolean } = {}): Promise<boolean> {
+  putMove(plan: MigrationPlan, side: 'source' | 'target', phase: MigrationPhase, state: string, error: string | null, opts: { expect?: 'running' | 'recovering' } = {}): Promise<boolean> {
     const tenant = side === 'source' ? plan.source.tenant : plan.target.tenant;
     return run(`recording the move of ${tenant}`, async () => {
-      const now = new Date();
-      const rs = await this.client.execute(
-        `UPDATE ${MV} SET from_cluster = ?, to_cluster = ?, target_tenant = ?, side = ?, phase = ?, state = ?, error = ?, started_by = ?, updated_at = toTimestamp(now()) WHERE tenant_id = ? AND operation_id = ?${opts.ifRunning ? " IF state = 'running'" : ''}`,
-        [plan.source.cluster, plan.target.cluster, plan.target.tenant, side, phase, state, error, plan.by, tenant, plan.operationId],
-        opts.ifRunning ? LWT : Q,
+      const set = 'from_cluster = ?, to_cluster = ?, target_tenant = ?, side = ?, phase = ?, state = ?, error = ?, started_by = ?, updated_at = toTimestamp(now())';
+      const values = [plan.source.cluster, plan.target.cluster, plan.target.tenant, side, phase, state, error, plan.by];
+      if (opts.expect) {
+        const rs = await this.client.execute(`UPDATE ${MV} SET ${set} WHERE tenant_id = ? AND operation_id = ? IF state = ?`, [...values, tenant, plan.operationId, opts.expect], LWT);
+        return rs.rows[0]?.['[applied]'] === true;
+      }
+      const ins = await this.client.execute(
+        `INSERT INTO ${MV} (tenant_id, operation_id, from_cluster, to_cluster, target_tenant, side, phase, state, error, started_by, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, toTimestamp(now()), toTimestamp(now())) IF NOT EXISTS`,
+        [tenant, plan.operationId, ...values],
+        LWT,
       );
-      if (opts.ifRunning && rs.rows[0]?.['[applied]'] !== true) return false;
-      // started_at once: an UPDATE … IF started_at = null would cost a Paxos round per phase; a read is cheaper.
-      const r = (await this.client.execute(`SELECT started_at FROM ${MV} WHERE tenant_id = ? AND operation_id = ?`, [tenant, plan.operationId], Q)).rows[0];
-      if (!r?.['started_at']) await this.client.execute(`UPDATE ${MV} SET started_at = ? WHERE tenant_id = ? AND operation_id = ?`, [now, tenant, plan.operationId], Q);
-      return true;
+      if (ins.rows[0]?.['[applied]'] === true) return true;
+      const rs = await this.client.execute(`UPDATE ${MV} SET ${set} WHERE tenant_id = ? AND operation_id = ? IF EXISTS`, [...values, tenant, plan.operationId], LWT);
+      return rs.rows[0]?.['[applied]'] === true;
+    });
+  }
+
+  /** The state and phase of one move's row (a SERIAL read: what the last LWT left), null when there is none. */
+  moveState(tenant: string, operationId: string): Promise<{ state: string; phase: string; error: string | null } | null> {
+    return run(`reading the move of ${tenant}`, async () => {
+      const r = (await this.client.execute(`SELECT state, phase, error FROM ${MV} WHERE tenant_id = ? AND operation_id = ?`, [tenant, operationId], { prepare: true, consistency: 0x08 })).rows[0];
+      return r ? { state: String(r['state'] ?? ''), phase: String(r['phase'] ?? ''), error: str(r['error']) } : null;
+    });
+  }
+
+  /**
+   * Undo a claim whose recovery failed on an error that is no refusal (a timeout, a node down): the
+   * row goes back to what the claim found — its state, error and updated_at — while it still says
+   * `recovering`, so it reads stale (orphaned) again and any console can recover it.
+   */
+  releaseClaim(m: Pick<MoveRecord, 'tenant' | 'operationId' | 'state' | 'error' | 'updatedAt'>): Promise<boolean> {
+    return run(`releasing the claim on the move of ${m.tenant}`, async () => {
+      const rs = await this.client.execute(
+        `UPDATE ${MV} SET state = ?, error = ?, updated_at = ? WHERE tenant_id = ? AND operation_id = ? IF state = 'recovering'`,
+        [m.state, m.error, Date.parse(m.updatedAt) > 0 ? new Date(m.updatedAt) : null, m.tenant, m.operationId],
+        LWT,
+      );
+      return rs.rows[0]?.['[applied]'] === true;
     });
   }
 
@@ -260,7 +301,7 @@ export class OrchestrationRepo {
     return run('reading the recorded tenant moves', async () => {
       const out: MoveRecord[] = [];
       for await (const r of await this.client.execute(`SELECT * FROM ${MV}`, [], { ...Q, fetchSize: 5000 })) out.push(moveOf(r));
-      return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+      return out.sort(newestFirst);
     });
   }
 
@@ -273,7 +314,8 @@ export class OrchestrationRepo {
   /** Ask the console running a migration to abort it (it looks at every phase boundary). A column of its own: the runner's phase updates never overwrite it. */
   requestAbort(tenant: string, operationId: string): Promise<void> {
     return run(`asking to abort the move of ${tenant}`, async () => {
-      await this.client.execute(`UPDATE ${MV} SET abort_requested_at = ? WHERE tenant_id = ? AND operation_id = ?`, [new Date(), tenant, operationId], Q);
+      // Conditional like every write to an existing row (ordered by Paxos, not by this machine's clock).
+      await this.client.execute(`UPDATE ${MV} SET abort_requested_at = toTimestamp(now()) WHERE tenant_id = ? AND operation_id = ? IF EXISTS`, [tenant, operationId], LWT);
     });
   }
 
@@ -286,7 +328,7 @@ export class OrchestrationRepo {
     return run(`reading the moves of ${tenant}`, async () =>
       (await this.client.execute(`SELECT * FROM ${MV} WHERE tenant_id = ?`, [tenant], Q)).rows
         .map(moveOf)
-        .sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+        .sort(newestFirst),
     );
   }
 }

@@ -184,7 +184,7 @@ describe('migration heartbeat (MigrationRun with fakes)', () => {
     const ports = w.migrationPorts(plan, {
       recordMove: async (cluster, side, p, phase, state, error, opts) => {
         await base.recordMove(cluster, side, p, phase, state, error, opts);
-        return !(opts?.ifRunning && phase === 'cleanup');
+        return !(opts?.expect === 'running' && phase === 'cleanup');
       },
     });
     const out = await new MigrationRun(plan, ports).run();
