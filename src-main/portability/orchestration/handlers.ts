@@ -26,7 +26,7 @@ import { BackupService, type BackupPorts } from './backups';
 import { isOwnTenantRole, scratchTenantId } from './maths';
 import { operationVisible } from '../core/handlers';
 import { MIGRATION_PHASES, MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from './migration';
-import { afterFailedRecovery, gatherMoves, MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS, movesAsOperations, RecoveryRefused, recoveryDecision, validMoves } from './recovery';
+import { afterFailedRecovery, gatherMoves, localAbortRefusal, MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS, movesAsOperations, RecoveryRefused, recoveryDecision, validMoves } from './recovery';
 import { BackupScheduler } from './scheduler';
 import { OrchestrationRepo, type MoveRecord } from './system-repo';
 
@@ -536,7 +536,7 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         const wrote = after.kind === 'refused' ? r.putMove(plan, 'source', phase, 'failed', after.error, { expect: 'recovering' }) : r.releaseClaim(seen);
         await wrote.catch((w: unknown) => deps.logger.warn('recording a failed recovery failed', { operationId, error: errText(w) }));
       }
-      core.operations.update(operationId, { state: 'failed', endedAt: new Date().toISOString(), error: after.error });
+      core.operations.update(operationId, { state: after.localState, endedAt: after.localState === 'failed' ? new Date().toISOString() : null, error: after.error });
       throw e;
     }
   };
@@ -582,12 +582,8 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
       if (op.jobId) await deps.jobs.wait(op.jobId)?.catch(() => undefined);
       return core.operations.get(operationId)!;
     }
-    if (op.state === 'succeeded' || op.state === 'aborted') throw new AppError('CONFLICT', `migration ${operationId} already ${op.state}`);
-    // A failed migration already rolled back (its own roll-back ran): nothing of it is left to
-    // undo, and undoing it now could drop a tenant a later move created. Only an interrupted one
-    // (its process gone) or one whose roll-back was recorded incomplete is recovered.
-    if (op.state === 'failed' && !/roll-back incomplete/.test(op.error ?? '')) throw new AppError('CONFLICT', `migration ${operationId} already failed and was rolled back; nothing to abort`);
-    if (op.phase === 'cleanup' || op.phase === 'done') throw new AppError('CONFLICT', `migration ${operationId} reached ${op.phase}: the source is being (or was) removed; it can no longer be aborted`);
+    const refusal = localAbortRefusal(op);
+    if (refusal) throw new AppError('CONFLICT', refusal);
     if (op.state === 'running') {
       // Running in another process of this installation (the recorded operation is shared): ask
       // it through csm_system; it aborts within a heartbeat and rolls back itself.

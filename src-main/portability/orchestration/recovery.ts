@@ -139,9 +139,26 @@ export class RecoveryRefused extends AppError {
  * (a read timeout, a node down) says nothing about the move: the claim is released — the row goes
  * back to what the claim found, stale again — so a later abort recovers it.
  */
-export function afterFailedRecovery(e: unknown, text: string): { kind: 'refused' | 'release'; error: string } {
-  if (e instanceof RecoveryRefused) return { kind: 'refused', error: `recovery refused, nothing rolled back: ${text}` };
-  return { kind: 'release', error: `recovery failed, the move is left recoverable (abort it again): ${text}` };
+export function afterFailedRecovery(e: unknown, text: string): { kind: 'refused' | 'release'; error: string; localState: 'failed' | 'interrupted' } {
+  if (e instanceof RecoveryRefused) return { kind: 'refused', error: `recovery refused, nothing rolled back: ${text}`, localState: 'failed' };
+  // This console's own record of it reads interrupted (nothing runs it, it is recoverable), not
+  // failed — a failed migration is one whose roll-back ran, and is never aborted again.
+  return { kind: 'release', error: `recovery failed, the move is left recoverable (abort it again): ${text}`, localState: 'interrupted' };
+}
+
+/**
+ * `migration.abort` of a migration in this console's own record that does not run here: why it is
+ * refused from that record alone (null: go on — ask its process, or recover it from csm_system).
+ */
+export function localAbortRefusal(op: Pick<Operation, 'id' | 'state' | 'error' | 'phase'>): string | null {
+  if (op.state === 'succeeded' || op.state === 'aborted') return `migration ${op.id} already ${op.state}`;
+  // A failed migration already rolled back (its own roll-back ran): nothing of it is left to
+  // undo, and undoing it now could drop a tenant a later move created. Only an interrupted one
+  // (its process gone, or a recovery that failed and released the move) or one whose roll-back
+  // was recorded incomplete is recovered.
+  if (op.state === 'failed' && !/roll-back incomplete/.test(op.error ?? '')) return `migration ${op.id} already failed and was rolled back; nothing to abort`;
+  if (op.phase === 'cleanup' || op.phase === 'done') return `migration ${op.id} reached ${op.phase}: the source is being (or was) removed; it can no longer be aborted`;
+  return null;
 }
 
 /** Rows of tenant_moves fit to show (tenant ids valid): one malformed row is skipped, not fatal to the whole list. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type cassandra from 'cassandra-driver';
 import { LeaseLost, MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from '../../../src-main/portability/orchestration/migration';
-import { afterFailedRecovery, gatherMoves, movesAsOperations, RecoveryRefused, recoveryDecision, validMoves } from '../../../src-main/portability/orchestration/recovery';
+import { afterFailedRecovery, gatherMoves, localAbortRefusal, movesAsOperations, RecoveryRefused, recoveryDecision, validMoves } from '../../../src-main/portability/orchestration/recovery';
 import { OrchestrationRepo, type MoveRecord } from '../../../src-main/portability/orchestration/system-repo';
 import { FakeWorld } from './orchestration-fakes';
 
@@ -291,11 +291,21 @@ describe('a recovery that failed after its claim (H2)', () => {
     expect(after.error).not.toMatch(/nothing rolled back/);
     // releaseClaim writes back state, error and updated_at as seen: the decision on that row.
     expect(recoveryDecision({ ...seen }, 'east', NOW, 60_000)).toEqual({ kind: 'recover' });
+    // …and this console's own record of it lets the second abort through to a recovery.
+    expect(after.localState).toBe('interrupted');
+    expect(localAbortRefusal({ id: 'op1', state: after.localState, error: after.error, phase: 'cutover' })).toBeNull();
+  });
+
+  it("a failed migration whose roll-back ran is not aborted again; one recorded 'roll-back incomplete' is", () => {
+    expect(localAbortRefusal({ id: 'op1', state: 'failed', error: 'CONFLICT: verification failed', phase: 'verify' })).toMatch(/already failed and was rolled back/);
+    expect(localAbortRefusal({ id: 'op1', state: 'failed', error: 'x; roll-back incomplete: thawing: timeout', phase: 'cutover' })).toBeNull();
+    expect(localAbortRefusal({ id: 'op1', state: 'interrupted', error: null, phase: 'cleanup' })).toMatch(/reached cleanup/);
   });
 
   it('a refusal (a newer move) ends the move as failed, never recovered again', () => {
     const after = afterFailedRecovery(new RecoveryRefused('a newer move of acme (op2) is recorded on west'), 'CONFLICT: …');
     expect(after.kind).toBe('refused');
+    expect(localAbortRefusal({ id: 'op1', state: after.localState, error: after.error, phase: 'cutover' })).toMatch(/already failed/);
     expect(recoveryDecision(move({ state: 'failed', error: after.error }), 'east', NOW, 60_000).kind).toBe('refuse');
   });
 });
