@@ -21,6 +21,12 @@ import { MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS } from './recovery';
  * Abort (or any failure) before cleanup: whatever was created on the target is dropped, the
  * source's writes are thawed, its state goes back to active, and the keychain entries the import
  * may have replaced come back: the source is left as it was.
+ *
+ * Ownership (recovery.ts): every change to either cluster is made only while the run holds its
+ * lease (a conditional write on the source's row succeeded within leaseMs); a roll-back and the
+ * final record happen only after the row was confirmed (LWT) to be still this run's. A run that
+ * lost the move leaves the roll-back to the console that took it over, except for what it changed
+ * after its last confirmed write (undoAfterTakeover).
  */
 export const MIGRATION_PHASES = ['copy', 'verify', 'cutover', 'switch', 'cleanup', 'done'] as const;
 export type MigrationPhase = (typeof MIGRATION_PHASES)[number];

@@ -14,7 +14,15 @@ import type { MoveRecord } from './system-repo';
  *   and may be recovered from any platform console;
  * - the recovering console claims the row (LWT: state and updated_at as it read them →
  *   `recovering`), so two consoles never roll back the same move, and a runner that comes back
- *   finds its row taken (its conditional writes fail) and stops without touching the clusters.
+ *   finds its row taken (its conditional writes fail) and stops;
+ * - the runner holds a lease: without a successful conditional write for MIGRATION_STALE_MS / 2
+ *   (a process paused, heartbeats failing) it changes neither cluster any more, and before any
+ *   roll-back or final record it confirms (LWT) that the row is still its own. What it changed after
+ *   its last confirmed write, the claimer may not have seen: once the claimer ended the move, the
+ *   runner undoes that itself (migration.ts, undoAfterTakeover);
+ * - every write to a row after its creation is an LWT at SERIAL (ordered by Paxos, not by the
+ *   clocks of the console machines, across DCs); a recovery that fails on anything but a refusal
+ *   releases its claim (the row as it found it, stale again).
  *
  * Ages are measured on Cassandra's clock (updated_at is written as toTimestamp(now()) and compared
  * with the coordinator's now), so clock skew between console machines cannot make a live move
