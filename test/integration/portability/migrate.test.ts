@@ -10,6 +10,7 @@ import { driverClient, SUPERUSER, unique } from '../../support/cassandra';
 import { REPO_ROOT } from '../../support/web-host';
 import { ensureInstallationMasterKey } from '../pki/support';
 import { platformConsole, provision, scrub, userClient, type Svc } from '../tenancy/support';
+import { contents, grants, ok, registryState, tenantObjects } from './support';
 import type { LocalClient } from '../../../src-main/ipc/local-client';
 
 /**
@@ -30,44 +31,11 @@ describe('tenant migration between clusters', () => {
   let su: cassandra.Client;
   let own: cassandra.Client;
 
-  const ok = <T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T => {
-    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-    return r.value;
-  };
   const result = async (operationId: string): Promise<Operation> => ok(await shared.api.call('portability.result', { operationId }));
   const waitJob = async (jobId: string): Promise<void> => {
     await shared.svc.jobs.wait(jobId)?.catch(() => undefined);
   };
 
-  /** Rows of every table of the tenant's data keyspace, order-independent. */
-  const contents = async (c: cassandra.Client, id: string): Promise<Record<string, string[]>> => {
-    const ks = `tenant_${id}_data`;
-    const tables = (await c.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [ks], { prepare: true })).rows.map((r) => String(r['table_name'])).sort();
-    const out: Record<string, string[]> = {};
-    for (const t of tables) {
-      const rows: string[] = [];
-      for await (const r of await c.execute(`SELECT * FROM "${ks}"."${t}"`, [], { fetchSize: 1000 })) rows.push(JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('hex') : String(v)]))));
-      out[t] = rows.sort();
-    }
-    return out;
-  };
-  /** Every permission held by the tenant's roles (role, resource, permission), sorted. */
-  const grants = async (c: cassandra.Client, id: string): Promise<string[]> => {
-    const roles = (await c.execute('LIST ROLES')).rows.map((r) => String(r['role'])).filter((r) => r.startsWith(`tenant_${id}_`));
-    const out = new Set<string>();
-    for (const role of roles) {
-      for (const p of (await c.execute(`LIST ALL PERMISSIONS OF "${role}" NORECURSIVE`)).rows) out.add(`${String(p['role'])} ${String(p['resource'])} ${String(p['permission'])}`);
-    }
-    return [...out].sort();
-  };
-  const tenantObjects = async (c: cassandra.Client, id: string): Promise<{ keyspaces: string[]; roles: string[] }> => ({
-    keyspaces: (await c.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows.map((r) => String(r['keyspace_name'])).filter((k) => k.startsWith(`tenant_${id}_`)).sort(),
-    roles: (await c.execute('LIST ROLES')).rows.map((r) => String(r['role'])).filter((r) => r.startsWith(`tenant_${id}_`)).sort(),
-  });
-  const registryState = async (c: cassandra.Client, id: string): Promise<string | null> => {
-    const r = (await c.execute('SELECT state FROM csm_system.tenants WHERE id = ?', [id], { prepare: true })).rows[0];
-    return r ? String(r['state']) : null;
-  };
   /** Rows in a table the tenant added after provisioning (the move must take the live schema). */
   const fill = async (id: string, n: number, from = 0): Promise<void> => {
     await su.execute(`CREATE TABLE IF NOT EXISTS "tenant_${id}_data"."notes" (bucket text, n int, body blob, PRIMARY KEY (bucket, n))`);

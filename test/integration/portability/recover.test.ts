@@ -16,6 +16,7 @@ import { csmRunner } from '../../support/cli';
 import { REPO_ROOT } from '../../support/web-host';
 import { ensureInstallationMasterKey } from '../pki/support';
 import { platformConsole, provision, scrub, userClient, type Svc } from '../tenancy/support';
+import { contents, grants, ok, registryState, tenantObjects } from './support';
 import { inject } from 'vitest';
 
 /**
@@ -39,37 +40,8 @@ describe('recovering an orphaned migration from another console', () => {
   let own: cassandra.Client;
   let child: ChildProcess | null = null;
 
-  const ok = <T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T => {
-    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-    return r.value;
-  };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  const contents = async (cl: cassandra.Client, id: string): Promise<Record<string, string[]>> => {
-    const ks = `tenant_${id}_data`;
-    const tables = (await cl.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [ks], { prepare: true })).rows.map((r) => String(r['table_name'])).sort();
-    const out: Record<string, string[]> = {};
-    for (const tb of tables) {
-      const rows: string[] = [];
-      for await (const r of await cl.execute(`SELECT * FROM "${ks}"."${tb}"`, [], { fetchSize: 1000 })) rows.push(JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('hex') : String(v)]))));
-      out[tb] = rows.sort();
-    }
-    return out;
-  };
-  const grants = async (cl: cassandra.Client, id: string): Promise<string[]> => {
-    const roles = (await cl.execute('LIST ROLES')).rows.map((r) => String(r['role'])).filter((r) => r.startsWith(`tenant_${id}_`));
-    const out = new Set<string>();
-    for (const role of roles) for (const p of (await cl.execute(`LIST ALL PERMISSIONS OF "${role}" NORECURSIVE`)).rows) out.add(`${String(p['role'])} ${String(p['resource'])} ${String(p['permission'])}`);
-    return [...out].sort();
-  };
-  const tenantObjects = async (cl: cassandra.Client, id: string): Promise<{ keyspaces: string[]; roles: string[] }> => ({
-    keyspaces: (await cl.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows.map((r) => String(r['keyspace_name'])).filter((k) => k.startsWith(`tenant_${id}_`)).sort(),
-    roles: (await cl.execute('LIST ROLES')).rows.map((r) => String(r['role'])).filter((r) => r.startsWith(`tenant_${id}_`)).sort(),
-  });
-  const registryState = async (cl: cassandra.Client, id: string): Promise<string | null> => {
-    const r = (await cl.execute('SELECT state FROM csm_system.tenants WHERE id = ?', [id], { prepare: true })).rows[0];
-    return r ? String(r['state']) : null;
-  };
   const moveRows = async (cl: cassandra.Client, id: string): Promise<{ op: string; state: string; phase: string; abortRequested: boolean }[]> =>
     (await cl.execute('SELECT operation_id, state, phase, abort_requested_at FROM csm_system.tenant_moves WHERE tenant_id = ?', [id], { prepare: true })).rows.map((r) => ({
       op: String(r['operation_id']),
@@ -81,6 +53,18 @@ describe('recovering an orphaned migration from another console', () => {
     const u = await userClient(`tenant_${id}_u_boss`, 'correct-horse-battery');
     try {
       await u.execute(`INSERT INTO "tenant_${id}_data"."notes" (bucket, n, body) VALUES (?, ?, ?)`, [`b${n % 7}`, n, Buffer.from(`row ${n}`)], { prepare: true });
+      return 'ok';
+    } catch (e) {
+      return /permission|Unauthorized/i.test((e as Error).message) ? 'refused' : `other: ${(e as Error).message}`;
+    } finally {
+      await u.shutdown();
+    }
+  };
+  /** Can the tenant's user modify its data? A DELETE of a row that never existed: MODIFY needed, nothing visible changes. */
+  const probe = async (id: string): Promise<string> => {
+    const u = await userClient(`tenant_${id}_u_boss`, 'correct-horse-battery');
+    try {
+      await u.execute(`DELETE FROM "tenant_${id}_data"."notes" WHERE bucket = 'never-written' AND n = -1`);
       return 'ok';
     } catch (e) {
       return /permission|Unauthorized/i.test((e as Error).message) ? 'refused' : `other: ${(e as Error).message}`;
@@ -154,7 +138,9 @@ describe('recovering an orphaned migration from another console', () => {
       if (child.exitCode !== null) throw new Error(`console A ended before the cut-over (exit ${child.exitCode}): ${out.slice(-2000)}`);
       if (Date.now() > deadline) throw new Error(`console A did not reach the cut-over: ${out.slice(-2000)}`);
       const f = (await su.execute('SELECT reasons FROM csm_system.write_freezes WHERE tenant_id = ?', [t], { prepare: true })).rows[0];
-      if (f && ((f['reasons'] as string[] | null) ?? []).includes('migration')) break;
+      // The freeze is recorded before its REVOKEs run: wait until they took effect (a write is
+      // refused), probing with a delete of a row that never existed so the data stays as it was.
+      if (f && ((f['reasons'] as string[] | null) ?? []).includes('migration') && (await probe(t)) === 'refused') break;
       await sleep(100);
     }
     child.kill('SIGKILL');
