@@ -26,7 +26,7 @@ import { BackupService, type BackupPorts } from './backups';
 import { isOwnTenantRole, scratchTenantId } from './maths';
 import { operationVisible } from '../core/handlers';
 import { MIGRATION_PHASES, MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from './migration';
-import { afterFailedRecovery, gatherMoves, localAbortRefusal, MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS, movesAsOperations, RecoveryRefused, recoveryDecision, validMoves } from './recovery';
+import { afterFailedRecovery, gatherMoves, localAbortRefusal, localRecoveryDecision, MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS, movesAsOperations, RecoveryRefused, recoveryDecision, validMoves } from './recovery';
 import { BackupScheduler } from './scheduler';
 import { OrchestrationRepo, type MoveRecord } from './system-repo';
 
@@ -582,9 +582,9 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
       if (op.jobId) await deps.jobs.wait(op.jobId)?.catch(() => undefined);
       return core.operations.get(operationId)!;
     }
-    const refusal = localAbortRefusal(op);
-    if (refusal) throw new AppError('CONFLICT', refusal);
     if (op.state === 'running') {
+      const refusal = localAbortRefusal(op);
+      if (refusal) throw new AppError('CONFLICT', refusal);
       // Running in another process of this installation (the recorded operation is shared): ask
       // it through csm_system; it aborts within a heartbeat and rolls back itself.
       await repo(cluster).requestAbort(op.tenant, operationId);
@@ -595,24 +595,25 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+    // Not running here (its process is gone, or its roll-back was left incomplete). The source's
+    // record on the cluster decides when there is one (recovery.ts, localRecoveryDecision): its
+    // phase and its heartbeat, not this console's cached ones — another console may have recovered
+    // it meanwhile, or the runner came back and took it further.
+    const seen = (await repo(cluster).moves(op.tenant)).find((m) => m.operationId === operationId && m.side === 'source') ?? null;
+    const d = localRecoveryDecision(op, seen, cluster, seen ? await repo(cluster).serverNow() : Date.now(), staleMs());
+    if (d.kind === 'refuse') {
+      if (d.ended) core.operations.update(operationId, { state: d.ended.state, endedAt: d.ended.at, error: d.ended.error });
+      throw new AppError(d.code, d.message);
+    }
+    if (d.kind === 'request-abort') {
+      await repo(cluster).requestAbort(op.tenant, operationId);
+      throw new AppError('CONFLICT', d.message);
+    }
     const to = op.targetCluster;
     if (!to) throw new AppError('CONFLICT', `migration ${operationId} has no target recorded`);
     await signInForCli(to);
     requirePlatform(to, 'aborting a migration');
-    // Not running here (its process is gone, or its roll-back was left incomplete). The record on
-    // the cluster decides too: another console may have recovered it meanwhile.
-    const seen = (await repo(cluster).moves(op.tenant)).find((m) => m.operationId === operationId && m.side === 'source') ?? null;
-    if (seen && seen.state !== 'running' && !(seen.state === 'failed' && /roll-back incomplete/.test(seen.error ?? ''))) {
-      if (seen.state === 'recovering') {
-        const d = recoveryDecision(seen, cluster, await repo(cluster).serverNow(), staleMs());
-        if (d.kind !== 'recover') throw new AppError('CONFLICT', d.kind === 'refuse' ? d.message : `migration ${operationId} is being recovered by another console (last heartbeat ${seen.updatedAt})`);
-      } else {
-        if (['aborted', 'failed', 'succeeded'].includes(seen.state)) core.operations.update(operationId, { state: seen.state as Operation['state'], endedAt: seen.updatedAt, error: seen.error });
-        throw new AppError('CONFLICT', `migration ${operationId} is recorded on ${cluster} as ${seen.state} at ${seen.phase} (by another console): nothing to abort`);
-      }
-    }
-    // Its process is gone (this console's record says so): no need to wait for the heartbeat to age.
-    const phase = isPhase(op.phase) ? op.phase : 'copy';
+    const phase = isPhase(d.phase) ? d.phase : 'copy';
     const plan: MigrationPlan = { operationId, source: { cluster, tenant: op.tenant }, target: { cluster: to, tenant: op.targetTenant ?? op.tenant }, by: seen?.startedBy ?? by(cluster) };
     return recoverFromRecord(plan, phase, seen);
   };

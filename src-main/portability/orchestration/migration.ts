@@ -646,7 +646,9 @@ export class MigrationRun {
       // Whether another console claimed the move cannot be known: nothing is touched, the record
       // stays as it is and ages; migration abort recovers it from any platform console.
       const cause = err instanceof Error ? err.message : String(err);
-      const msg = `${cause}; this console could not confirm it still owns migration ${this.plan.operationId} (${owner.error}): nothing rolled back — once its record is stale, migration abort recovers it from any platform console`;
+      // 'roll-back incomplete' (nothing of it ran): this console's record of the move stays
+      // recoverable (recovery.ts), not 'failed and rolled back' while the source is still frozen.
+      const msg = `${cause}; roll-back incomplete: this console could not confirm it still owns migration ${this.plan.operationId} (${owner.error}): nothing rolled back — once its record is stale, migration abort recovers it from any platform console`;
       await this.dropOwnFiles();
       this.ports.progress(failedAt, 0, null, msg);
       return { state: 'failed', phase: failedAt, error: msg, report: this.report, resynced: this.resynced };

@@ -169,6 +169,37 @@ export function localAbortRefusal(op: Pick<Operation, 'id' | 'state' | 'error' |
   return null;
 }
 
+export type LocalRecoveryDecision =
+  /** Roll back from `phase` (the row's phase when there is a row: never this console's cached one). */
+  | { kind: 'recover'; phase: string | null }
+  /** Someone works on it (fresh heartbeat): ask for an abort and refuse with CONFLICT. */
+  | { kind: 'request-abort'; message: string }
+  /** `ended`: the row says the move ended; this console's record is brought in line with it. */
+  | { kind: 'refuse'; code: 'CONFLICT' | 'BAD_INPUT'; message: string; ended?: { state: 'aborted' | 'failed' | 'succeeded'; at: string; error: string | null } };
+
+/**
+ * `migration.abort` of a migration in this console's own record that does not run here. The
+ * source's tenant_moves row (`seen`), when there is one, is the source of truth: its phase (never
+ * the phase this console cached when it last touched the move — another console, or the runner that
+ * came back, may have taken it further) and its freshness (a runner whose heartbeat is fresh is
+ * alive: it is only asked to abort). This console's record decides alone only when there is no row
+ * (a run that never wrote one); a local 'failed' does not block a row that says the move did not end.
+ */
+export function localRecoveryDecision(op: Pick<Operation, 'id' | 'state' | 'error' | 'phase'>, seen: MoveRecord | null, cluster: string, nowMs: number, staleMs: number): LocalRecoveryDecision {
+  if (!seen) {
+    const refusal = localAbortRefusal(op);
+    return refusal ? { kind: 'refuse', code: 'CONFLICT', message: refusal } : { kind: 'recover', phase: op.phase };
+  }
+  // Ended here for good: a succeeded (decommissioned) or aborted (rolled back) move is not undone again.
+  if (op.state === 'succeeded' || op.state === 'aborted') return { kind: 'refuse', code: 'CONFLICT', message: `migration ${op.id} already ${op.state}` };
+  if (seen.state === 'succeeded' || seen.state === 'aborted' || (seen.state === 'failed' && !/roll-back incomplete/.test(seen.error ?? ''))) {
+    return { kind: 'refuse', code: 'CONFLICT', message: `migration ${op.id} is recorded on ${cluster} as ${seen.state} at ${seen.phase}: nothing to abort`, ended: { state: seen.state, at: seen.updatedAt, error: seen.error } };
+  }
+  const d = recoveryDecision(seen, cluster, nowMs, staleMs);
+  if (d.kind === 'recover') return { kind: 'recover', phase: seen.phase };
+  return d;
+}
+
 /** Rows of tenant_moves fit to show (tenant ids valid): one malformed row is skipped, not fatal to the whole list. */
 export function validMoves(moves: MoveRecord[], skipped: (m: MoveRecord, why: string) => void): MoveRecord[] {
   return moves.filter((m) => {
