@@ -48,6 +48,8 @@ export const orchestrationTestHooks: {
 const LWT = { prepare: true, consistency: 0x06, serialConsistency: 0x09 } as const;
 /** portability.list/result read tenant_moves of every platform cluster at once; one slower than this is skipped. */
 const RECORDED_MOVES_TIMEOUT_MS = 3000;
+/** How long a heartbeat waits for the target's beat (informational) before going on with the source's answer. */
+const TARGET_BEAT_WAIT_MS = 5000;
 
 /** Migration between clusters and per-tenant backups (issue 11 items 3–4). */
 export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): ConsoleModule<OrchestrationChannels> & { backups: BackupService; scheduler: BackupScheduler } {
@@ -360,11 +362,19 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
       recordMove: (cluster, side, p, ph, state, error, opts) => repo(cluster).putMove(p, side, ph, state, error, opts),
       readMove: () => repo(plan.source.cluster).moveState(plan.source.tenant, plan.operationId),
       heartbeat: async (expect) => {
+        // The target's beat is informational: waited for a few seconds at most, so a slow target
+        // never makes the source's beat (the lease) late.
+        let timer: ReturnType<typeof setTimeout> | undefined;
         const [src] = await Promise.all([
           repo(plan.source.cluster).heartbeat(plan.source.tenant, plan.operationId, expect),
-          repo(plan.target.cluster)
-            .heartbeat(plan.target.tenant, plan.operationId, expect)
-            .catch((e: unknown) => deps.logger.warn('migration heartbeat on the target failed', { operationId: plan.operationId, cluster: plan.target.cluster, error: errText(e) })),
+          Promise.race([
+            repo(plan.target.cluster)
+              .heartbeat(plan.target.tenant, plan.operationId, expect)
+              .catch((e: unknown) => deps.logger.warn('migration heartbeat on the target failed', { operationId: plan.operationId, cluster: plan.target.cluster, error: errText(e) })),
+            new Promise<void>((r) => {
+              timer = setTimeout(r, TARGET_BEAT_WAIT_MS);
+            }),
+          ]).finally(() => clearTimeout(timer)),
         ]);
         return { outcome: src.outcome, abortRequested: src.abortRequested };
       },

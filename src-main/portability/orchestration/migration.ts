@@ -2,7 +2,7 @@ import { AppError } from '../../app/errors';
 import type { Operation, VerificationReport } from '../../../src-shared/contract/portability';
 import type { FreezeState } from '../../tenancy/write-freeze';
 import type { PortabilityCore } from '../types';
-import { MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS } from './recovery';
+import { MIGRATION_HEARTBEAT_MS, MIGRATION_HEARTBEAT_TIMEOUT_MS, MIGRATION_LEASE_MS, MIGRATION_STALE_MS } from './recovery';
 
 /**
  * A tenant's move between clusters (issue 11 item 3) as a phase machine over ports, so the
@@ -60,10 +60,13 @@ export interface MigrationPorts {
   readMove?(): Promise<{ state: string; phase: string } | null>;
   /**
    * Without a successful conditional write (heartbeat or phase change) for this long the run no
-   * longer owns the move (default MIGRATION_STALE_MS / 2: half the age at which another console may
-   * claim it) and stops before its next change to either cluster.
+   * longer owns the move (default MIGRATION_LEASE_MS, 45 s: three beats, so one or two failed beats
+   * do not stop a healthy run, and still 15 s before another console may claim it at 60 s) and
+   * stops before its next change to either cluster; a long step in flight is aborted (its signal).
    */
   leaseMs?: number;
+  /** A heartbeat write that has not answered within this long counts as failed (default MIGRATION_HEARTBEAT_TIMEOUT_MS): a tick never hangs. */
+  heartbeatTimeoutMs?: number;
   /** How long a superseded run waits for the console that claimed the move to end its recovery (default MIGRATION_STALE_MS). */
   takeoverWaitMs?: number;
   /** Tests: the clock the lease is measured on (Date.now). */
@@ -208,6 +211,8 @@ export class MigrationRun {
   private readonly unconfirmed = new Map<Effect, number>();
   private expect: 'running' | 'recovering' = 'running';
   private abortRequested = false;
+  /** The lease ran out while a step was in flight: it was aborted (ctl) for that, not by an operator. */
+  private leaseExpired = false;
   private readonly ctl = new AbortController();
   private readonly files: string[] = [];
   private restoreLocal: (() => Promise<void>) | null = null;
@@ -257,13 +262,15 @@ export class MigrationRun {
     if (phase !== 'cleanup') await this.checkRemote();
     else this.check();
     if (this.superseded) throw new MoveTakenOver(this.plan.operationId);
+    // Before the phase changes: a lease lost on entering a phase is a failure of the previous one
+    // (a roll-back recorded at 'cleanup' would be refused by every recovery after it).
+    this.guard();
     this.phase = phase;
     this.ports.update({ phase });
     this.ports.progress(phase, MIGRATION_PHASES.indexOf(phase), MIGRATION_PHASES.length - 1, message);
     // After the first write, the source's row is advanced only while it still says running: a
     // console that took the move over (its heartbeat looked dead) must not be overwritten, and
     // above all this run must not pass the point of no return behind its back.
-    this.guard();
     const seq = this.seq;
     const at = this.now();
     const [ours] = await Promise.all([
@@ -282,7 +289,7 @@ export class MigrationRun {
   }
 
   private leaseMs(): number {
-    return this.ports.leaseMs ?? MIGRATION_STALE_MS / 2;
+    return this.ports.leaseMs ?? MIGRATION_LEASE_MS;
   }
 
   /** A conditional write that started at `at` (after changes up to `seq`) found the row still ours. */
@@ -307,7 +314,42 @@ export class MigrationRun {
   private async mutate<T>(effect: Effect | null, fn: () => Promise<T>): Promise<T> {
     this.guard();
     if (effect) this.unconfirmed.set(effect, ++this.seq);
-    return fn();
+    try {
+      return await fn();
+    } catch (e) {
+      // A step the lost lease aborted (its signal) stopped for that reason, whatever it threw.
+      if (this.leaseExpired) throw new LeaseLost(this.plan.operationId, this.now() - this.leaseAt);
+      throw e;
+    } finally {
+      // A heartbeat that succeeded while the step ran confirmed only what came before it: what the
+      // step changed after that beat stays unconfirmed until the next conditional write.
+      if (effect) this.unconfirmed.set(effect, ++this.seq);
+    }
+  }
+
+  /** The heartbeat write, answered within heartbeatTimeoutMs or counted as failed. */
+  private async beatWithin(expect: 'running' | 'recovering'): Promise<{ outcome: 'ok' | 'missing' | 'lost'; abortRequested: boolean }> {
+    const ms = this.ports.heartbeatTimeoutMs ?? MIGRATION_HEARTBEAT_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        this.ports.heartbeat!(expect),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer from the heartbeat write within ${ms} ms`)), ms);
+        }),
+      ]);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  /** The lease ran out: a long step in flight (export, import) is stopped through its signal, so it writes no more. */
+  private checkLease(): void {
+    if (this.leaseExpired || !this.ports.heartbeat) return;
+    if (this.now() - this.leaseAt > this.leaseMs()) {
+      this.leaseExpired = true;
+      this.ctl.abort();
+    }
   }
 
   /**
@@ -326,7 +368,8 @@ export class MigrationRun {
       const seq = this.seq;
       const at = this.now();
       try {
-        const r = await beat(expect);
+        this.checkLease();
+        const r = await this.beatWithin(expect);
         if (r.outcome === 'lost') {
           // Running: another console took the move over. Recovering: someone else ended or took
           // the recovery (its writes from here on are refused too).
@@ -339,6 +382,7 @@ export class MigrationRun {
       } catch (e) {
         this.ports.warn?.('migration heartbeat failed', { operationId: this.plan.operationId, phase: this.phase, error: e instanceof Error ? e.message : String(e) });
       } finally {
+        this.checkLease();
         busy = false;
       }
     };
@@ -365,7 +409,8 @@ export class MigrationRun {
     const path = this.ports.bundlePath(this.plan.operationId, label);
     this.files.push(path);
     this.guard();
-    const exp = await this.ports.core.exportTenant({
+    const exp = await this.ports.core
+      .exportTenant({
       cluster: source.cluster,
       tenant: source.tenant,
       out: path,
@@ -373,7 +418,11 @@ export class MigrationRun {
       resume: false,
       signal: this.ctl.signal,
       progress: (p) => this.ports.progress(this.phase, p.done, p.total, `export: ${p.message}`),
-    });
+      })
+      .catch((e: unknown) => {
+        if (this.leaseExpired) throw new LeaseLost(this.plan.operationId, this.now() - this.leaseAt);
+        throw e;
+      });
     this.ports.update({ path: exp.path, bytes: exp.bytes, sha256: exp.sha256, tables: exp.tables, rows: exp.rows });
     this.check();
     const imp = await this.mutate(intoExisting ? null : 'target-created', () => this.ports.core.importBundle({
@@ -553,7 +602,7 @@ export class MigrationRun {
     const seq = this.seq;
     const at = this.now();
     try {
-      const r = await this.ports.heartbeat(this.expect);
+      const r = await this.beatWithin(this.expect);
       if (r.outcome === 'lost') this.superseded = true;
       if (r.outcome === 'ok') this.confirmed(at, seq);
       return r.outcome;
@@ -618,6 +667,8 @@ export class MigrationRun {
       // is this one's, whether the source is still `migrating` or the other console's roll-back had
       // already put it back to active before this run froze it.
       await step(`thawed ${source.tenant} and returned it to active`, async () => {
+        // The target's drop may have taken long: a newer move recorded meanwhile keeps the source as it is.
+        if (this.ports.guardRecovery) await this.ports.guardRecovery();
         const state = await this.ports.stateOf(source.cluster, source.tenant);
         if (state !== 'migrating' && state !== 'active') return false;
         const st = await this.ports.freezeState(source.cluster, source.tenant);

@@ -15,7 +15,7 @@ import type { MoveRecord } from './system-repo';
  * - the recovering console claims the row (LWT: state and updated_at as it read them →
  *   `recovering`), so two consoles never roll back the same move, and a runner that comes back
  *   finds its row taken (its conditional writes fail) and stops;
- * - the runner holds a lease: without a successful conditional write for MIGRATION_STALE_MS / 2
+ * - the runner holds a lease: without a successful conditional write for MIGRATION_LEASE_MS (45 s)
  *   (a process paused, heartbeats failing) it changes neither cluster any more, and before any
  *   roll-back or final record it confirms (LWT) that the row is still its own. What it changed after
  *   its last confirmed write, the claimer may not have seen: once the claimer ended the move, the
@@ -30,6 +30,10 @@ import type { MoveRecord } from './system-repo';
  */
 export const MIGRATION_HEARTBEAT_MS = 15_000;
 export const MIGRATION_STALE_MS = 4 * MIGRATION_HEARTBEAT_MS;
+/** The runner's lease: three beats (one or two failed beats do not stop it), ending 15 s before anyone may claim the move. */
+export const MIGRATION_LEASE_MS = 3 * MIGRATION_HEARTBEAT_MS;
+/** A heartbeat write not answered within this long counts as failed: a tick never outlasts the next. */
+export const MIGRATION_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 /** Row states of a move that someone is (or was, until its console died) working on. */
 const ACTIVE_STATES = new Set(['running', 'recovering']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MigrationRun, type MigrationPhase, type MigrationPlan } from '../../../src-main/portability/orchestration/migration';
-import { localRecoveryDecision } from '../../../src-main/portability/orchestration/recovery';
+import { MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from '../../../src-main/portability/orchestration/migration';
+import { localRecoveryDecision, MIGRATION_HEARTBEAT_MS, MIGRATION_LEASE_MS, MIGRATION_STALE_MS } from '../../../src-main/portability/orchestration/recovery';
 import type { MoveRecord } from '../../../src-main/portability/orchestration/system-repo';
 import { FakeWorld } from './orchestration-fakes';
 
@@ -104,5 +104,184 @@ describe('a run that could not confirm it owns the move stays recoverable (H2)',
     expect(w.tenant('east', 'acme')!.state).toBe('active');
     expect(w.frozen.get('east/acme')).toBeUndefined();
     expect(w.tenant('west', 'acme')).toBeUndefined();
+  });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The source's row as the LWTs see it, a clock the test moves, and console B that claims and rolls back (as in the takeover tests). */
+function takeover(w: FakeWorld) {
+  const clock = { now: 1_000_000 };
+  const row = { state: 'running' };
+  const base = w.migrationPorts(plan);
+  const consoleB = async (): Promise<void> => {
+    row.state = 'recovering';
+    if (w.tenant('west', 'acme')) await base.dropTenant('west', 'acme');
+    if (w.frozen.get('east/acme')?.reasons.includes('migration')) await base.thaw('east', 'acme');
+    if (w.tenant('east', 'acme')!.state === 'migrating') await base.transition('east', 'acme', ['migrating'], 'active');
+    row.state = 'aborted';
+  };
+  const ports: Partial<MigrationPorts> = {
+    now: () => clock.now,
+    heartbeatMs: 1_000_000,
+    takeoverWaitMs: 50,
+    heartbeat: async (expect) => ({ outcome: row.state === expect ? 'ok' : 'lost', abortRequested: false }),
+    readMove: async () => ({ state: row.state, phase: 'cutover' }),
+    recordMove: async (cluster, side, p, phase, state, error, opts) => {
+      if (side === 'source' && opts?.expect && row.state !== opts.expect) return false;
+      if (side === 'source') row.state = state;
+      await base.recordMove(cluster, side, p, phase, state, error, opts);
+      return true;
+    },
+  };
+  return { clock, row, consoleB, ports };
+}
+
+describe('the lease does not stop a healthy run; a heartbeat cannot hang (M3)', () => {
+  it('the default lease is 45 s (three beats), ending 15 s before anyone may claim the move', () => {
+    expect(MIGRATION_LEASE_MS).toBe(45_000);
+    expect(MIGRATION_STALE_MS - MIGRATION_LEASE_MS).toBeGreaterThanOrEqual(MIGRATION_HEARTBEAT_MS);
+  });
+
+  it('40 s without a conditional write (one or two failed beats) is within the default lease: the run succeeds', async () => {
+    const w = world();
+    const clock = { now: 0 };
+    const ports = w.migrationPorts(plan, {
+      now: () => clock.now,
+      heartbeatMs: 1_000_000,
+      heartbeat: async () => ({ outcome: 'ok', abortRequested: false }),
+      afterPhase: async (phase: MigrationPhase) => {
+        if (phase === 'copy') clock.now += 40_000;
+      },
+    });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out.state).toBe('succeeded');
+  });
+
+  it('a heartbeat write that never answers times out: the next beats still run', async () => {
+    const w = world();
+    let calls = 0;
+    const warned: string[] = [];
+    const ports = w.migrationPorts(plan, {
+      heartbeatMs: 5,
+      heartbeatTimeoutMs: 20,
+      heartbeat: async () => {
+        calls++;
+        if (calls === 1) return new Promise<never>(() => undefined);
+        return { outcome: 'ok', abortRequested: false };
+      },
+      warn: (_m, f) => warned.push(String(f['error'])),
+      afterPhase: async (phase: MigrationPhase) => {
+        if (phase === 'copy') await sleep(150);
+      },
+    });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out.state).toBe('succeeded');
+    expect(warned.some((e) => /within 20 ms/.test(e))).toBe(true);
+    expect(calls).toBeGreaterThan(1);
+  });
+
+  it('a lease lost on entering cleanup is a failure at switch (recoverable), not at cleanup', async () => {
+    const w = world();
+    const clock = { now: 0 };
+    const ports = w.migrationPorts(plan, {
+      now: () => clock.now,
+      heartbeatMs: 1_000_000,
+      heartbeat: async () => ({ outcome: 'ok', abortRequested: false }),
+      afterPhase: async (phase: MigrationPhase) => {
+        if (phase === 'switch') clock.now += 50_000;
+      },
+    });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out.state).toBe('failed');
+    expect(out.error).toMatch(/no heartbeat reached/);
+    expect(out.phase).toBe('switch');
+    expect(ports.moves).toContain('east:source:switch:failed');
+    expect(ports.moves.some((m) => m.includes(':cleanup:'))).toBe(false);
+    expect(w.tenant('east', 'acme')!.state).toBe('active');
+  });
+});
+
+describe('long steps (M4)', () => {
+  it('a heartbeat that succeeds mid-import confirms only what came before it: the target the import finished after a takeover is dropped again', async () => {
+    const w = world();
+    const t = takeover(w);
+    const core = w.core();
+    const ports = w.migrationPorts(plan, {
+      ...t.ports,
+      heartbeatMs: 5,
+      core: {
+        ...core,
+        importBundle: async (req) => {
+          // Beats succeed while the import runs (they clear what was marked at its start)…
+          await sleep(40);
+          // …then the process stalls, B claims and rolls back, and the import finishes after it.
+          t.clock.now += 70_000;
+          await t.consoleB();
+          return core.importBundle(req);
+        },
+      },
+    });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out.state).toBe('failed');
+    expect(w.tenant('west', 'acme')).toBeUndefined();
+  });
+
+  it('the lease running out during an import aborts it through its signal', async () => {
+    const w = world();
+    const clock = { now: 0 };
+    const core = w.core();
+    let sawAbort = false;
+    const ports = w.migrationPorts(plan, {
+      now: () => clock.now,
+      heartbeatMs: 5,
+      heartbeat: async () => {
+        throw new Error('write timeout');
+      },
+      core: {
+        ...core,
+        importBundle: async (req) => {
+          clock.now += 50_000;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 500);
+            req.signal?.addEventListener('abort', () => {
+              sawAbort = true;
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+          if (req.signal?.aborted) throw new Error('aborted');
+          return core.importBundle(req);
+        },
+      },
+    });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(sawAbort).toBe(true);
+    expect(out.state).toBe('failed');
+    expect(out.error).toMatch(/no heartbeat reached/);
+  });
+});
+
+describe("the undo's newer-move check right before thawing (L)", () => {
+  it('a newer move recorded while the target was being dropped keeps the source frozen as it is', async () => {
+    const w = world();
+    const t = takeover(w);
+    const base = w.migrationPorts(plan);
+    let checks = 0;
+    const ports = w.migrationPorts(plan, {
+      ...t.ports,
+      guardRecovery: async () => {
+        checks++;
+        if (checks > 1) throw new Error('a newer move of acme (op2) is recorded on east');
+      },
+      freeze: async (cluster, tenant) => {
+        t.clock.now += 70_000;
+        await t.consoleB();
+        return base.freeze(cluster, tenant);
+      },
+    });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out.error).toMatch(/not undone: thawed .*newer move/);
+    expect(w.frozen.get('east/acme')?.reasons).toContain('migration');
   });
 });
