@@ -265,9 +265,28 @@ export class MigrationRun {
     // Before the phase changes: a lease lost on entering a phase is a failure of the previous one
     // (a roll-back recorded at 'cleanup' would be refused by every recovery after it).
     this.guard();
+    const previous = this.phase;
     this.phase = phase;
     this.ports.update({ phase });
     this.ports.progress(phase, MIGRATION_PHASES.indexOf(phase), MIGRATION_PHASES.length - 1, message);
+    if (phase === 'cleanup') {
+      // The point of no return is passed only once the source's row says so: a failed write here is
+      // a failure of the previous phase (recoverable), never a move stuck at 'cleanup' that every
+      // recovery refuses while its roll-back was incomplete.
+      try {
+        await this.advance(phase);
+      } catch (e) {
+        this.phase = previous;
+        this.ports.update({ phase: previous });
+        throw e;
+      }
+      return;
+    }
+    await this.advance(phase);
+  }
+
+  /** Records the phase on both clusters' rows (the source's conditionally, after the first write). */
+  private async advance(phase: MigrationPhase): Promise<void> {
     // After the first write, the source's row is advanced only while it still says running: a
     // console that took the move over (its heartbeat looked dead) must not be overwritten, and
     // above all this run must not pass the point of no return behind its back.
@@ -368,7 +387,8 @@ export class MigrationRun {
       const seq = this.seq;
       const at = this.now();
       try {
-        this.checkLease();
+        // The lease is judged after this beat, not before it: a beat that succeeds renews it even
+        // when the ones before it failed (checking first stopped healthy runs after two misses).
         const r = await this.beatWithin(expect);
         if (r.outcome === 'lost') {
           // Running: another console took the move over. Recovering: someone else ended or took

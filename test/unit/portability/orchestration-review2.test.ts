@@ -181,6 +181,62 @@ describe('the lease does not stop a healthy run; a heartbeat cannot hang (M3)', 
     expect(calls).toBeGreaterThan(1);
   });
 
+  it('two failed beats, then one that succeeds just past the lease, keep a healthy run going (the lease is judged after a beat, not before it)', async () => {
+    const w = world();
+    const clock = { now: 0 };
+    const core = w.core();
+    let n = 0;
+    const ports = w.migrationPorts(plan, {
+      now: () => clock.now,
+      heartbeatMs: 5,
+      heartbeat: async () => {
+        n++;
+        if (n === 1) {
+          clock.now = 15_000;
+          throw new Error('write timeout');
+        }
+        if (n === 2) {
+          clock.now = 30_000;
+          // The time until the next beat passes: it fires 46 s after the last confirmed write.
+          setTimeout(() => (clock.now = 46_000), 1);
+          throw new Error('write timeout');
+        }
+        return { outcome: 'ok', abortRequested: false };
+      },
+      core: {
+        ...core,
+        importBundle: async (req) => {
+          while (n < 4) await sleep(5);
+          return core.importBundle(req);
+        },
+      },
+    });
+    const out = await new MigrationRun(plan, ports).run();
+    expect(n).toBeGreaterThanOrEqual(4);
+    expect(out).toMatchObject({ state: 'succeeded', error: null });
+  });
+
+  it('a failed write of the cleanup phase is a failure at switch: the move is rolled back, recorded at switch, and stays recoverable', async () => {
+    const w = world();
+    const base = w.migrationPorts(plan, {});
+    const ports = {
+      ...base,
+      recordMove: async (...a: Parameters<MigrationPorts['recordMove']>) => {
+        if (a[1] === 'source' && a[3] === 'cleanup' && a[4] === 'running') throw new Error('CAS write timeout');
+        return base.recordMove(...a);
+      },
+    };
+    const out = await new MigrationRun(plan, ports).run();
+    expect(out.state).toBe('failed');
+    expect(out.phase).toBe('switch');
+    expect(out.error).toMatch(/CAS write timeout/);
+    expect(base.moves.filter((m) => m.startsWith('east:source:') && m.includes(':cleanup:'))).toEqual([]);
+    expect(base.moves).toContain('east:source:switch:failed');
+    // The source was never decommissioned: active, with its rows; the copy on the target is gone.
+    expect(w.tenant('east', 'acme')!.state).toBe('active');
+    expect(w.tenant('west', 'acme')).toBeUndefined();
+  });
+
   it('a lease lost on entering cleanup is a failure at switch (recoverable), not at cleanup', async () => {
     const w = world();
     const clock = { now: 0 };
