@@ -2,6 +2,7 @@ import type { Operation, VerificationReport } from '../../../src-shared/contract
 import type { FreezeState } from '../../../src-main/tenancy/write-freeze';
 import type { ExportRequest, ImportRequest } from '../../../src-main/portability/types';
 import type { MigrationPlan, MigrationPorts, MigrationPhase } from '../../../src-main/portability/orchestration/migration';
+import type { MoveRecord } from '../../../src-main/portability/orchestration/system-repo';
 
 /**
  * An in-memory world for the orchestration's ports: clusters holding tenants (state, tables as
@@ -191,4 +192,79 @@ export class FakeWorld {
       ...extra,
     };
   }
+}
+
+// Fixtures shared by the orchestration tests ------------------------------------------------------
+
+/** acme moves from east to west. */
+export const plan: MigrationPlan = { operationId: 'op1', source: { cluster: 'east', tenant: 'acme' }, target: { cluster: 'west', tenant: 'acme' }, by: 'ops' };
+
+/** east holds acme (its orders, and any further tables), west is empty, the keychain holds acme's service password. */
+export function world(tables: Record<string, Record<string, string>> = {}): FakeWorld {
+  const w = new FakeWorld();
+  w.add('east', 'acme', { orders: { a: '1', b: '2' }, ...tables });
+  w.clusters.set('west', new Map());
+  w.keychain.set('tenant/acme/service-password', 'pw-of-east');
+  return w;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The clock the recovery decisions are judged at, and a time that long before it. */
+export const NOW = Date.parse('2026-03-01T12:00:00.000Z');
+export const ago = (ms: number): string => new Date(NOW - ms).toISOString();
+
+/** acme's source-side move row, running at cutover, last refreshed `updatedAgoMs` before NOW. */
+export function moveRow(patch: Partial<MoveRecord> = {}, updatedAgoMs = 120_000): MoveRecord {
+  return {
+    tenant: 'acme',
+    operationId: 'op1',
+    fromCluster: 'east',
+    toCluster: 'west',
+    targetTenant: 'acme',
+    side: 'source',
+    phase: 'cutover',
+    state: 'running',
+    error: null,
+    startedBy: 'ops',
+    startedAt: ago(300_000),
+    updatedAt: ago(updatedAgoMs),
+    abortRequestedAt: null,
+    ...patch,
+  };
+}
+
+/**
+ * The source's tenant_moves row as the LWTs see it, a clock the test moves, and console B: it
+ * claims the move (recovering) and rolls it back as MigrationRun.recover would (state-based: drops
+ * the target, thaws, returns the source to active), then records it aborted (logged in w.log).
+ */
+export function takeover(w: FakeWorld, opts: { leaseMs?: number } = {}) {
+  const clock = { now: 1_000_000 };
+  const row = { state: 'running' };
+  const base = w.migrationPorts(plan);
+  const consoleB = async (): Promise<void> => {
+    row.state = 'recovering';
+    w.log.push('B claims');
+    if (w.tenant('west', 'acme')) await base.dropTenant('west', 'acme');
+    if (w.frozen.get('east/acme')?.reasons.includes('migration')) await base.thaw('east', 'acme');
+    if (w.tenant('east', 'acme')!.state === 'migrating') await base.transition('east', 'acme', ['migrating'], 'active');
+    row.state = 'aborted';
+    w.log.push('B aborted');
+  };
+  const ports: Partial<MigrationPorts> = {
+    now: () => clock.now,
+    heartbeatMs: 1_000_000,
+    ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}),
+    takeoverWaitMs: 50,
+    heartbeat: async (expect) => ({ outcome: row.state === expect ? 'ok' : 'lost', abortRequested: false }),
+    readMove: async () => ({ state: row.state, phase: 'cutover' }),
+    recordMove: async (cluster, side, p, phase, state, error, o) => {
+      if (side === 'source' && o?.expect && row.state !== o.expect) return false;
+      if (side === 'source') row.state = state;
+      await base.recordMove(cluster, side, p, phase, state, error, o);
+      return true;
+    },
+  };
+  return { clock, row, consoleB, ports };
 }

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isOwnTenantRole } from '../../../src-main/portability/orchestration/maths';
-import { foldFrozenGrants, MigrationRun, verifiedAllowingFreeze, type MigrationPlan } from '../../../src-main/portability/orchestration/migration';
-import { FakeWorld } from './orchestration-fakes';
+import { foldFrozenGrants, MigrationRun, verifiedAllowingFreeze } from '../../../src-main/portability/orchestration/migration';
+import { plan, world } from './orchestration-fakes';
 
-const plan: MigrationPlan = { operationId: 'op1', source: { cluster: 'east', tenant: 'acme' }, target: { cluster: 'west', tenant: 'acme' }, by: 'ops' };
-
-function world(): FakeWorld {
-  const w = new FakeWorld();
-  w.add('east', 'acme', { orders: { a: '1', b: '2' }, users: { u1: 'x' } });
-  w.clusters.set('west', new Map());
-  w.keychain.set('tenant/acme/service-password', 'pw-of-east');
-  return w;
-}
 
 describe('migration phase machine (fakes of the core, freeze, registry)', () => {
   it('copies, verifies, freezes for the final sync, switches, and decommissions the source only after verification', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     const ports = w.migrationPorts(plan);
     const out = await new MigrationRun(plan, ports).run();
     expect(out).toMatchObject({ state: 'succeeded', phase: 'done', error: null, resynced: false });
@@ -38,7 +29,7 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
   });
 
   it('re-copies the data in the final sync only when a table changed after the copy', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     const ports = w.migrationPorts(plan, {
       afterPhase: async (phase) => {
         // A write that lands after the copy, before the cut-over pauses writes.
@@ -52,7 +43,7 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
   });
 
   it('a write during the cut-over is refused: the freeze really pauses writes', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     let refused: unknown = null;
     const ports = w.migrationPorts(plan, {
       afterPhase: async (phase) => {
@@ -69,7 +60,7 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
   });
 
   it('abort at the cut-over: target dropped, writes thawed, source active with its data, grants and keychain entry as before', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     const src = w.tenant('east', 'acme')!;
     const before = { digest: w.digest(src), grants: w.grantsOf(src) };
     let run: MigrationRun | null = null;
@@ -94,7 +85,7 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
   });
 
   it.each(['copy', 'verify', 'switch'] as const)('abort after %s leaves the source untouched', async (at) => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     const src = w.tenant('east', 'acme')!;
     const before = { digest: w.digest(src), grants: w.grantsOf(src) };
     let run: MigrationRun | null = null;
@@ -106,7 +97,7 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
   });
 
   it('an abort requested by another console (csm_system) is honoured at the next phase boundary', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     let asked = false;
     const ports = w.migrationPorts(plan, { abortRequested: async () => asked, afterPhase: async (p) => void (p === 'copy' ? (asked = true) : undefined) });
     const out = await new MigrationRun(plan, ports).run();
@@ -115,7 +106,7 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
   });
 
   it('a failed verification rolls back like an abort and records the error; the source is never decommissioned', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     const ports = w.migrationPorts(plan, {
       afterPhase: async (p) => {
         // The copy is damaged behind the migration's back.
@@ -133,7 +124,7 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
   });
 
   it('a failure during the import (copy phase) drops the half-made target', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     w.failImportAt = 1;
     const out = await new MigrationRun(plan, w.migrationPorts(plan)).run();
     expect(out).toMatchObject({ state: 'failed', phase: 'copy' });
@@ -142,7 +133,7 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
   });
 
   it('abort is refused once the cleanup began', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     let run: MigrationRun | null = null;
     let refused: unknown = null;
     const ports = w.migrationPorts(plan, {
@@ -162,7 +153,7 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
   });
 
   it('recover() rolls back a migration whose console died, from its recorded phase', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     // As a dead console left it: source frozen and migrating, target created.
     const ports = w.migrationPorts(plan);
     await ports.transition('east', 'acme', ['active'], 'migrating');
@@ -179,7 +170,7 @@ describe('migration phase machine (fakes of the core, freeze, registry)', () => 
 
 describe('security review: stale aborts, freeze gaps, live writes', () => {
   it('a roll-back never drops a target it did not create (a later move made it live): CONFLICT, kept', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     w.add('west', 'acme', { orders: { live: 'yes' } });
     const ports = w.migrationPorts(plan, { targetOwned: async () => 'acme on west was registered before migration op1 started' });
     const out = await new MigrationRun(plan, ports).recover('verify');
@@ -190,7 +181,7 @@ describe('security review: stale aborts, freeze gaps, live writes', () => {
   });
 
   it('recover() of a stale migration (a newer move recorded) is refused before touching anything', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     const ports = w.migrationPorts(plan, {
       guardRecovery: async () => {
         throw Object.assign(new Error('stale'), { code: 'CONFLICT' });
@@ -203,7 +194,7 @@ describe('security review: stale aborts, freeze gaps, live writes', () => {
   });
 
   it('a freeze whose REVOKEs did not all apply fails the migration (rolled back); the permission cache is waited out otherwise', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     const base = w.migrationPorts(plan);
     const ports = w.migrationPorts(plan, { freeze: async (c, t) => ({ ...(await base.freeze(c, t)), failed: [{ role: 'tenant_acme_svc', resource: 'data/x', permission: 'MODIFY', error: 'timeout' }] as never }) });
     const out = await new MigrationRun(plan, ports).run();
@@ -212,13 +203,13 @@ describe('security review: stale aborts, freeze gaps, live writes', () => {
     expect(w.tenant('east', 'acme')!.state).toBe('active');
     expect(w.frozen.size).toBe(0);
     let settled = 0;
-    const ok = await new MigrationRun(plan, world().migrationPorts(plan, { settleFreeze: async () => void settled++ })).run();
+    const ok = await new MigrationRun(plan, world({ users: { u1: 'x' } }).migrationPorts(plan, { settleFreeze: async () => void settled++ })).run();
     expect(ok.state).toBe('succeeded');
     expect(settled).toBe(1);
   });
 
   it('the verify phase compares the copy with its bundle: a write at the still-writable source does not fail it', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     const ports = w.migrationPorts(plan, { afterPhase: async (p) => void (p === 'copy' ? w.write('east', 'acme', 'orders', 'z', '9') : undefined) });
     const out = await new MigrationRun(plan, ports).run();
     expect(out).toMatchObject({ state: 'succeeded', resynced: true });
@@ -226,7 +217,7 @@ describe('security review: stale aborts, freeze gaps, live writes', () => {
   });
 
   it('a write that slipped through the freeze after the final sync keeps the source (digests re-checked before cleanup)', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     const ports = w.migrationPorts(plan, { afterPhase: async (p) => void (p === 'switch' ? w.tenant('east', 'acme')!.tables.get('orders')!.set('slip', '1') : undefined) });
     const out = await new MigrationRun(plan, ports).run();
     expect(out.state).toBe('failed');
@@ -236,7 +227,7 @@ describe('security review: stale aborts, freeze gaps, live writes', () => {
   });
 
   it('a certificate revoked in the console keyspace after the copy is carried over at cut-over (verbatim copy; no data table changed, so no data re-copy); else the source is kept', async () => {
-    const w = world();
+    const w = world({ users: { u1: 'x' } });
     const consoles: Record<string, Record<string, string>> = { east: { pki_certs: 'c1:valid', audit_chain: 'h1' }, west: {} };
     const copied: string[][] = [];
     const mk = (copy: boolean) =>
@@ -263,7 +254,7 @@ describe('security review: stale aborts, freeze gaps, live writes', () => {
     expect(copied).toEqual([['audit_chain', 'pki_certs']]);
     expect(consoles['west']).toEqual({ pki_certs: 'c1:revoked', audit_chain: 'h2' });
 
-    const w2 = world();
+    const w2 = world({ users: { u1: 'x' } });
     consoles['east'] = { pki_certs: 'c1:valid' };
     consoles['west'] = {};
     const ports2 = w2.migrationPorts(plan, {

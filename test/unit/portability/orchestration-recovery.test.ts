@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { operationSchema } from '../../../src-shared/contract/portability';
-import { MigrationRun, MoveTakenOver, type MigrationPhase, type MigrationPlan } from '../../../src-main/portability/orchestration/migration';
+import { MigrationRun, MoveTakenOver, type MigrationPhase } from '../../../src-main/portability/orchestration/migration';
 import { MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS, moveLiveness, movesAsOperations, operationFromMove, recoveryDecision } from '../../../src-main/portability/orchestration/recovery';
 import type { MoveRecord } from '../../../src-main/portability/orchestration/system-repo';
-import { FakeWorld } from './orchestration-fakes';
+import { ago, moveRow, NOW, plan, sleep, world } from './orchestration-fakes';
 
-const NOW = Date.parse('2026-03-01T12:00:00.000Z');
-const ago = (ms: number): string => new Date(NOW - ms).toISOString();
-
-const move = (patch: Partial<MoveRecord> = {}): MoveRecord => ({
-  tenant: 'acme',
-  operationId: 'op1',
-  fromCluster: 'east',
-  toCluster: 'west',
-  targetTenant: 'acme',
-  side: 'source',
-  phase: 'cutover',
-  state: 'running',
-  error: null,
-  startedBy: 'ops',
-  startedAt: ago(300_000),
-  updatedAt: ago(5_000),
-  abortRequestedAt: null,
-  ...patch,
-});
+const move = (patch: Partial<MoveRecord> = {}): MoveRecord => moveRow(patch, 5_000);
 
 describe('orphaned migration: stale or fresh (recovery.ts)', () => {
   it('documents its periods: a heartbeat every 15 s, orphaned after 4 missed (60 s)', () => {
@@ -92,16 +74,6 @@ describe('orphaned migration: stale or fresh (recovery.ts)', () => {
   });
 });
 
-const plan: MigrationPlan = { operationId: 'op1', source: { cluster: 'east', tenant: 'acme' }, target: { cluster: 'west', tenant: 'acme' }, by: 'ops' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function world(): FakeWorld {
-  const w = new FakeWorld();
-  w.add('east', 'acme', { orders: { a: '1', b: '2' } });
-  w.clusters.set('west', new Map());
-  w.keychain.set('tenant/acme/service-password', 'pw-of-east');
-  return w;
-}
 
 describe('migration heartbeat (MigrationRun with fakes)', () => {
   it('beats while the run works and stops when it ends; a failed beat is logged, not fatal', async () => {

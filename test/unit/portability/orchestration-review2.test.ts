@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from '../../../src-main/portability/orchestration/migration';
+import { MigrationRun, type MigrationPhase, type MigrationPorts } from '../../../src-main/portability/orchestration/migration';
 import { localRecoveryDecision, MIGRATION_HEARTBEAT_MS, MIGRATION_LEASE_MS, MIGRATION_STALE_MS } from '../../../src-main/portability/orchestration/recovery';
 import type { MoveRecord } from '../../../src-main/portability/orchestration/system-repo';
-import { FakeWorld } from './orchestration-fakes';
+import { ago, moveRow, NOW, plan, sleep, takeover, world } from './orchestration-fakes';
 
 /**
  * Second review of orphaned-migration recovery: the local abort path decides from the row (H1), an
@@ -10,34 +10,8 @@ import { FakeWorld } from './orchestration-fakes';
  * (M4), the undo's newer-move check right before thawing (L).
  */
 
-const plan: MigrationPlan = { operationId: 'op1', source: { cluster: 'east', tenant: 'acme' }, target: { cluster: 'west', tenant: 'acme' }, by: 'ops' };
 
-function world(): FakeWorld {
-  const w = new FakeWorld();
-  w.add('east', 'acme', { orders: { a: '1', b: '2' } });
-  w.clusters.set('west', new Map());
-  w.keychain.set('tenant/acme/service-password', 'pw-of-east');
-  return w;
-}
-
-const NOW = Date.parse('2026-03-01T12:00:00.000Z');
-const ago = (ms: number): string => new Date(NOW - ms).toISOString();
-const move = (patch: Partial<MoveRecord> = {}): MoveRecord => ({
-  tenant: 'acme',
-  operationId: 'op1',
-  fromCluster: 'east',
-  toCluster: 'west',
-  targetTenant: 'acme',
-  side: 'source',
-  phase: 'cutover',
-  state: 'running',
-  error: null,
-  startedBy: 'ops',
-  startedAt: ago(300_000),
-  updatedAt: ago(120_000),
-  abortRequestedAt: null,
-  ...patch,
-});
+const move = (patch: Partial<MoveRecord> = {}): MoveRecord => moveRow(patch, 120_000);
 
 describe('the local abort path decides from the row (H1)', () => {
   // Console B's recovery failed transiently: its own record says interrupted at cutover (the phase
@@ -107,35 +81,8 @@ describe('a run that could not confirm it owns the move stays recoverable (H2)',
   });
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The source's row as the LWTs see it, a clock the test moves, and console B that claims and rolls back (as in the takeover tests). */
-function takeover(w: FakeWorld) {
-  const clock = { now: 1_000_000 };
-  const row = { state: 'running' };
-  const base = w.migrationPorts(plan);
-  const consoleB = async (): Promise<void> => {
-    row.state = 'recovering';
-    if (w.tenant('west', 'acme')) await base.dropTenant('west', 'acme');
-    if (w.frozen.get('east/acme')?.reasons.includes('migration')) await base.thaw('east', 'acme');
-    if (w.tenant('east', 'acme')!.state === 'migrating') await base.transition('east', 'acme', ['migrating'], 'active');
-    row.state = 'aborted';
-  };
-  const ports: Partial<MigrationPorts> = {
-    now: () => clock.now,
-    heartbeatMs: 1_000_000,
-    takeoverWaitMs: 50,
-    heartbeat: async (expect) => ({ outcome: row.state === expect ? 'ok' : 'lost', abortRequested: false }),
-    readMove: async () => ({ state: row.state, phase: 'cutover' }),
-    recordMove: async (cluster, side, p, phase, state, error, opts) => {
-      if (side === 'source' && opts?.expect && row.state !== opts.expect) return false;
-      if (side === 'source') row.state = state;
-      await base.recordMove(cluster, side, p, phase, state, error, opts);
-      return true;
-    },
-  };
-  return { clock, row, consoleB, ports };
-}
 
 describe('the lease does not stop a healthy run; a heartbeat cannot hang (M3)', () => {
   it('the default lease is 45 s (three beats), ending 15 s before anyone may claim the move', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type cassandra from 'cassandra-driver';
-import { LeaseLost, MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from '../../../src-main/portability/orchestration/migration';
+import { LeaseLost, MigrationRun, type MigrationPhase, type MigrationPorts } from '../../../src-main/portability/orchestration/migration';
 import { afterFailedRecovery, gatherMoves, localAbortRefusal, movesAsOperations, RecoveryRefused, recoveryDecision, validMoves } from '../../../src-main/portability/orchestration/recovery';
 import { OrchestrationRepo, type MoveRecord } from '../../../src-main/portability/orchestration/system-repo';
-import { FakeWorld } from './orchestration-fakes';
+import { ago, FakeWorld, moveRow, NOW, plan, sleep, takeover, world } from './orchestration-fakes';
 
 /**
  * A runner that comes back after another console took its move over (H1), ownership checked
@@ -11,51 +11,7 @@ import { FakeWorld } from './orchestration-fakes';
  * tenant_moves writes (M1, M2, L3) and the operations list over several clusters (L2).
  */
 
-const plan: MigrationPlan = { operationId: 'op1', source: { cluster: 'east', tenant: 'acme' }, target: { cluster: 'west', tenant: 'acme' }, by: 'ops' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function world(): FakeWorld {
-  const w = new FakeWorld();
-  w.add('east', 'acme', { orders: { a: '1', b: '2' } });
-  w.clusters.set('west', new Map());
-  w.keychain.set('tenant/acme/service-password', 'pw-of-east');
-  return w;
-}
-
-/**
- * The source's tenant_moves row as the LWTs see it, a clock this test moves, and console B: it
- * claims the move (recovering) and rolls it back as MigrationRun.recover would (state-based: drops
- * the target, thaws, returns the source to active), then records it aborted.
- */
-function takeover(w: FakeWorld) {
-  const clock = { now: 1_000_000 };
-  const row = { state: 'running' };
-  const base = w.migrationPorts(plan);
-  const consoleB = async (): Promise<void> => {
-    row.state = 'recovering';
-    w.log.push('B claims');
-    if (w.tenant('west', 'acme')) await base.dropTenant('west', 'acme');
-    if (w.frozen.get('east/acme')?.reasons.includes('migration')) await base.thaw('east', 'acme');
-    if (w.tenant('east', 'acme')!.state === 'migrating') await base.transition('east', 'acme', ['migrating'], 'active');
-    row.state = 'aborted';
-    w.log.push('B aborted');
-  };
-  const ports: Partial<MigrationPorts> = {
-    now: () => clock.now,
-    heartbeatMs: 1_000_000,
-    leaseMs: 30_000,
-    takeoverWaitMs: 50,
-    heartbeat: async (expect) => ({ outcome: row.state === expect ? 'ok' : 'lost', abortRequested: false }),
-    readMove: async () => ({ state: row.state, phase: 'cutover' }),
-    recordMove: async (cluster, side, p, phase, state, error, opts) => {
-      if (side === 'source' && opts?.expect && row.state !== opts.expect) return false;
-      if (side === 'source') row.state = state;
-      await base.recordMove(cluster, side, p, phase, state, error, opts);
-      return true;
-    },
-  };
-  return { clock, row, consoleB, ports };
-}
 
 const sourceIsAsItWas = (w: FakeWorld): void => {
   const t = w.tenant('east', 'acme')!;
@@ -67,7 +23,7 @@ const sourceIsAsItWas = (w: FakeWorld): void => {
 describe('a runner that comes back after its move was taken over (H1)', () => {
   it('paused 70 s after entering the cut-over: its lease is gone, it neither transitions nor freezes the source', async () => {
     const w = world();
-    const t = takeover(w);
+    const t = takeover(w, { leaseMs: 30_000 });
     const ports = w.migrationPorts(plan, {
       ...t.ports,
       recordMove: async (cluster, side, p, phase, state, error, opts) => {
@@ -90,7 +46,7 @@ describe('a runner that comes back after its move was taken over (H1)', () => {
 
   it('paused inside the freeze (after its checks): once B has ended the move, the freeze and the migrating state it left are undone', async () => {
     const w = world();
-    const t = takeover(w);
+    const t = takeover(w, { leaseMs: 30_000 });
     const base = w.migrationPorts(plan);
     const ports = w.migrationPorts(plan, {
       ...t.ports,
@@ -109,7 +65,7 @@ describe('a runner that comes back after its move was taken over (H1)', () => {
 
   it('paused after transitioning the source: it goes back to active, not left migrating', async () => {
     const w = world();
-    const t = takeover(w);
+    const t = takeover(w, { leaseMs: 30_000 });
     const base = w.migrationPorts(plan);
     const ports = w.migrationPorts(plan, {
       ...t.ports,
@@ -128,7 +84,7 @@ describe('a runner that comes back after its move was taken over (H1)', () => {
 
   it('paused inside the import: the target it recreated after B dropped it is dropped again', async () => {
     const w = world();
-    const t = takeover(w);
+    const t = takeover(w, { leaseMs: 30_000 });
     const core = w.core();
     const ports = w.migrationPorts(plan, {
       ...t.ports,
@@ -149,7 +105,7 @@ describe('a runner that comes back after its move was taken over (H1)', () => {
 
   it('the target is kept when a newer move owns it', async () => {
     const w = world();
-    const t = takeover(w);
+    const t = takeover(w, { leaseMs: 30_000 });
     const core = w.core();
     const ports = w.migrationPorts(plan, {
       ...t.ports,
@@ -202,7 +158,7 @@ describe('a runner that comes back after its move was taken over (H1)', () => {
 describe('ownership is checked before a roll-back or a final record (M3)', () => {
   it('a runner that fails on its own after its move was claimed does not roll back over the claimer', async () => {
     const w = world();
-    const t = takeover(w);
+    const t = takeover(w, { leaseMs: 30_000 });
     const ports = w.migrationPorts(plan, {
       ...t.ports,
       core: {
@@ -222,7 +178,7 @@ describe('ownership is checked before a roll-back or a final record (M3)', () =>
 
   it('a runner that still owns its move rolls back and records the end only while the row is still running', async () => {
     const w = world();
-    const t = takeover(w);
+    const t = takeover(w, { leaseMs: 30_000 });
     const seen: string[] = [];
     const ports = w.migrationPorts(plan, {
       ...t.ports,
@@ -264,24 +220,7 @@ describe('ownership is checked before a roll-back or a final record (M3)', () =>
   });
 });
 
-const NOW = Date.parse('2026-03-01T12:00:00.000Z');
-const ago = (ms: number): string => new Date(NOW - ms).toISOString();
-const move = (patch: Partial<MoveRecord> = {}): MoveRecord => ({
-  tenant: 'acme',
-  operationId: 'op1',
-  fromCluster: 'east',
-  toCluster: 'west',
-  targetTenant: 'acme',
-  side: 'source',
-  phase: 'cutover',
-  state: 'running',
-  error: null,
-  startedBy: 'ops',
-  startedAt: ago(300_000),
-  updatedAt: ago(120_000),
-  abortRequestedAt: null,
-  ...patch,
-});
+const move = (patch: Partial<MoveRecord> = {}): MoveRecord => moveRow(patch, 120_000);
 
 describe('a recovery that failed after its claim (H2)', () => {
   it('a transient error releases the claim: the row is as the claim found it, stale, and a second abort recovers it', () => {
