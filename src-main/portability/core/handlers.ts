@@ -56,19 +56,20 @@ export function operationVisible(op: Pick<Operation, 'cluster' | 'tenant' | 'tar
  * once; progress goes out as `portability.progress` (and `job.progress`), the outcome is the
  * operation record (`portability.result`).
  */
+/** The installation master key, read from the keychain for one call (null when this console has none). */
+export async function installationMasterOnce(secrets: ModuleDeps['secrets']): Promise<InstallationKey | null> {
+  const p = new MasterKeyProvider(secrets, async () => null);
+  const m = await p.current();
+  if (!m) return null;
+  // A copy: the provider zeroes its own when forgotten.
+  const out = { key: Buffer.from(m.key), fingerprint: m.fingerprint };
+  p.forget();
+  return out;
+}
+
 export function corePart(deps: ModuleDeps): ConsoleModule<CoreChannels> & { core: PortabilityCore } {
   const ops = new OperationStore(deps.store.db, deps.bus);
-
-  /** The installation master key, read from the keychain for one call (null when this console has none). */
-  const master = async (): Promise<InstallationKey | null> => {
-    const p = new MasterKeyProvider(deps.secrets, async () => null);
-    const m = await p.current();
-    if (!m) return null;
-    // A copy: the provider zeroes its own when forgotten.
-    const out = { key: Buffer.from(m.key), fingerprint: m.fingerprint };
-    p.forget();
-    return out;
-  };
+  const master = (): Promise<InstallationKey | null> => installationMasterOnce(deps.secrets);
   const openWith = (path: string, passphrase?: string): Promise<OpenedBundle> => openBundle(resolve(path), { passphrase, master });
 
   const operator = (cluster: string) => {

@@ -19,12 +19,11 @@ import { writeFreeze, type FreezeState } from '../../tenancy/write-freeze';
 import { openBundle, readBundleHeader, type InstallationKey } from '../core/bundle';
 import { truncateCql, type TableShape } from '../core/import-cql';
 import { shapesOf } from '../core/verify';
-import { MasterKeyProvider } from '../../keys/master';
 import { TableDigest } from '../core/digest';
 import type { PortabilityCore, ProgressSink } from '../types';
 import { BackupService, type BackupPorts } from './backups';
 import { isOwnTenantRole, scratchTenantId } from './maths';
-import { operationVisible } from '../core/handlers';
+import { installationMasterOnce, operationVisible } from '../core/handlers';
 import { MIGRATION_PHASES, MigrationRun, type MigrationPhase, type MigrationPlan, type MigrationPorts } from './migration';
 import { afterFailedRecovery, gatherMoves, localAbortRefusal, localRecoveryDecision, MIGRATION_HEARTBEAT_MS, MIGRATION_STALE_MS, movesAsOperations, RecoveryRefused, recoveryDecision, validMoves } from './recovery';
 import { BackupScheduler } from './scheduler';
@@ -148,14 +147,7 @@ export function orchestrationPart(deps: ModuleDeps, core: PortabilityCore): Cons
   };
 
   /** The installation master key for one bundle opening (a copy; the provider forgets its own). */
-  const installationMaster = async (): Promise<InstallationKey | null> => {
-    const p = new MasterKeyProvider(deps.secrets, async () => null);
-    const m = await p.current();
-    if (!m) return null;
-    const out = { key: Buffer.from(m.key), fingerprint: m.fingerprint };
-    p.forget();
-    return out;
-  };
+  const installationMaster = (): Promise<InstallationKey | null> => installationMasterOnce(deps.secrets);
 
   const readConfig = async (cluster: string, tenant: string): Promise<Record<string, string>> => {
     const rs = await operator(cluster).execute(`SELECT key, value FROM ${qualified(tenantConsoleKeyspace(tenant), TENANT_CONFIG_TABLE)}`);
