@@ -16,6 +16,8 @@ import { E2E_TENANT_ID, invoke, registerAndSignIn, SHOTS, useE2eConsole, type En
  * deleted at the end.
  */
 const env = useE2eConsole();
+// An action that cannot happen fails in a minute with its own error, not at the test's end.
+test.use({ actionTimeout: 60_000 });
 const tenantId = `e2e_${BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).padStart(8, '0').slice(-8)}`;
 const ADMIN_PASSWORD = 'e2e audit tenant admin passphrase';
 const USER_PASSWORD = 'Cobalt-Ledger-4817';
@@ -54,10 +56,13 @@ async function tryInvoke<T>(page: Page, channel: string, input: unknown): Promis
 const sagaEnd = (page: Page, jobId: string) => tenantSagaEnd(page, tenantId, jobId);
 
 /** Toasts float over what a screenshot shows: dismiss them first. */
-async function shot(page: Page, target: { screenshot(o: { path: string }): Promise<unknown> }, name: string): Promise<void> {
+async function shot(page: Page, target: { screenshot(o: { path: string; timeout?: number }): Promise<unknown> }, name: string): Promise<void> {
   const close = page.getByRole('button', { name: 'Dismiss notification' });
-  while ((await close.count()) > 0) await close.first().click();
-  await target.screenshot({ path: join(SHOTS, name) });
+  // A toast may dismiss itself between the count and the click: the click then waited for a toast
+  // that never came, until the 7-minute test timeout (a CI run hung here). Bounded, and a toast
+  // gone by itself is what the loop wanted anyway.
+  for (let i = 0; i < 10 && (await close.count()) > 0; i++) await close.first().click({ timeout: 5_000 }).catch(() => undefined);
+  await target.screenshot({ path: join(SHOTS, name), timeout: 60_000 });
 }
 
 /** The snapshot with one event's operation text changed and the ZIP rebuilt (entry digests and signatures left as they were). */
